@@ -1,0 +1,77 @@
+/**
+ * `lookout alertmanager`: the Alertmanager alone, with upstream's flag names, serving `/api/v2`,
+ * `/-/healthy`, `/-/ready`, `/-/reload` and `/metrics`; and `lookout alertmanager routes test`, as
+ * `amtool config routes test`.
+ */
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Alertmanager } from '../alertmanager/alertmanager.js';
+import { loadAlertmanagerConfig, matchRoutes } from '../config/alertmanager.js';
+import { logger, setLogLevel, type LogLevel } from '../log.js';
+import { startWebServer } from '../web/server.js';
+import { FlagError, str, type FlagSpecs, type ParsedFlags } from './flags.js';
+import { UI_DIR } from './paths.js';
+
+export const ALERTMANAGER_FLAGS: FlagSpecs = {
+  'config.file': { default: 'alertmanager.yml', help: 'Alertmanager configuration file name.' },
+  'storage.path': { default: 'data/', help: 'Base path for data storage.' },
+  'web.listen-address': { default: ':9093', help: 'Address to listen on for the web interface and API.' },
+  'web.external-url': { default: '', help: 'The URL under which Alertmanager is externally reachable.' },
+  'log.level': { default: 'info', help: 'Only log messages with the given severity or above: debug, info, warn, error.' },
+};
+
+export const ROUTES_TEST_FLAGS: FlagSpecs = {
+  'config.file': { default: 'alertmanager.yml', help: 'Alertmanager configuration file name.' },
+};
+
+/** Runs the standalone Alertmanager until SIGINT/SIGTERM; SIGHUP and POST /-/reload reload the config. */
+export async function runAlertmanager(flags: ParsedFlags): Promise<void> {
+  setLogLevel(str(flags, 'log.level') as LogLevel);
+  const log = logger('alertmanager');
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const listen = str(flags, 'web.listen-address');
+  const am = await Alertmanager.start({
+    configFile: str(flags, 'config.file'),
+    storagePath: str(flags, 'storage.path'),
+    externalURL: str(flags, 'web.external-url') || undefined,
+    registry,
+    log,
+  });
+  const web = await startWebServer({
+    listenAddress: listen,
+    name: 'Alertmanager',
+    alertmanager: am,
+    registry,
+    enableLifecycle: true,
+    reload: () => am.reload(),
+    isReady: () => true,
+    uiDir: UI_DIR,
+  });
+  process.on('SIGHUP', () => {
+    am.reload().catch((e: Error) => log.error('reload failed', { err: e.message }));
+  });
+  await new Promise<void>((done) => {
+    const stop = () => {
+      void (async () => {
+        await am.stop();
+        await web.close();
+        done();
+      })();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+/** Prints the receivers (comma-separated, in route order) an alert with the given labels reaches. */
+export function routesTest(flags: ParsedFlags, out: (line: string) => void): number {
+  const labels: Record<string, string> = {};
+  for (const arg of flags.positionals) {
+    const m = /^([^=]+)=(.*)$/.exec(arg);
+    if (!m) throw new FlagError(`bad label "${arg}": expected name=value`);
+    labels[m[1]!] = m[2]!.replace(/^"(.*)"$/, '$1');
+  }
+  const cfg = loadAlertmanagerConfig(str(flags, 'config.file'));
+  out(matchRoutes(cfg, labels).join(','));
+  return 0;
+}

@@ -1,0 +1,69 @@
+/**
+ * Command-line flags in Prometheus's (kingpin) style: `--name=value` or `--name value`, booleans as
+ * `--name` / `--no-name`, unknown flags rejected. Each command declares its flags with defaults and
+ * help text; `--help` prints them.
+ */
+import { parseArgs } from 'node:util';
+
+export interface FlagSpec {
+  /** Default value; a boolean default makes the flag a switch. */
+  default: string | boolean;
+  help: string;
+}
+
+export type FlagSpecs = Record<string, FlagSpec>;
+
+/** Parsed flags: string or boolean values by flag name, plus positional arguments. */
+export interface ParsedFlags {
+  values: Record<string, string | boolean>;
+  positionals: string[];
+}
+
+/** Thrown for unknown flags or missing values; the message is shown to the user with the usage. */
+export class FlagError extends Error {
+  override name = 'FlagError';
+}
+
+/**
+ * Parses `argv` against `specs`. Throws {@link FlagError}.
+ */
+export function parseFlags(argv: string[], specs: FlagSpecs): ParsedFlags {
+  const options: Record<string, { type: 'string' | 'boolean' }> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    options[name] = { type: typeof spec.default === 'boolean' ? 'boolean' : 'string' };
+    if (typeof spec.default === 'boolean') options[`no-${name}`] = { type: 'boolean' };
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (e) {
+    throw new FlagError((e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
+  }
+  const values: Record<string, string | boolean> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    const raw = parsed.values as Record<string, string | boolean | undefined>;
+    if (typeof spec.default === 'boolean' && raw[`no-${name}`]) values[name] = false;
+    else values[name] = raw[name] ?? spec.default;
+  }
+  return { values, positionals: parsed.positionals };
+}
+
+/** Help text listing the flags with defaults. */
+export function usage(command: string, summary: string, specs: FlagSpecs, args = ''): string {
+  const lines = [`usage: lookout ${command} [<flags>]${args ? ' ' + args : ''}`, '', summary, '', 'Flags:'];
+  for (const [name, spec] of Object.entries(specs)) {
+    const dflt = typeof spec.default === 'boolean' ? '' : spec.default === '' ? '' : ` (default: ${spec.default})`;
+    lines.push(`  --${name}${typeof spec.default === 'boolean' ? '' : '=VALUE'}`, `      ${spec.help}${dflt}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** A string flag's value. */
+export function str(f: ParsedFlags, name: string): string {
+  return String(f.values[name] ?? '');
+}
+
+/** A boolean flag's value. */
+export function bool(f: ParsedFlags, name: string): boolean {
+  return f.values[name] === true;
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+/**
+ * The `lookout` command: `server` (the whole stack), `alertmanager` (standalone Alertmanager,
+ * incl. `alertmanager routes test`), `node-exporter` (standalone host collector), and
+ * `check config|rules|alertmanager`.
+ */
+import { ConfigError } from '../config/yaml.js';
+import { checkAlertmanager, checkConfig, checkRules } from './check.js';
+import { FlagError, parseFlags, usage, type FlagSpecs } from './flags.js';
+import { runAlertmanager, ALERTMANAGER_FLAGS, routesTest, ROUTES_TEST_FLAGS } from './alertmanager.js';
+import { runNodeExporter, NODE_EXPORTER_FLAGS } from './node-exporter.js';
+import { runServer, SERVER_FLAGS } from './server.js';
+import { VERSION } from './paths.js';
+
+const HELP = `usage: lookout <command> [<flags>] [<args>...]
+
+Lookout ${VERSION}: metrics, alerts and dashboards in one process, compatible with Prometheus,
+Alertmanager and node_exporter.
+
+Commands:
+  server                 Run the whole stack (scrape, TSDB, PromQL API, rules, Alertmanager, UI).
+  alertmanager           Run the Alertmanager alone.
+  alertmanager routes test [--config.file=F] label=value...
+                         Print the receivers an alert with these labels reaches.
+  node-exporter          Run the host collector alone (node_exporter compatible).
+  check config FILE...   Validate prometheus.yml files and their rule files.
+  check rules FILE...    Validate rule files.
+  check alertmanager FILE...
+                         Validate alertmanager.yml files.
+
+Run 'lookout <command> --help' for the flags of a command.
+`;
+
+function out(line: string): void {
+  process.stdout.write(line + '\n');
+}
+
+function parse(argv: string[], specs: FlagSpecs, command: string, summary: string, args = '') {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(usage(command, summary, specs, args));
+    process.exit(0);
+  }
+  return parseFlags(argv, specs);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'server':
+      await runServer(parse(rest, SERVER_FLAGS, 'server', 'Run the whole stack.'));
+      return 0;
+    case 'alertmanager':
+      if (rest[0] === 'routes' && rest[1] === 'test') {
+        const f = parse(rest.slice(2), ROUTES_TEST_FLAGS, 'alertmanager routes test', 'Test alert routing.', 'label=value...');
+        return routesTest(f, out);
+      }
+      await runAlertmanager(parse(rest, ALERTMANAGER_FLAGS, 'alertmanager', 'Run the Alertmanager alone.'));
+      return 0;
+    case 'node-exporter':
+      await runNodeExporter(parse(rest, NODE_EXPORTER_FLAGS, 'node-exporter', 'Run the host collector alone.'));
+      return 0;
+    case 'check': {
+      const [what, ...files] = rest;
+      if (files.length === 0) throw new FlagError(`usage: lookout check ${what ?? 'config|rules|alertmanager'} FILE...`);
+      if (what === 'config') return checkConfig(files, out);
+      if (what === 'rules') return checkRules(files, out);
+      if (what === 'alertmanager') return checkAlertmanager(files, out);
+      throw new FlagError(`unknown check "${what}": expected config, rules or alertmanager`);
+    }
+    case '--version':
+    case 'version':
+      out(`lookout, version ${VERSION} (node ${process.version})`);
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(HELP);
+      return 0;
+    default:
+      throw new FlagError(`unknown command "${cmd}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof FlagError) process.stderr.write(`lookout: error: ${e.message}, try --help\n`);
+    else if (e instanceof ConfigError) process.stderr.write(`lookout: error loading config: ${e.message}\n`);
+    else process.stderr.write(`lookout: error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,237 @@
+/**
+ * `lookout server`: the whole stack in one process — scrape, TSDB, PromQL, rules, the in-process
+ * Alertmanager, the host collector, the HTTP APIs and the UI — with Prometheus's flag names.
+ * This is the one place that wires the modules together.
+ */
+import { globSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Alertmanager } from '../alertmanager/alertmanager.js';
+import { loadPrometheusConfig, type PrometheusConfig } from '../config/prometheus.js';
+import { HostCollector } from '../hostmetrics/index.js';
+import { logger, setLogLevel, type LogLevel } from '../log.js';
+import { parseDuration } from '../model/time.js';
+import { Engine } from '../promql/index.js';
+import { Notifier, type AlertmanagerTarget } from '../rules/notifier.js';
+import { RuleManager } from '../rules/manager.js';
+import { ScrapeManager } from '../scrape/manager.js';
+import { TSDB } from '../tsdb/db.js';
+import { parseListenAddress, startWebServer, type WebServer } from '../web/server.js';
+import { str, bool, type FlagSpecs, type ParsedFlags } from './flags.js';
+import { DEFAULT_CONFIG_DIR, UI_DIR, VERSION } from './paths.js';
+
+const log = logger('main');
+
+export const SERVER_FLAGS: FlagSpecs = {
+  'config.file': { default: join(DEFAULT_CONFIG_DIR, 'prometheus.yml'), help: 'Prometheus configuration file path.' },
+  'web.listen-address': { default: ':9090', help: 'Address to listen on for UI, API, and telemetry.' },
+  'web.external-url': { default: '', help: 'The URL under which Lookout is externally reachable (for links in alerts).' },
+  'web.enable-lifecycle': { default: false, help: 'Enable shutdown and reload via HTTP request.' },
+  'storage.tsdb.path': { default: 'data/', help: 'Base path for metrics storage.' },
+  'storage.tsdb.retention.time': { default: '15d', help: 'How long to retain samples in storage.' },
+  'query.lookback-delta': { default: '5m', help: 'The maximum lookback duration for retrieving metrics during expression evaluations.' },
+  'rules.alert.for-outage-tolerance': { default: '1h', help: "Max time to tolerate prometheus outage for restoring 'for' state of alert." },
+  'rules.alert.for-grace-period': { default: '10m', help: "Minimum duration between alert and restored 'for' state." },
+  'rules.alert.resend-delay': { default: '1m', help: 'Minimum amount of time to wait before resending an alert to Alertmanager.' },
+  'alertmanager.config.file': {
+    default: join(DEFAULT_CONFIG_DIR, 'alertmanager.yml'),
+    help: 'Configuration file of the in-process Alertmanager.',
+  },
+  'alertmanager.storage.path': { default: '', help: 'Base path for Alertmanager data (default: <storage.tsdb.path>/alertmanager).' },
+  'hostmetrics.enable': { default: true, help: 'Serve node_exporter-compatible host metrics at /node/metrics.' },
+  'path.procfs': { default: '/proc', help: 'procfs mountpoint for host metrics.' },
+  'path.sysfs': { default: '/sys', help: 'sysfs mountpoint for host metrics.' },
+  'path.rootfs': { default: '/', help: 'rootfs mountpoint for host metrics.' },
+  'log.level': { default: 'info', help: 'Only log messages with the given severity or above: debug, info, warn, error.' },
+};
+
+function durationFlag(flags: ParsedFlags, name: string): number {
+  try {
+    return parseDuration(str(flags, name));
+  } catch (e) {
+    throw new Error(`invalid value for --${name}: ${(e as Error).message}`);
+  }
+}
+
+/** Rule file patterns → existing files (globs resolved relative to the config file, as upstream). */
+function ruleFiles(cfg: PrometheusConfig, configFile: string): string[] {
+  const base = dirname(resolve(configFile));
+  const out: string[] = [];
+  for (const pattern of cfg.ruleFiles) {
+    const abs = isAbsolute(pattern) ? pattern : join(base, pattern);
+    out.push(...(/[*?[]/.test(abs) ? globSync(abs).sort() : [abs]));
+  }
+  return out;
+}
+
+function alertmanagerTargets(cfg: PrometheusConfig): AlertmanagerTarget[] {
+  const out: AlertmanagerTarget[] = [];
+  for (const am of cfg.alerting.alertmanagers) {
+    for (const addr of am.targets) {
+      out.push({ url: `${am.scheme}://${addr}`, pathPrefix: am.pathPrefix, timeoutMs: am.timeoutMs });
+    }
+  }
+  return out;
+}
+
+/**
+ * The URL Lookout is reachable under: `--web.external-url`, else `http://<hostname>:<port>` from the
+ * listen address, as Prometheus computes it.
+ */
+export function computeExternalURL(flag: string, listenAddress: string): string {
+  if (flag) return flag.replace(/\/$/, '');
+  const { port } = parseListenAddress(listenAddress);
+  return `http://${hostname()}:${port}`;
+}
+
+/** Runs the server until SIGINT/SIGTERM or `/-/quit`. Rejects when startup fails. */
+export async function runServer(flags: ParsedFlags): Promise<void> {
+  setLogLevel(str(flags, 'log.level') as LogLevel);
+  const configFile = str(flags, 'config.file');
+  let cfg = loadPrometheusConfig(configFile);
+  const retentionMs = durationFlag(flags, 'storage.tsdb.retention.time');
+  const lookbackDeltaMs = durationFlag(flags, 'query.lookback-delta');
+  const tsdbPath = str(flags, 'storage.tsdb.path');
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const reloadOk = new Gauge({
+    name: 'prometheus_config_last_reload_successful',
+    help: 'Whether the last configuration reload attempt was successful.',
+    registers: [registry],
+  });
+  const reloadTime = new Gauge({
+    name: 'prometheus_config_last_reload_success_timestamp_seconds',
+    help: 'Timestamp of the last successful configuration reload.',
+    registers: [registry],
+  });
+
+  const externalURL = computeExternalURL(str(flags, 'web.external-url'), str(flags, 'web.listen-address'));
+  const tsdb = TSDB.open({ dir: tsdbPath, retentionMs, registry, log: logger('tsdb') });
+  const engine = new Engine({ lookbackDeltaMs });
+  const alertmanager = await Alertmanager.start({
+    configFile: str(flags, 'alertmanager.config.file'),
+    storagePath: str(flags, 'alertmanager.storage.path') || join(tsdbPath, 'alertmanager'),
+    externalURL,
+    registry,
+    log: logger('alertmanager'),
+  });
+  const notifier = new Notifier({
+    inProcess: alertmanager,
+    targets: alertmanagerTargets(cfg),
+    externalLabels: cfg.global.externalLabels,
+    registry,
+    log: logger('notifier'),
+  });
+  const scrape = new ScrapeManager({ storage: tsdb, registry, log: logger('scrape') });
+  const hostCollector = bool(flags, 'hostmetrics.enable')
+    ? new HostCollector({ procfs: str(flags, 'path.procfs'), sysfs: str(flags, 'path.sysfs'), rootfs: str(flags, 'path.rootfs') })
+    : undefined;
+
+  let web: WebServer | undefined;
+  const rules = new RuleManager({
+    engine,
+    storage: tsdb,
+    notifier,
+    externalLabels: cfg.global.externalLabels,
+    externalURL,
+    registry,
+    log: logger('rules'),
+    outageToleranceMs: durationFlag(flags, 'rules.alert.for-outage-tolerance'),
+    forGracePeriodMs: durationFlag(flags, 'rules.alert.for-grace-period'),
+    resendDelayMs: durationFlag(flags, 'rules.alert.resend-delay'),
+  });
+  rules.update(cfg.global.evaluationIntervalMs, ruleFiles(cfg, configFile));
+  reloadOk.set(1);
+  reloadTime.set(Date.now() / 1000);
+  let lastConfigTime = new Date();
+  let lastReloadOk = true;
+  const startTime = new Date();
+
+  const reload = async () => {
+    try {
+      const next = loadPrometheusConfig(configFile);
+      rules.update(next.global.evaluationIntervalMs, ruleFiles(next, configFile));
+      scrape.applyConfig(next);
+      notifier.setTargets(alertmanagerTargets(next));
+      await alertmanager.reload();
+      cfg = next;
+      reloadOk.set(1);
+      reloadTime.set(Date.now() / 1000);
+      lastConfigTime = new Date();
+      lastReloadOk = true;
+      log.info('Completed loading of configuration file', { filename: configFile });
+    } catch (e) {
+      reloadOk.set(0);
+      lastReloadOk = false;
+      log.error('Error reloading config', { err: (e as Error).message });
+      throw e;
+    }
+  };
+
+  let ready = false;
+  let stopping: Promise<void> | undefined;
+  let markStopped!: () => void;
+  const stopped = new Promise<void>((resolveStopped) => (markStopped = resolveStopped));
+  const flagValues = Object.fromEntries(Object.entries(flags.values).map(([k, v]) => [k, String(v)]));
+  web = await startWebServer({
+    listenAddress: str(flags, 'web.listen-address'),
+    name: 'Lookout Server',
+    registry,
+    hostCollector,
+    enableLifecycle: bool(flags, 'web.enable-lifecycle'),
+    reload,
+    quit: () => void shutdown(),
+    isReady: () => ready,
+    uiDir: UI_DIR,
+    alertmanager,
+    apiV1: {
+      storage: tsdb,
+      engine,
+      tsdbStatus: (limit) => tsdb.status(limit),
+      scrape,
+      rules,
+      configText: () => cfg.original,
+      flags: flagValues,
+      buildInfo: { version: VERSION, revision: '', branch: '', buildUser: '', buildDate: '', goVersion: process.version },
+      runtimeInfo: () => ({
+        startTime: startTime.toISOString(),
+        CWD: process.cwd(),
+        reloadConfigSuccess: lastReloadOk,
+        lastConfigTime: lastConfigTime.toISOString(),
+        corruptionCount: 0,
+        goroutineCount: 0,
+        GOMAXPROCS: 1,
+        GOGC: '',
+        GODEBUG: '',
+        storageRetention: str(flags, 'storage.tsdb.retention.time'),
+      }),
+    },
+  });
+
+  scrape.applyConfig(cfg);
+  rules.start();
+  ready = true;
+  log.info('Server is ready to receive web requests.', { url: web.url });
+
+  const shutdown = (): Promise<void> => {
+    stopping ??= (async () => {
+      log.info('Received shutdown request, stopping');
+      ready = false;
+      await scrape.stop();
+      rules.stop();
+      await notifier.stop();
+      await alertmanager.stop();
+      await web?.close();
+      tsdb.close();
+      log.info('See you next time!');
+    })().finally(markStopped);
+    return stopping;
+  };
+  process.on('SIGHUP', () => {
+    reload().catch(() => undefined);
+  });
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+  await stopped;
+}

@@ -1,0 +1,157 @@
+/**
+ * The HTTP server (fastify): the only module that knows HTTP. It mounts, on one listen address,
+ * whichever of these the process runs: the Prometheus API (`/api/v1`), the Alertmanager API
+ * (`/api/v2`), lifecycle endpoints (`/-/healthy`, `/-/ready`, `/-/reload`), self-metrics
+ * (`/metrics`), the host collector (`/node/metrics`) and the web UI.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { logger } from '../log.js';
+import { registerApiV1, type ApiV1Deps } from './api-v1.js';
+import { acceptFormBodies, params } from './params.js';
+
+const log = logger('web');
+
+/** The UI's page paths, each served the single-page app so links can be shared. */
+export const UI_PAGES = ['/query', '/graph', '/targets', '/alerts', '/rules', '/status', '/alertmanager'];
+
+export interface WebServerOptions {
+  /** `host:port` (`:9090` = all interfaces, as upstream `--web.listen-address`). Port 0 picks a free port. */
+  listenAddress: string;
+  /** Name in `/-/healthy` and `/-/ready` texts, e.g. `Lookout Server`. */
+  name: string;
+  /** Prometheus API dependencies; omitted for the standalone Alertmanager. */
+  apiV1?: ApiV1Deps;
+  /** Alertmanager API v2 (`path` is the part after `/api/v2`). */
+  alertmanager?: {
+    handleApiV2(req: { method: string; path: string; query: URLSearchParams; body: unknown }): Promise<{
+      status: number;
+      body: unknown;
+      headers?: Record<string, string>;
+    }>;
+  };
+  /** Host collector served at `/node/metrics`. */
+  hostCollector?: { collect(): Promise<string> };
+  /** Self-metrics served at `/metrics`. */
+  registry?: Registry;
+  /** Whether `/-/reload` and `/-/quit` are enabled (`--web.enable-lifecycle`). */
+  enableLifecycle: boolean;
+  /** Reloads configuration; rejects with the reason (the old config stays). */
+  reload?: () => Promise<void>;
+  /** Asked to shut down via `/-/quit`. */
+  quit?: () => void;
+  isReady: () => boolean;
+  /** Directory of the built UI (index.html + assets); the UI is not served when absent. */
+  uiDir?: string;
+}
+
+/** A started server: its bound address and a way to stop it. */
+export interface WebServer {
+  app: FastifyInstance;
+  /** `http://host:port` actually bound. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Parses `host:port` as upstream flags do (`:9090` → all interfaces). */
+export function parseListenAddress(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(':');
+  if (i < 0) throw new Error(`invalid listen address "${addr}": missing port`);
+  const host = addr.slice(0, i).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(addr.slice(i + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid listen address "${addr}": bad port`);
+  return { host: host === '' ? '0.0.0.0' : host, port };
+}
+
+/** Builds the fastify app with every route for the given options (not yet listening). */
+export async function buildApp(opts: WebServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 32 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } });
+  acceptFormBodies(app);
+
+  app.get('/-/healthy', (_req, reply) => reply.type('text/plain').send(`${opts.name} is Healthy.\n`));
+  app.get('/-/ready', (_req, reply) =>
+    opts.isReady()
+      ? reply.type('text/plain').send(`${opts.name} is Ready.\n`)
+      : reply.code(503).type('text/plain').send('Service Unavailable'),
+  );
+  app.route({
+    method: ['POST', 'PUT'],
+    url: '/-/reload',
+    handler: async (_req, reply) => {
+      if (!opts.enableLifecycle || !opts.reload) return reply.code(403).type('text/plain').send('Lifecycle API is not enabled.');
+      try {
+        await opts.reload();
+        return reply.type('text/plain').send('');
+      } catch (e) {
+        return reply.code(500).type('text/plain').send(`failed to reload config: ${(e as Error).message}\n`);
+      }
+    },
+  });
+  app.route({
+    method: ['POST', 'PUT'],
+    url: '/-/quit',
+    handler: (_req, reply) => {
+      if (!opts.enableLifecycle || !opts.quit) return reply.code(403).type('text/plain').send('Lifecycle API is not enabled.');
+      setImmediate(opts.quit);
+      return reply.type('text/plain').send('Requesting termination... Goodbye!');
+    },
+  });
+
+  if (opts.registry) {
+    const registry = opts.registry;
+    app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  }
+  if (opts.hostCollector) {
+    const hc = opts.hostCollector;
+    app.get('/node/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await hc.collect()));
+  }
+  if (opts.apiV1) registerApiV1(app, opts.apiV1);
+  if (opts.alertmanager) {
+    const am = opts.alertmanager;
+    app.all('/api/v2/*', async (req, reply) => {
+      const path = req.url.slice('/api/v2'.length).split('?')[0]!;
+      const res = await am.handleApiV2({ method: req.method, path, query: params(req), body: req.body });
+      if (res.headers) reply.headers(res.headers);
+      reply.code(res.status);
+      return res.body === undefined ? reply.send() : reply.type('application/json').send(JSON.stringify(res.body));
+    });
+  }
+
+  if (opts.uiDir && existsSync(join(opts.uiDir, 'index.html'))) {
+    await app.register(fastifyStatic, { root: opts.uiDir, prefix: '/ui/', wildcard: true, index: false });
+    const page = (_req: unknown, reply: { sendFile(f: string, root: string): unknown }) => reply.sendFile('index.html', opts.uiDir!);
+    for (const p of UI_PAGES) {
+      app.get(p, page as never);
+      app.get(`${p}/*`, page as never);
+    }
+    app.get('/', (_req, reply) => reply.redirect(opts.apiV1 ? '/query' : '/alertmanager'));
+  } else {
+    app.get('/', (_req, reply) => reply.type('text/plain').send(`${opts.name}: UI not built (run npm run build)\n`));
+  }
+
+  app.setErrorHandler((err, req, reply) => {
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) log.error('request failed', { url: req.url, err: err.stack ?? String(err) });
+    const body = req.url.startsWith('/api/v1/')
+      ? JSON.stringify({ status: 'error', errorType: status >= 500 ? 'internal' : 'bad_data', error: (err as Error).message })
+      : JSON.stringify({ code: status, message: (err as Error).message });
+    return reply.code(status).type('application/json').send(body);
+  });
+  return app;
+}
+
+/** Builds and starts the server. Rejects when the address cannot be bound. */
+export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
+  const app = await buildApp(opts);
+  const { host, port } = parseListenAddress(opts.listenAddress);
+  await app.listen({ host, port });
+  const addr = app.server.address();
+  const bound = typeof addr === 'object' && addr ? addr.port : port;
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shownHost}:${bound}`;
+  log.info('listening', { address: url });
+  return { app, url, close: () => app.close() };
+}

@@ -1,0 +1,54 @@
+import { render } from 'preact';
+import 'uplot/dist/uPlot.min.css';
+import './styles.css';
+import { navigate, useLocation } from './router';
+import { QueryPage } from './pages/query';
+import { TargetsPage } from './pages/targets';
+import { AlertsPage } from './pages/alerts';
+import { RulesPage } from './pages/rules';
+
+const PAGES = [
+  { path: '/query', title: 'Query', page: QueryPage },
+  { path: '/alerts', title: 'Alerts', page: AlertsPage },
+  { path: '/targets', title: 'Targets', page: TargetsPage },
+  { path: '/rules', title: 'Rules', page: RulesPage },
+];
+
+function Link(props: { href: string; class?: string; children: preact.ComponentChildren }) {
+  return (
+    <a
+      href={props.href}
+      class={props.class}
+      onClick={(e) => {
+        if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+        e.preventDefault();
+        navigate(props.href);
+      }}
+    >
+      {props.children}
+    </a>
+  );
+}
+
+function App() {
+  const { path } = useLocation();
+  const current = PAGES.find((p) => path === p.path || path.startsWith(p.path + '/')) ?? (path === '/graph' ? PAGES[0] : undefined);
+  const Page = current?.page;
+  return (
+    <>
+      <nav class="navbar">
+        <Link href="/query" class="brand">
+          <span class="logo" /> Lookout
+        </Link>
+        {PAGES.map((p) => (
+          <Link href={p.path} class={p === current ? 'active' : ''}>
+            {p.title}
+          </Link>
+        ))}
+      </nav>
+      <main>{Page ? <Page /> : <p class="empty">Page not found: {path}</p>}</main>
+    </>
+  );
+}
+
+render(<App />, document.getElementById('app')!);
