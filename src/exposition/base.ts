@@ -1,0 +1,254 @@
+/**
+ * State and accessors shared by the text and OpenMetrics parsers. A subclass's `next()` scans one
+ * entry and records byte offsets here; the accessors decode text from those offsets on demand, so
+ * a series whose key is already cached costs no label decoding at all.
+ */
+import { METRIC_NAME, type Labels } from '../model/labels.js';
+import { formatOpenMetricsFloat, parseGoFloat } from './float.js';
+import { goQuote, hasBackslash, isValidUtf8, unescape } from './scan.js';
+import { EntryType, ExpositionParseError, type Exemplar, type ExpositionParser, type MetricType } from './types.js';
+
+/**
+ * Initial capacity of the label offset array: 4 ints per label, so 16 labels — more than nearly
+ * every exposed series has; it grows by doubling for the rest.
+ */
+const INITIAL_OFFSETS = 64;
+
+/** Common parser state: cursor, line counting, the current entry's offsets and values. */
+export abstract class ParserBase implements ExpositionParser {
+  protected readonly b: Buffer;
+  protected readonly n: number;
+  /** Next byte to scan. */
+  protected pos = 0;
+  /** 1-based line of `pos`. */
+  protected lineNo = 1;
+  /** 1-based line where the current entry starts. */
+  protected entryLine = 1;
+  /** First byte of the current entry (for error messages). */
+  protected entryStart = 0;
+  /** The error already thrown, rethrown by later `next()` calls. */
+  protected failure: ExpositionParseError | null = null;
+
+  /** Metric name bytes `[nameStart, nameEnd)`; -1 while a brace-only series has not named it yet. */
+  protected nameStart = -1;
+  protected nameEnd = -1;
+  /** Label offsets, 4 per label: name start/end, value start/end (quotes excluded). */
+  protected offs = new Int32Array(INITIAL_OFFSETS);
+  protected nOffs = 0;
+  /** Series key bytes `[keyStart, keyEnd)`. */
+  protected keyStart = 0;
+  protected keyEnd = 0;
+  protected val = 0;
+  protected ts = 0;
+  protected hasTs = false;
+
+  /** Metadata entry: family name bytes and text bytes. */
+  protected metaStart = 0;
+  protected metaEnd = 0;
+  protected textStart = 0;
+  protected textEnd = 0;
+  /**
+   * Type of the last TYPE line. Like upstream it is not reset when a new family starts without a
+   * TYPE line; it decides whether `le` / `quantile` label values are normalised.
+   */
+  protected mtype: MetricType = 'unknown';
+
+  constructor(body: Buffer) {
+    this.b = body;
+    this.n = body.length;
+  }
+
+  abstract next(): EntryType;
+
+  abstract exemplar(): Exemplar | null;
+
+  abstract help(): string;
+
+  seriesKey(): string {
+    return this.b.toString('latin1', this.keyStart, this.keyEnd);
+  }
+
+  labels(): Labels {
+    return this.buildLabels(true);
+  }
+
+  /**
+   * The series' label set; with `normalize`, `le` (histogram) and `quantile` (summary) values
+   * that parse as Go floats are rewritten in canonical form (`"1"` → `"1.0"`), as upstream's
+   * `normalizeFloatsInLabelValues`.
+   */
+  protected buildLabels(normalize: boolean): Labels {
+    const pairs: string[] = [METRIC_NAME, this.decodeName(this.nameStart, this.nameEnd)];
+    const o = this.offs;
+    for (let k = 0; k < this.nOffs; k += 4) {
+      const name = this.decodeName(o[k]!, o[k + 1]!);
+      let value = this.decodeValue(o[k + 2]!, o[k + 3]!);
+      if (!normalize) {
+        pairs.push(name, value);
+        continue;
+      }
+      if ((name === 'le' && this.mtype === 'histogram') || (name === 'quantile' && this.mtype === 'summary')) {
+        const f = parseGoFloat(value);
+        if (f !== undefined) value = formatOpenMetricsFloat(f);
+      }
+      pairs.push(name, value);
+    }
+    return this.sortedLabels(pairs);
+  }
+
+  value(): number {
+    return this.val;
+  }
+
+  timestamp(): number | undefined {
+    return this.hasTs ? this.ts : undefined;
+  }
+
+  family(): string {
+    return this.decodeName(this.metaStart, this.metaEnd);
+  }
+
+  type(): MetricType {
+    return this.mtype;
+  }
+
+  unit(): string {
+    return this.b.toString('utf8', this.textStart, this.textEnd);
+  }
+
+  line(): number {
+    return this.entryLine;
+  }
+
+  /** Throws (and remembers) a parse error for the current entry. */
+  protected fail(message: string): never {
+    this.failure = new ExpositionParseError(message, this.entryLine);
+    throw this.failure;
+  }
+
+  /** Throws `<expected>, got "<token>" while parsing: "<entry so far>"`, as upstream's parseError. */
+  protected failAt(expected: string, tokenStart: number, tokenEnd: number): never {
+    const e = Math.min(this.n, Math.max(tokenEnd, tokenStart + 1));
+    const s = Math.min(tokenStart, e);
+    return this.fail(`${expected}, got ${goQuote(this.b, s, e)} while parsing: ${goQuote(this.b, this.entryStart, e)}`);
+  }
+
+  /** Throws upstream's float error text for the value token `[s, e)`. */
+  protected failFloat(s: number, e: number): never {
+    const b = this.b;
+    for (let i = s; i < e; i++) {
+      const c = b[i];
+      if (c === 112 || c === 80 || c === 95) {
+        return this.fail(`unsupported character in float while parsing: ${goQuote(b, this.entryStart, e)}`);
+      }
+    }
+    return this.fail(`strconv.ParseFloat: parsing ${goQuote(b, s, e)}: invalid syntax while parsing: ${goQuote(b, this.entryStart, e)}`);
+  }
+
+  /**
+   * Scans a double-quoted string whose opening quote is at `open` (backslash escapes any byte
+   * but a newline). Returns the index of the closing quote, or -1 when the string is unterminated
+   * or holds a raw newline (unless `newline`) or a NUL byte (unless `nul`). Counts the raw
+   * newlines it passes into the line number.
+   */
+  protected scanQuoted(open: number, newline: boolean, nul: boolean): number {
+    const b = this.b;
+    const n = this.n;
+    let lines = 0;
+    for (let i = open + 1; i < n; i++) {
+      const c = b[i]!;
+      if (c === 34) {
+        this.lineNo += lines;
+        return i;
+      }
+      if (c === 92) {
+        i++;
+        if (i >= n || b[i] === 10 || (b[i] === 0 && !nul)) return -1;
+      } else if (c === 10) {
+        if (!newline) return -1;
+        lines++;
+      } else if (c === 0 && !nul) {
+        return -1;
+      }
+    }
+    return -1;
+  }
+
+  /** Whether the ASCII text `w` is at `j`. */
+  protected startsWith(j: number, w: string): boolean {
+    if (j + w.length > this.n) return false;
+    for (let k = 0; k < w.length; k++) if (this.b[j + k] !== w.charCodeAt(k)) return false;
+    return true;
+  }
+
+  /** Index of the first newline at or after `i`, or the body length. */
+  protected endOfLine(i: number): number {
+    const eol = this.b.indexOf(10, i);
+    return eol < 0 ? this.n : eol;
+  }
+
+  /** Moves the cursor past the line ending at `eol` (a newline or the end of the body). */
+  protected finishLine(eol: number): void {
+    if (eol < this.n) {
+      this.pos = eol + 1;
+      this.lineNo++;
+    } else {
+      this.pos = this.n;
+    }
+  }
+
+  /** Appends one label's offsets, growing the array when full. */
+  protected pushLabel(ns: number, ne: number, vs: number, ve: number): void {
+    if (this.nOffs + 4 > this.offs.length) {
+      const grown = new Int32Array(this.offs.length * 2);
+      grown.set(this.offs);
+      this.offs = grown;
+    }
+    const o = this.offs;
+    const k = this.nOffs;
+    o[k] = ns;
+    o[k + 1] = ne;
+    o[k + 2] = vs;
+    o[k + 3] = ve;
+    this.nOffs = k + 4;
+  }
+
+  /** Decodes a (possibly quoted) name's bytes; quoted names must be valid UTF-8. */
+  protected decodeName(s: number, e: number): string {
+    if (!isValidUtf8(this.b, s, e)) this.fail(`invalid UTF-8 name: ${goQuote(this.b, s, e)}`);
+    const text = this.b.toString('utf8', s, e);
+    return hasBackslash(this.b, s, e) ? unescape(text, true) : text;
+  }
+
+  /** Decodes a label value's bytes (escapes `\\`, `\"`, `\n`); must be valid UTF-8 as upstream. */
+  protected decodeValue(s: number, e: number): string {
+    if (!isValidUtf8(this.b, s, e)) {
+      this.fail(`invalid UTF-8 label value: ${goQuote(this.b, s - 1, e + 1)}`);
+    }
+    const text = this.b.toString('utf8', s, e);
+    return hasBackslash(this.b, s, e) ? unescape(text, true) : text;
+  }
+
+  /**
+   * Sorts `[name, value, …]` pairs by name into a label set, drops empty values (a label with an
+   * empty value does not exist) and rejects duplicate names.
+   */
+  protected sortedLabels(pairs: string[]): Labels {
+    const count = pairs.length >> 1;
+    const idx: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const name = pairs[2 * i]!;
+      let j = idx.length;
+      while (j > 0 && pairs[2 * idx[j - 1]!]! > name) j--;
+      if (j > 0 && pairs[2 * idx[j - 1]!] === name) {
+        this.fail(`duplicate label name ${JSON.stringify(name)} in series ${goQuote(this.b, this.keyStart, this.keyEnd)}`);
+      }
+      idx.splice(j, 0, i);
+    }
+    const out: string[] = [];
+    for (const i of idx) {
+      if (pairs[2 * i + 1] !== '') out.push(pairs[2 * i]!, pairs[2 * i + 1]!);
+    }
+    return out;
+  }
+}
