@@ -1,0 +1,261 @@
+/**
+ * Memory for head chunks, in slabs instead of one `Uint8Array` per chunk (a typed array costs
+ * ~100–200 bytes of V8 overhead before its first byte, more than a whole 120-sample chunk):
+ *
+ * - {@link OpenChunkSlots}: fixed-size slots, in size classes, for the one open (growing) chunk of
+ *   each series. A chunk that outgrows its slot moves to a slot of the next class.
+ * - {@link ChunkArena}: append-only pages holding completed chunks at their exact size. A page is
+ *   released when the last chunk in it is freed; chunks completed together expire together under
+ *   time-based retention, so pages empty out in order.
+ * - {@link ChunkTable}: the metadata of completed chunks in columns (min/max time, address, length,
+ *   next chunk of the same series), with a free list.
+ */
+
+/** Slot sizes of the open-chunk size classes, in bytes. */
+export const SLOT_SIZES: readonly number[] = [
+  // A fresh chunk (2-byte header, varint timestamp, raw first value, a few samples) fits in 64.
+  64, 128, 256, 512, 1024,
+  // A chunk is cut once past 1005 bytes (MAX_BYTES_PER_XOR_CHUNK − one maximal sample), so its
+  // final append can need up to ~1030 bytes: 2048 is the largest class ever used.
+  2048,
+];
+
+/** Bytes per slab page of each slot class: large enough to amortise allocation, small enough not to strand memory. */
+const SLOT_PAGE_BYTES = 64 * 1024;
+
+/** Bits of a slot id that hold the index inside its class (the class is in the bits above). */
+const SLOT_INDEX_BITS = 24;
+
+class SlotClass {
+  readonly slotsPerPageShift: number;
+  readonly pages: Uint8Array[] = [];
+  private free = new Int32Array(64);
+  private freeLen = 0;
+  private next = 0;
+  /** Slots in use. */
+  used = 0;
+
+  constructor(readonly slotSize: number) {
+    this.slotsPerPageShift = Math.log2(SLOT_PAGE_BYTES / slotSize);
+  }
+
+  alloc(): number {
+    let idx: number;
+    if (this.freeLen > 0) {
+      idx = this.free[--this.freeLen]!;
+    } else {
+      idx = this.next++;
+      if (idx >= 1 << SLOT_INDEX_BITS) throw new RangeError('head chunk slot space exhausted');
+      const page = idx >>> this.slotsPerPageShift;
+      if (page >= this.pages.length) this.pages.push(new Uint8Array(SLOT_PAGE_BYTES));
+    }
+    const off = this.offset(idx);
+    this.page(idx).fill(0, off, off + this.slotSize);
+    this.used++;
+    return idx;
+  }
+
+  release(idx: number): void {
+    if (this.freeLen === this.free.length) {
+      const f = new Int32Array(this.free.length * 2);
+      f.set(this.free);
+      this.free = f;
+    }
+    this.free[this.freeLen++] = idx;
+    this.used--;
+  }
+
+  page(idx: number): Uint8Array {
+    return this.pages[idx >>> this.slotsPerPageShift]!;
+  }
+
+  offset(idx: number): number {
+    return (idx & ((1 << this.slotsPerPageShift) - 1)) * this.slotSize;
+  }
+}
+
+/**
+ * Slots for open head chunks. A slot id encodes its size class and index; {@link buf} and
+ * {@link offset} locate its bytes. Fresh slots are zero-filled (bit writers OR bits in).
+ */
+export class OpenChunkSlots {
+  private readonly classes = SLOT_SIZES.map((s) => new SlotClass(s));
+
+  /** Allocates a zeroed slot of class `cls` (an index into {@link SLOT_SIZES}). */
+  alloc(cls: number): number {
+    return (cls << SLOT_INDEX_BITS) | this.classes[cls]!.alloc();
+  }
+
+  /** Returns slot `id` to its free list. */
+  release(id: number): void {
+    this.classes[id >>> SLOT_INDEX_BITS]!.release(id & ((1 << SLOT_INDEX_BITS) - 1));
+  }
+
+  /** Size class of slot `id`. */
+  classOf(id: number): number {
+    return id >>> SLOT_INDEX_BITS;
+  }
+
+  /** Capacity in bytes of slot `id`. */
+  size(id: number): number {
+    return SLOT_SIZES[id >>> SLOT_INDEX_BITS]!;
+  }
+
+  /** The slab page holding slot `id`. */
+  buf(id: number): Uint8Array {
+    return this.classes[id >>> SLOT_INDEX_BITS]!.page(id & ((1 << SLOT_INDEX_BITS) - 1));
+  }
+
+  /** Byte offset of slot `id` in its page. */
+  offset(id: number): number {
+    return this.classes[id >>> SLOT_INDEX_BITS]!.offset(id & ((1 << SLOT_INDEX_BITS) - 1));
+  }
+
+  /** Bytes of slab pages allocated (all classes). */
+  bytesAllocated(): number {
+    let n = 0;
+    for (const c of this.classes) n += c.pages.length * SLOT_PAGE_BYTES;
+    return n;
+  }
+
+  /** Bytes of slots in use (all classes). */
+  bytesUsed(): number {
+    let n = 0;
+    for (const c of this.classes) n += c.used * c.slotSize;
+    return n;
+  }
+}
+
+/**
+ * Page size of the completed-chunk arena: a page holds thousands of chunks (100–1000 bytes each),
+ * so per-page bookkeeping is negligible, while a page stranded by one long-lived chunk wastes at
+ * most 1 MiB.
+ */
+const ARENA_PAGE_BYTES = 1 << 20;
+
+/** Append-only pages holding completed chunks; an address is `page × page size + offset`. */
+export class ChunkArena {
+  private readonly pages: (Uint8Array | null)[] = [];
+  private readonly live: number[] = [];
+  private cur = -1;
+  private off = ARENA_PAGE_BYTES;
+  private pagesInUse = 0;
+
+  /** Copies `len` bytes from `src[start…]` into the arena; returns the address. */
+  store(src: Uint8Array, start: number, len: number): number {
+    if (this.off + len > ARENA_PAGE_BYTES) {
+      if (this.cur >= 0 && this.live[this.cur] === 0) this.dropPage(this.cur);
+      this.cur = this.pages.length;
+      this.pages.push(new Uint8Array(ARENA_PAGE_BYTES));
+      this.live.push(0);
+      this.pagesInUse++;
+      this.off = 0;
+    }
+    const page = this.pages[this.cur]!;
+    page.set(src.subarray(start, start + len), this.off);
+    const addr = this.cur * ARENA_PAGE_BYTES + this.off;
+    this.off += len;
+    this.live[this.cur]! += len;
+    return addr;
+  }
+
+  /** Frees the `len` bytes at `addr`; drops the page once nothing in it is live. */
+  release(addr: number, len: number): void {
+    const p = Math.floor(addr / ARENA_PAGE_BYTES);
+    const left = (this.live[p]! -= len);
+    if (left === 0 && p !== this.cur) this.dropPage(p);
+  }
+
+  /** The page holding address `addr`. */
+  buf(addr: number): Uint8Array {
+    return this.pages[Math.floor(addr / ARENA_PAGE_BYTES)]!;
+  }
+
+  /** Offset of address `addr` inside its page. */
+  offset(addr: number): number {
+    return addr % ARENA_PAGE_BYTES;
+  }
+
+  /** Bytes of pages currently allocated. */
+  bytesAllocated(): number {
+    return this.pagesInUse * ARENA_PAGE_BYTES;
+  }
+
+  /** Bytes of live chunks. */
+  bytesLive(): number {
+    let n = 0;
+    for (const l of this.live) n += l;
+    return n;
+  }
+
+  private dropPage(p: number): void {
+    if (this.pages[p] === null) return;
+    this.pages[p] = null;
+    this.pagesInUse--;
+  }
+}
+
+/** No chunk (end of a series' chunk list). */
+export const NO_CHUNK = -1;
+
+/**
+ * Metadata of completed head chunks in columns indexed by chunk id. Each series links its chunks
+ * oldest-first through {@link next}. Ids of freed chunks are reused.
+ */
+export class ChunkTable {
+  /** Timestamp (ms) of the first sample. */
+  minT = new Float64Array(1024);
+  /** Timestamp (ms) of the last sample. */
+  maxT = new Float64Array(1024);
+  /** Address of the bytes in the {@link ChunkArena}. */
+  addr = new Float64Array(1024);
+  /** Length of the bytes. */
+  len = new Uint16Array(1024);
+  /** Next chunk of the same series, or {@link NO_CHUNK}. */
+  next = new Int32Array(1024);
+  private freeHead = NO_CHUNK;
+  private top = 0;
+  /** Chunks in use. */
+  count = 0;
+
+  /** Allocates a chunk id (its fields are for the caller to set). */
+  alloc(): number {
+    this.count++;
+    if (this.freeHead !== NO_CHUNK) {
+      const id = this.freeHead;
+      this.freeHead = this.next[id]!;
+      return id;
+    }
+    if (this.top === this.minT.length) this.grow(this.top * 2);
+    return this.top++;
+  }
+
+  /** Frees chunk `id`. */
+  release(id: number): void {
+    this.next[id] = this.freeHead;
+    this.freeHead = id;
+    this.count--;
+  }
+
+  /** Bytes of the typed-array columns. */
+  bytesAllocated(): number {
+    return this.minT.length * (8 + 8 + 8 + 2 + 4);
+  }
+
+  private grow(n: number): void {
+    const f64 = (a: Float64Array): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
+    this.minT = f64(this.minT);
+    this.maxT = f64(this.maxT);
+    this.addr = f64(this.addr);
+    const len = new Uint16Array(n);
+    len.set(this.len);
+    this.len = len;
+    const next = new Int32Array(n);
+    next.set(this.next);
+    this.next = next;
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Reading the head, as Prometheus's head querier: matchers → postings → series, samples decoded
+ * from the chunks that overlap the requested range into `Float64Array`s (value bits copied exactly,
+ * so staleness markers survive). One chunk iterator is reused for every chunk of every series.
+ */
+import { compare, compareStrings, type Labels } from '../model/labels.js';
+import type { Matcher } from '../model/matcher.js';
+import { chunkSampleCount } from './chunkenc/chunk.js';
+import { HI } from './chunkenc/floatbits.js';
+import { XorIterator } from './chunkenc/xor.js';
+import type { Head } from './head.js';
+import { NO_CHUNK } from './head_chunks.js';
+import { F_LIVE, NO_SLOT } from './head_series.js';
+import { postingsForMatchers } from './postings.js';
+import type { Querier, SeriesSamples } from './types.js';
+
+/** A querier over [mint, maxt] (ms, inclusive) of a {@link Head}. */
+export class HeadQuerier implements Querier {
+  private readonly it = new XorIterator();
+
+  constructor(
+    private readonly head: Head,
+    private readonly mint: number,
+    private readonly maxt: number,
+  ) {}
+
+  /** See {@link Querier.select}; the range is intersected with the querier's. */
+  select(matchers: readonly Matcher[], mint: number, maxt: number): SeriesSamples[] {
+    const lo = Math.max(mint, this.mint);
+    const hi = Math.min(maxt, this.maxt);
+    if (!this.overlapsHead(lo, hi)) return [];
+    const out: SeriesSamples[] = [];
+    for (const ref of this.matching(matchers)) {
+      const s = this.readSamples(ref, lo, hi);
+      if (s !== null) out.push(s);
+    }
+    return out.sort((a, b) => compare(a.labels, b.labels));
+  }
+
+  /**
+   * See {@link Querier.series}. As upstream, a series qualifies when one of its chunks overlaps the
+   * range (chunks are not decoded).
+   */
+  series(matchers: readonly Matcher[], mint: number, maxt: number): Labels[] {
+    const lo = Math.max(mint, this.mint);
+    const hi = Math.min(maxt, this.maxt);
+    if (!this.overlapsHead(lo, hi)) return [];
+    const out: Labels[] = [];
+    for (const ref of this.matching(matchers)) {
+      if (this.overlaps(ref, lo, hi)) out.push(this.head.cols.labels(ref));
+    }
+    return out.sort(compare);
+  }
+
+  /** See {@link Querier.labelNames}. Empty when the head holds no data in the querier's range. */
+  labelNames(matchers: readonly Matcher[]): string[] {
+    if (!this.overlapsHead(this.mint, this.maxt)) return [];
+    if (matchers.length === 0) return [...this.head.postings.names()].sort(compareStrings);
+    const names = new Set<string>();
+    const add = (name: string): void => void names.add(name);
+    for (const ref of this.matching(matchers)) this.head.cols.forEachLabelName(ref, add);
+    return [...names].sort(compareStrings);
+  }
+
+  /** See {@link Querier.labelValues}. Empty when the head holds no data in the querier's range. */
+  labelValues(name: string, matchers: readonly Matcher[]): string[] {
+    if (!this.overlapsHead(this.mint, this.maxt)) return [];
+    if (matchers.length === 0) {
+      const values = this.head.postings.values(name);
+      return values ? [...values.keys()].sort(compareStrings) : [];
+    }
+    const values = new Set<string>();
+    for (const ref of this.matching(matchers)) {
+      const v = this.head.cols.labelValue(ref, name);
+      if (v !== undefined) values.add(v);
+    }
+    return [...values].sort(compareStrings);
+  }
+
+  private overlapsHead(lo: number, hi: number): boolean {
+    return lo <= hi && this.head.numSeries() > 0 && this.head.maxTime() >= lo && this.head.minTime() <= hi;
+  }
+
+  /** Refs of live series matching all matchers, ascending. */
+  private matching(matchers: readonly Matcher[]): readonly number[] {
+    const head = this.head;
+    return postingsForMatchers(head.postings, matchers, () => {
+      const all: number[] = [];
+      const flags = head.cols.flags;
+      for (let ref = 1; ref < head.refLimit(); ref++) if ((flags[ref]! & F_LIVE) !== 0) all.push(ref);
+      return all;
+    });
+  }
+
+  /** Whether a chunk of `ref` overlaps [lo, hi]. */
+  private overlaps(ref: number, lo: number, hi: number): boolean {
+    const c = this.head.cols;
+    const ch = this.head.chunks;
+    for (let id = c.firstChunk[ref]!; id !== NO_CHUNK; id = ch.next[id]!) {
+      if (ch.minT[id]! > hi) return false;
+      if (ch.maxT[id]! >= lo) return true;
+    }
+    return c.openSlot[ref] !== NO_SLOT && c.openMinT[ref]! <= hi && c.xor.t[ref]! >= lo;
+  }
+
+  /** Samples of `ref` in [lo, hi], or null when there are none. */
+  private readSamples(ref: number, lo: number, hi: number): SeriesSamples | null {
+    const head = this.head;
+    const c = head.cols;
+    const ch = head.chunks;
+    const arena = head.arena;
+    let bound = 0;
+    for (let id = c.firstChunk[ref]!; id !== NO_CHUNK; id = ch.next[id]!) {
+      if (ch.minT[id]! > hi) break;
+      if (ch.maxT[id]! >= lo) bound += chunkSampleCount(arena.buf(ch.addr[id]!), arena.offset(ch.addr[id]!));
+    }
+    const slot = c.openSlot[ref]!;
+    const openHit = slot !== NO_SLOT && c.openMinT[ref]! <= hi && c.xor.t[ref]! >= lo;
+    if (openHit) bound += c.xor.count[ref]!;
+    if (bound === 0) return null;
+    const ts = new Float64Array(bound);
+    const vs = new Float64Array(bound);
+    const vbits = new Uint32Array(vs.buffer);
+    const it = this.it;
+    let n = 0;
+    for (let id = c.firstChunk[ref]!; id !== NO_CHUNK; id = ch.next[id]!) {
+      if (ch.minT[id]! > hi) break;
+      if (ch.maxT[id]! < lo) continue;
+      const addr = ch.addr[id]!;
+      const off = arena.offset(addr);
+      it.reset(arena.buf(addr), off, off + ch.len[id]!);
+      n = it.decodeRange(lo, hi, ts, vbits, n, HI);
+    }
+    if (openHit) {
+      const off = head.slots.offset(slot);
+      it.reset(head.slots.buf(slot), off, off + ((c.openBits[ref]! + 7) >>> 3) + c.xor.tail[ref]!);
+      n = it.decodeRange(lo, hi, ts, vbits, n, HI);
+    }
+    if (n === 0) return null;
+    return { labels: c.labels(ref), ts, vs, count: n };
+  }
+}

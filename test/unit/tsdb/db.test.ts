@@ -1,0 +1,383 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Logger } from '../../../src/log.js';
+import { Matcher } from '../../../src/model/matcher.js';
+import { isStaleNaN, STALE_NAN } from '../../../src/model/value.js';
+import { TSDB, type TSDBOptions } from '../../../src/tsdb/db.js';
+import { LockError } from '../../../src/tsdb/lock.js';
+import { AppendResult } from '../../../src/tsdb/types.js';
+import { listSegments, segmentPath } from '../../../src/tsdb/wal/segment.js';
+import { WALWriteError } from '../../../src/tsdb/wal/wal.js';
+
+const H = 3600_000;
+const ROOT = join(import.meta.dirname, '../../..');
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+
+/** Records log lines instead of printing them. */
+class CaptureLogger extends Logger {
+  readonly lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
+  override info(msg: string, fields?: Record<string, unknown>): void {
+    this.lines.push({ level: 'info', msg, fields });
+  }
+  override warn(msg: string, fields?: Record<string, unknown>): void {
+    this.lines.push({ level: 'warn', msg, fields });
+  }
+  override error(msg: string, fields?: Record<string, unknown>): void {
+    this.lines.push({ level: 'error', msg, fields });
+  }
+  warnings(): string[] {
+    return this.lines.filter((l) => l.level === 'warn').map((l) => l.msg);
+  }
+}
+
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+const open: TSDB[] = [];
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'lookout-tsdb-'));
+  dirs.push(d);
+  return d;
+}
+function openDB(opts: TSDBOptions): TSDB {
+  const db = TSDB.open({ log: new CaptureLogger(), ...opts });
+  open.push(db);
+  return db;
+}
+afterEach(() => {
+  for (const db of open.splice(0)) db.close();
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function values(db: TSDB, name: string): [number, number][] {
+  const got = db.querier(-Infinity, Infinity).select([new Matcher('=', '__name__', name)], -Infinity, Infinity);
+  if (got.length === 0) return [];
+  const s = got[0]!;
+  return Array.from({ length: s.count }, (_, i) => [s.ts[i]!, s.vs[i]!]);
+}
+
+async function metric(reg: Registry, name: string): Promise<number> {
+  const got = await reg.getSingleMetric(name)!.get();
+  return got.values.reduce((a, v) => a + v.value, 0);
+}
+
+/** Spawns a fixture script with tsx; resolves each stdout line to `onLine`. */
+function spawnFixture(script: string, args: string[], onLine: (line: string) => void): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let buf = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (d: string) => {
+    buf += d;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+  });
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+describe('TSDB durability', () => {
+  it('replays committed samples (with staleness markers) and keeps refs across restarts', () => {
+    const dir = tmp();
+    const now = Date.now();
+    let db = openDB({ dir });
+    const app = db.appender();
+    const a = app.seriesRef(['__name__', 'a', 'job', 'x']);
+    const b = app.seriesRef(['__name__', 'b']);
+    for (let k = 0; k < 300; k++) app.append(a, now - 300_000 + k * 1000, k);
+    app.append(b, now - 1000, STALE_NAN);
+    app.commit();
+    app.append(b, now, 7);
+    app.rollback();
+    db.close();
+
+    db = openDB({ dir });
+    expect(values(db, 'a')).toHaveLength(300);
+    expect(values(db, 'a')[299]).toEqual([now - 1000, 299]);
+    // Checked on the Float64Array itself: a plain JS array may canonicalise the NaN payload.
+    const bs = db.querier(0, Infinity).select([new Matcher('=', '__name__', 'b')], 0, Infinity)[0]!;
+    expect(bs.count).toBe(1);
+    expect(isStaleNaN(bs.vs[0]!)).toBe(true);
+    const app2 = db.appender();
+    expect(app2.seriesRef(['__name__', 'b'])).toBe(b);
+    expect(app2.seriesRef(['__name__', 'c'])).toBe(3);
+    expect(app2.append(a, now - 1000, 1)).toBe(AppendResult.Duplicate);
+    expect(existsSync(join(dir, 'wal', '00000001'))).toBe(true);
+  });
+
+  it('survives kill -9: every acknowledged commit is there after reopening', async () => {
+    const dir = tmp();
+    const t0 = Date.now() - H;
+    let acked = -1;
+    let resolveEnough!: () => void;
+    const enough = new Promise<void>((r) => (resolveEnough = r));
+    const child = spawnFixture('crash_writer.ts', [dir, String(t0)], (line) => {
+      const m = /^ack (\d+)$/.exec(line);
+      if (!m) return;
+      acked = Number(m[1]);
+      if (acked >= 400) resolveEnough();
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += String(d)));
+    await Promise.race([enough, exited(child).then(() => Promise.reject(new Error(`writer exited early: ${stderr}`)))]);
+    child.kill('SIGKILL');
+    await exited(child);
+    expect(child.signalCode).toBe('SIGKILL');
+    const lastAck = acked;
+
+    const db = openDB({ dir });
+    const q = db.querier(-Infinity, Infinity);
+    const series = q.select([new Matcher('=', '__name__', 'crash_test')], -Infinity, Infinity);
+    expect(series).toHaveLength(20);
+    for (const s of series) {
+      const n = Number(s.labels[3]);
+      expect(s.count).toBeGreaterThanOrEqual(lastAck + 1);
+      for (let i = 0; i <= lastAck; i++) {
+        if (s.ts[i] !== t0 + i * 1000 || s.vs[i] !== i * n + 0.5) throw new Error(`series ${n} sample ${i}: ${s.ts[i]} ${s.vs[i]}`);
+      }
+    }
+  });
+
+  it('truncates a torn tail with a warning, counts the corruption, and keeps working', async () => {
+    const dir = tmp();
+    const now = Date.now();
+    let db = openDB({ dir });
+    const app = db.appender();
+    const r = app.seriesRef(['__name__', 'x']);
+    for (let k = 0; k < 10; k++) {
+      app.append(r, now - 10_000 + k * 1000, k);
+      app.commit();
+    }
+    db.close();
+    const seg = segmentPath(join(dir, 'wal'), 0);
+    const size = statSync(seg).size;
+    truncateSync(seg, size - 5);
+
+    const log = new CaptureLogger();
+    const reg = new Registry();
+    db = openDB({ dir, log, registry: reg });
+    expect(log.warnings()).toEqual(['WAL segment is damaged; truncating it at the last good record and deleting later segments']);
+    expect(await metric(reg, 'prometheus_tsdb_wal_corruptions_total')).toBe(1);
+    expect(values(db, 'x').map(([, v]) => v)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(statSync(seg).size).toBeLessThan(size - 5);
+    const app2 = db.appender();
+    app2.append(r, now, 42);
+    app2.commit();
+    db.close();
+
+    const log2 = new CaptureLogger();
+    db = openDB({ dir, log: log2 });
+    expect(log2.warnings()).toEqual([]);
+    expect(values(db, 'x').at(-1)).toEqual([now, 42]);
+  });
+
+  it('repairs a corrupt record in an older segment by cutting there and deleting later segments', () => {
+    const dir = tmp();
+    const now = Date.now();
+    let db = openDB({ dir, walSegmentSize: 32 * 1024 });
+    const app = db.appender();
+    const refs = Array.from({ length: 50 }, (_, i) => app.seriesRef(['__name__', 'x', 'i', String(i)]));
+    for (let k = 0; k < 200; k++) {
+      for (const r of refs) app.append(r, now - 200_000 + k * 1000, k);
+      app.commit();
+    }
+    db.close();
+    const walDir = join(dir, 'wal');
+    const segs = listSegments(walDir);
+    expect(segs.length).toBeGreaterThan(3);
+    const bytes = readFileSync(segmentPath(walDir, 1));
+    // A byte in the data of the segment's last record (the file ends with that record's data).
+    bytes[bytes.length - 3]! ^= 0xff;
+    writeFileSync(segmentPath(walDir, 1), bytes);
+
+    const log = new CaptureLogger();
+    db = openDB({ dir, log });
+    const warn = log.lines.find((l) => l.level === 'warn')!;
+    expect(warn.fields).toMatchObject({ err: 'fragment checksum mismatch', deleted_segments: segs.length - 2 });
+    expect(listSegments(walDir)).toEqual([0, 1, 2]);
+    const kept = values(db, 'x');
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(200);
+    // What survives is an in-order prefix of the commits.
+    kept.forEach(([t, v], i) => expect([t, v]).toEqual([now - 200_000 + i * 1000, i]));
+  });
+
+  it('fails commits from appenders held across close', () => {
+    const dir = tmp();
+    const db = TSDB.open({ dir, log: new CaptureLogger() });
+    const app = db.appender();
+    const r = app.seriesRef(['__name__', 'x']);
+    app.append(r, Date.now(), 1);
+    db.close();
+    expect(() => app.commit()).toThrow(WALWriteError);
+    expect(() => db.appender()).toThrow(/closed/);
+    db.close();
+  });
+});
+
+describe('TSDB retention', () => {
+  it('drops expired data, checkpoints live series and deletes old WAL segments', async () => {
+    const dir = tmp();
+    const t0 = 1_800_000_000_000;
+    let now = t0;
+    const reg = new Registry();
+    let db = openDB({ dir, retentionMs: H, now: () => now, registry: reg });
+    let app = db.appender();
+    const a = app.seriesRef(['__name__', 'a']);
+    const b = app.seriesRef(['__name__', 'b']);
+    app.append(a, t0, 1);
+    app.append(b, t0, 1);
+    app.commit();
+    now = t0 + 2 * H;
+    app.append(b, now, 2);
+    app.commit();
+    db.applyRetention(); // Cuts segment 0 (its oldest sample is 2 h old); it still holds b's fresh sample.
+    expect(listSegments(join(dir, 'wal'))).toEqual([0, 1]);
+    now = t0 + 2.5 * H;
+    app.append(b, now, 3);
+    app.commit();
+    now = t0 + 3 * H + 1;
+    db.applyRetention(); // Segment 0 now holds only expired samples: checkpoint b, delete segment 0.
+    expect(readdirSync(join(dir, 'wal')).sort()).toEqual(['00000001', 'checkpoint.00000000']);
+    expect(db.head.numSeries()).toBe(1);
+    expect(values(db, 'a')).toEqual([]);
+    // Retention works on whole chunks: b's chunk [t0+2h, t0+2.5h] is newer than the cutoff, so it stays.
+    expect(values(db, 'b')).toEqual([
+      [t0 + 2 * H, 2],
+      [t0 + 2.5 * H, 3],
+    ]);
+    expect(await metric(reg, 'prometheus_tsdb_checkpoint_creations_total')).toBe(1);
+    expect(await metric(reg, 'prometheus_tsdb_head_series_removed_total')).toBe(1);
+    db.close();
+
+    db = openDB({ dir, retentionMs: H, now: () => now });
+    // The expired sample at t0+2h lived in the deleted segment 0.
+    expect(values(db, 'b')).toEqual([[t0 + 2.5 * H, 3]]);
+    expect(values(db, 'a')).toEqual([]);
+    app = db.appender();
+    expect(app.seriesRef(['__name__', 'b'])).toBe(b);
+    expect(app.append(b, t0, 9)).toBe(AppendResult.OutOfBounds);
+  });
+
+  it('writes the checkpoint of a large head in slices across event-loop turns', async () => {
+    const dir = tmp();
+    const t0 = 1_800_000_000_000;
+    let now = t0;
+    let db = openDB({ dir, retentionMs: H, now: () => now });
+    const app = db.appender();
+    const refs = Array.from({ length: 25_000 }, (_, i) => app.seriesRef(['__name__', 'x', 'i', String(i)]));
+    const round = (v: number): void => {
+      for (const r of refs) app.append(r, now, v);
+      app.commit();
+    };
+    round(1);
+    now = t0 + 2 * H;
+    round(2);
+    db.applyRetention();
+    now = t0 + 2.5 * H;
+    round(3);
+    now = t0 + 3 * H + 1;
+    db.applyRetention();
+    const walDir = join(dir, 'wal');
+    expect(listSegments(walDir)).toEqual([0, 1]);
+    expect(readdirSync(walDir)).toContain('checkpoint.00000000.tmp');
+    await db.retentionSettled();
+    expect(readdirSync(walDir).sort()).toEqual(['00000001', 'checkpoint.00000000']);
+    db.close();
+    db = openDB({ dir, retentionMs: H, now: () => now });
+    expect(db.head.numSeries()).toBe(25_000);
+    const got = db.querier(0, Infinity).select([new Matcher('=', 'i', '24999')], 0, Infinity)[0]!;
+    expect([got.count, got.ts[0], got.vs[0]]).toEqual([1, t0 + 2.5 * H, 3]);
+  });
+
+  it('skips expired samples at replay', () => {
+    const dir = tmp();
+    let now = 1_800_000_000_000;
+    let db = openDB({ dir, retentionMs: H, now: () => now });
+    const app = db.appender();
+    const r = app.seriesRef(['__name__', 'x']);
+    app.append(r, now - 30 * 60_000, 1);
+    app.append(r, now, 2);
+    app.commit();
+    db.close();
+    now += 45 * 60_000;
+    db = openDB({ dir, retentionMs: H, now: () => now });
+    expect(values(db, 'x')).toEqual([[now - 45 * 60_000, 2]]);
+  });
+
+  it('rejects a non-positive retention', () => {
+    expect(() => TSDB.open({ dir: tmp(), retentionMs: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('TSDB lock file', () => {
+  it('refuses a second open of the same directory in this process, and allows it after close', () => {
+    const dir = tmp();
+    const db = TSDB.open({ dir, log: new CaptureLogger() });
+    expect(() => TSDB.open({ dir, log: new CaptureLogger() })).toThrow(LockError);
+    expect(readFileSync(join(dir, 'lock'), 'utf8').split('\n')[0]).toBe(String(process.pid));
+    db.close();
+    expect(existsSync(join(dir, 'lock'))).toBe(false);
+    openDB({ dir });
+  });
+
+  it('refuses a directory held by another live process and takes it over once that process is killed', async () => {
+    const dir = tmp();
+    let locked!: () => void;
+    const ready = new Promise<void>((r) => (locked = r));
+    const child = spawnFixture('hold_lock.ts', [dir], (line) => {
+      if (line === 'locked') locked();
+    });
+    await ready;
+    expect(() => TSDB.open({ dir, log: new CaptureLogger() })).toThrow(new RegExp(`already locked by process ${child.pid}`));
+    child.kill('SIGKILL');
+    await exited(child);
+    expect(existsSync(join(dir, 'lock'))).toBe(true);
+    const db = openDB({ dir });
+    expect(db.head.numSeries()).toBe(0);
+  });
+
+  it('takes over a lock file whose pid is not running', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'lock'), '999999999\n\n');
+    expect(() => openDB({ dir })).not.toThrow();
+  });
+});
+
+describe('TSDB status and metrics', () => {
+  it('exposes WAL metrics and head status', async () => {
+    const dir = tmp();
+    const reg = new Registry();
+    const db = openDB({ dir, registry: reg });
+    const app = db.appender();
+    app.append(app.seriesRef(['__name__', 'x', 'job', 'j']), Date.now(), 1);
+    app.commit();
+    expect(await metric(reg, 'prometheus_tsdb_wal_segment_current')).toBe(0);
+    expect(await metric(reg, 'prometheus_tsdb_head_series_created_total')).toBe(1);
+    expect(await metric(reg, 'prometheus_tsdb_wal_storage_size_bytes')).toBeGreaterThan(0);
+    const text = await reg.metrics();
+    expect(text).toContain('prometheus_tsdb_head_samples_appended_total{type="float"} 1');
+    expect(text).not.toContain('prometheus_tsdb_storage_blocks_bytes');
+    db.close();
+    expect(reg.getSingleMetric('prometheus_tsdb_head_series')).toBeUndefined();
+    const again = openDB({ dir, registry: reg });
+    expect(await metric(reg, 'prometheus_tsdb_head_series')).toBe(1);
+    expect(again.status().seriesCountByLabelValuePair).toEqual([
+      { name: '__name__=x', value: 1 },
+      { name: 'job=j', value: 1 },
+    ]);
+  });
+});
