@@ -1,0 +1,182 @@
+/**
+ * Alertmanager label matchers, as Alertmanager 0.25's `pkg/labels`: `=`, `!=`, `=~`, `!~` with the
+ * "classic" matcher syntax used in `matchers:` config fields, API `filter=` parameters and amtool.
+ *
+ * Differences from PromQL matchers (`src/model/matcher.ts`): regexes are compiled as Go's
+ * `regexp.Compile("^(?:" + v + ")$")`, so `.` does NOT match a newline; label names follow the
+ * classic rule `[a-zA-Z_:][a-zA-Z0-9_:]*` in the parser; a missing label matches as `''`.
+ */
+import { RE2JS } from 're2js';
+
+/** The four matcher operators. Their order is the sort order of upstream's `MatchType` enum. */
+export type AmMatchType = '=' | '!=' | '=~' | '!~';
+const TYPE_ORDER: Record<AmMatchType, number> = { '=': 0, '!=': 1, '=~': 2, '!~': 3 };
+
+/** Thrown for text that is not a valid matcher; `message` is upstream's wording. */
+export class MatcherParseError extends Error {
+  override name = 'MatcherParseError';
+}
+
+/** A compiled Alertmanager matcher. */
+export class AmMatcher {
+  private readonly re: RE2JS | null;
+
+  /**
+   * @throws {MatcherParseError} `error parsing regexp: …` when a regex operator has an invalid RE2 pattern.
+   */
+  constructor(
+    readonly type: AmMatchType,
+    readonly name: string,
+    readonly value: string,
+  ) {
+    this.re = type === '=~' || type === '!~' ? compileAmRegex(value) : null;
+  }
+
+  /** Whether `v` (the label's value, `''` when absent) satisfies the matcher. */
+  matches(v: string): boolean {
+    switch (this.type) {
+      case '=':
+        return v === this.value;
+      case '!=':
+        return v !== this.value;
+      case '=~':
+        return this.re!.matches(v);
+      case '!~':
+        return !this.re!.matches(v);
+    }
+  }
+
+  /** Whether the matcher is a regex one (`=~`, `!~`). */
+  get isRegex(): boolean {
+    return this.type === '=~' || this.type === '!~';
+  }
+
+  /** Whether the matcher is a positive one (`=`, `=~`). */
+  get isEqual(): boolean {
+    return this.type === '=' || this.type === '=~';
+  }
+
+  /** Upstream rendering: `name="value"` with OpenMetrics escaping (`\\`, `\n`, `\"`). */
+  toString(): string {
+    return `${this.name}${this.type}"${openMetricsEscape(this.value)}"`;
+  }
+}
+
+/**
+ * Compiles an Alertmanager regex: anchored at both ends, `.` not matching newline (Go defaults).
+ * @throws {MatcherParseError}
+ */
+export function compileAmRegex(pattern: string): RE2JS {
+  try {
+    return RE2JS.compile(`^(?:${pattern})$`);
+  } catch (e) {
+    throw new MatcherParseError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** Whether a label set satisfies all matchers (missing labels match as `''`). */
+export function matchesAll(matchers: readonly AmMatcher[], labels: Readonly<Record<string, string>>): boolean {
+  for (const m of matchers) if (!m.matches(labels[m.name] ?? '')) return false;
+  return true;
+}
+
+/** Sorts matchers in place as upstream `labels.Matchers`: by name, then value, then operator. */
+export function sortMatchers(ms: AmMatcher[]): AmMatcher[] {
+  return ms.sort((a, b) => {
+    if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+    if (a.value !== b.value) return a.value < b.value ? -1 : 1;
+    return TYPE_ORDER[a.type] - TYPE_ORDER[b.type];
+  });
+}
+
+/** Upstream `Matchers.String()`: `{a="1",b=~"x"}`. */
+export function matchersToString(ms: readonly AmMatcher[]): string {
+  return `{${ms.map((m) => m.toString()).join(',')}}`;
+}
+
+function openMetricsEscape(s: string): string {
+  return s.replace(/[\\\n"]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : '\\"'));
+}
+
+const MATCHER_RE = /^[\t\n\f\r ]*([a-zA-Z_:][a-zA-Z0-9_:]*)[\t\n\f\r ]*(=~|=|!=|!~)[\t\n\f\r ]*([\s\S]*?)[\t\n\f\r ]*$/;
+
+/**
+ * Parses one matcher as upstream `labels.ParseMatcher` (0.25): a label name, an operator and a
+ * value that may be double-quoted. Inside the value `\"`, `\n` and `\\` are escapes; any other
+ * backslash is literal; an unescaped `"` other than the closing one is an error. Single quotes are
+ * ordinary characters.
+ * @throws {MatcherParseError} `bad matcher format: …`, `matcher value contains unescaped double quote: …`
+ *   or a regex syntax error.
+ */
+export function parseMatcher(s: string): AmMatcher {
+  const m = MATCHER_RE.exec(s);
+  if (!m) throw new MatcherParseError(`bad matcher format: ${s}`);
+  const raw = m[3]!;
+  let rawValue = raw;
+  let expectTrailingQuote = false;
+  if (rawValue.startsWith('"')) {
+    rawValue = rawValue.slice(1);
+    expectTrailingQuote = true;
+  }
+  let value = '';
+  let escaped = false;
+  for (let i = 0; i < rawValue.length; i++) {
+    const c = rawValue[i]!;
+    if (escaped) {
+      escaped = false;
+      if (c === 'n') value += '\n';
+      else if (c === '"' || c === '\\') value += c;
+      else value += '\\' + c;
+      continue;
+    }
+    if (c === '\\') {
+      if (i < rawValue.length - 1) escaped = true;
+      else value += '\\';
+    } else if (c === '"') {
+      if (!expectTrailingQuote || i < rawValue.length - 1) {
+        throw new MatcherParseError(`matcher value contains unescaped double quote: ${raw}`);
+      }
+      expectTrailingQuote = false;
+    } else {
+      value += c;
+    }
+  }
+  if (expectTrailingQuote) throw new MatcherParseError(`matcher value contains unescaped double quote: ${raw}`);
+  return new AmMatcher(m[2] as AmMatchType, m[1]!, value);
+}
+
+/**
+ * Parses a comma-separated list of matchers as upstream `labels.ParseMatchers` (0.25): an optional
+ * leading `{` and trailing `}`, commas inside double quotes do not separate, a trailing comma is
+ * ignored. `''` gives `[]`.
+ * @throws {MatcherParseError}
+ */
+export function parseMatchers(input: string): AmMatcher[] {
+  let s = input;
+  if (s.startsWith('{')) s = s.slice(1);
+  if (s.endsWith('}')) s = s.slice(0, -1);
+  const tokens: string[] = [];
+  let token = '';
+  let insideQuotes = false;
+  let escaped = false;
+  for (const c of s) {
+    if (c === ',') {
+      if (!insideQuotes) {
+        tokens.push(token);
+        token = '';
+        continue;
+      }
+    } else if (c === '"') {
+      if (!escaped) insideQuotes = !insideQuotes;
+      else escaped = false;
+    } else if (c === '\\') {
+      escaped = !escaped;
+    } else {
+      escaped = false;
+    }
+    token += c;
+  }
+  const last = token.trim();
+  if (last !== '') tokens.push(last);
+  return tokens.map(parseMatcher);
+}

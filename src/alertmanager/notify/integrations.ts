@@ -1,0 +1,70 @@
+/**
+ * Builds each receiver's integrations from the config, in upstream 0.25's order (webhook, email,
+ * pagerduty, opsgenie, wechat, slack, victorops, pushover, sns, telegram, then the newer ones).
+ * Integrations Lookout cannot send to yet are kept (so nothing is silently dropped): each
+ * notification attempt fails with a non-retryable error that is logged and counted.
+ */
+import type { AlertmanagerConfig, HTTPClientConfig, ReceiverConfig } from '../../config/alertmanager/types.js';
+import type { Logger } from '../../log.js';
+import { NotifyError, type Integration, type Notifier } from './common.js';
+import { PagerdutyNotifier } from './pagerduty.js';
+import { SlackNotifier } from './slack.js';
+import { WebhookNotifier } from './webhook.js';
+
+const ORDER = ['webhook', 'email', 'pagerduty', 'opsgenie', 'wechat', 'slack', 'victorops', 'pushover', 'sns', 'telegram'];
+
+class UnsupportedNotifier implements Notifier {
+  constructor(private readonly integration: string) {}
+  notify(): Promise<void> {
+    return Promise.reject(new NotifyError(`${this.integration} notifications are not implemented in Lookout`, false));
+  }
+}
+
+function httpWarnings(h: HTTPClientConfig): string[] {
+  const out: string[] = [];
+  if (h.proxy_url !== '' || h.proxy_from_environment) out.push('proxy settings are ignored (direct connections)');
+  const t = h.tls_config;
+  if (t.ca !== '' || t.ca_file !== '' || t.cert !== '' || t.cert_file !== '' || t.insecure_skip_verify || t.server_name !== '') {
+    out.push('tls_config is ignored (system trust store)');
+  }
+  if (!h.enable_http2) out.push('enable_http2: false is ignored');
+  if (h.oauth2) out.push('oauth2 is not supported: notifications will fail');
+  return out;
+}
+
+function receiverIntegrations(r: ReceiverConfig, log: Logger): Integration[] {
+  const out: Integration[] = [];
+  const warn = (name: string, index: number, h: HTTPClientConfig) => {
+    for (const w of httpWarnings(h)) log.warn(`http_config: ${w}`, { receiver: r.name, integration: `${name}[${index}]` });
+  };
+  for (const c of r.webhook_configs) {
+    warn('webhook', c.index, c.http_config);
+    out.push({ name: 'webhook', index: c.index, sendResolved: c.send_resolved, notifier: new WebhookNotifier(c) });
+  }
+  for (const c of r.email_configs) {
+    out.push({ name: 'email', index: c.index, sendResolved: c.send_resolved, notifier: new UnsupportedNotifier('email') });
+  }
+  for (const c of r.pagerduty_configs) {
+    warn('pagerduty', c.index, c.http_config);
+    out.push({ name: 'pagerduty', index: c.index, sendResolved: c.send_resolved, notifier: new PagerdutyNotifier(c) });
+  }
+  for (const c of r.slack_configs) {
+    warn('slack', c.index, c.http_config);
+    out.push({ name: 'slack', index: c.index, sendResolved: c.send_resolved, notifier: new SlackNotifier(c) });
+  }
+  for (const c of r.other_configs) {
+    out.push({ name: c.integration, index: c.index, sendResolved: c.send_resolved, notifier: new UnsupportedNotifier(c.integration) });
+  }
+  for (const i of out) {
+    if (i.notifier instanceof UnsupportedNotifier) {
+      log.warn('integration not implemented in Lookout: notifications to it will fail', { receiver: r.name, integration: `${i.name}[${i.index}]` });
+    }
+  }
+  const rank = (n: string) => (ORDER.includes(n) ? ORDER.indexOf(n) : ORDER.length);
+  return out.sort((a, b) => rank(a.name) - rank(b.name));
+}
+
+/** Integrations by receiver name. */
+export function buildReceivers(cfg: AlertmanagerConfig, log: Logger): Map<string, Integration[]> {
+  return new Map(cfg.receivers.map((r) => [r.name, receiverIntegrations(r, log)]));
+}
