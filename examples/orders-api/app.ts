@@ -18,7 +18,7 @@ import { PaymentGateway, PaymentTimeoutError } from './payment.js';
 import { ConnectionPool } from './pool.js';
 import type { RandomSource } from './random.js';
 import { OrderService } from './service.js';
-import { TrafficGenerator } from './traffic.js';
+import { TrafficControl } from './traffic.js';
 
 /** Options of {@link startOrdersApi}. */
 export interface OrdersApiOptions {
@@ -55,6 +55,7 @@ const ENDPOINT = {
   errorRate: 'admin_error_rate',
   latency: 'admin_latency',
   dbPressure: 'admin_db_pressure',
+  traffic: 'admin_traffic',
 } as const;
 
 interface RequestTiming {
@@ -104,10 +105,11 @@ interface Deps {
   faults: FaultSettings;
   pool: ConnectionPool;
   pressure: DbPressure;
+  traffic: TrafficControl;
 }
 
 function routes(app: FastifyInstance, d: Deps): void {
-  const { metrics, service, faults, pool, pressure } = d;
+  const { metrics, service, faults, pool, pressure, traffic } = d;
 
   app.post('/api/orders', { config: { endpoint: ENDPOINT.createOrder } }, async (req, reply) => {
     const end = metrics.orderProcessing.startTimer();
@@ -181,13 +183,28 @@ function routes(app: FastifyInstance, d: Deps): void {
     pressure.set(connections, seconds as number | undefined);
     return pressureBody();
   });
+
+  app.get('/admin/traffic', { config: { endpoint: ENDPOINT.traffic } }, async () => ({ rps: traffic.rate }));
+  app.post('/admin/traffic', { config: { endpoint: ENDPOINT.traffic } }, async (req, reply) => {
+    const rps = bodyField(req.body, 'rps');
+    if (typeof rps !== 'number' || !Number.isFinite(rps) || rps < 0 || rps > 1000) {
+      return badRequest(reply, 'rps must be a number from 0 to 1000');
+    }
+    await traffic.setRate(rps);
+    return { rps: traffic.rate };
+  });
 }
 
 /**
  * Builds the Orders API (not listening yet). Every instance has its own registry, pool and state.
  * @throws {RangeError} for an error rate outside [0, 1] or a pool size below 1
  */
-export function buildOrdersApp(opts: OrdersApiOptions = {}): { app: FastifyInstance; pool: ConnectionPool; pressure: DbPressure } {
+export function buildOrdersApp(opts: OrdersApiOptions = {}): {
+  app: FastifyInstance;
+  pool: ConnectionPool;
+  pressure: DbPressure;
+  traffic: TrafficControl;
+} {
   const errorRate = opts.errorRate ?? 0.01;
   if (checkErrorRate(errorRate) !== null) throw new RangeError(`error rate must be a number from 0 to 1, got ${errorRate}`);
   const poolSize = opts.dbPoolSize ?? 10;
@@ -204,10 +221,13 @@ export function buildOrdersApp(opts: OrdersApiOptions = {}): { app: FastifyInsta
   });
   const service = new OrderService(db, new PaymentGateway(metrics.paymentFailures, random), metrics, faults, random);
   const pressure = new DbPressure(pool);
+  const rps = opts.trafficRps ?? 0;
+  if (!Number.isFinite(rps) || rps < 0) throw new RangeError(`traffic rate must be a non-negative number, got ${rps}`);
+  const traffic = new TrafficControl(rps, random);
   const app = Fastify({ logger: false });
   instrument(app, metrics);
-  routes(app, { metrics, service, faults, pool, pressure });
-  return { app, pool, pressure };
+  routes(app, { metrics, service, faults, pool, pressure, traffic });
+  return { app, pool, pressure, traffic };
 }
 
 /**
@@ -215,21 +235,18 @@ export function buildOrdersApp(opts: OrdersApiOptions = {}): { app: FastifyInsta
  * @throws {RangeError} for invalid options; the listen error when the port is taken
  */
 export async function startOrdersApi(opts: OrdersApiOptions = {}): Promise<OrdersApi> {
-  const rps = opts.trafficRps ?? 0;
-  if (!Number.isFinite(rps) || rps < 0) throw new RangeError(`traffic rate must be a non-negative number, got ${rps}`);
-  const { app, pool, pressure } = buildOrdersApp(opts);
+  const { app, pool, pressure, traffic } = buildOrdersApp(opts);
   const host = opts.host ?? '127.0.0.1';
   await app.listen({ host, port: opts.port ?? 5000 });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (opts.port ?? 5000);
   const selfHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${selfHost}:${port}`;
-  const traffic = rps > 0 ? new TrafficGenerator({ url, rps, random: opts.random ?? Math.random }) : undefined;
-  traffic?.start();
+  traffic.attach(url);
   return {
     url,
     async close() {
-      if (traffic) await traffic.stop();
+      await traffic.stop();
       pressure.set(0);
       pool.rejectWaiters();
       await app.close();

@@ -90,7 +90,6 @@ export class TrafficGenerator {
   private readonly inFlight = new Set<Promise<unknown>>();
   private timer: NodeJS.Timeout | undefined;
   private credit = 0;
-  private aborter = new AbortController();
   private lastTick = 0;
 
   constructor(private readonly opts: TrafficOptions) {}
@@ -166,7 +165,7 @@ export class TrafficGenerator {
         method: p.method,
         headers: p.body === undefined ? {} : { 'content-type': 'application/json' },
         body: p.body === undefined ? undefined : JSON.stringify(p.body),
-        signal: AbortSignal.any([this.aborter.signal, AbortSignal.timeout(30_000)]),
+        signal: AbortSignal.timeout(30_000),
       });
       const text = await res.text();
       if (res.status === 201) this.remember(text);
@@ -190,7 +189,6 @@ export class TrafficGenerator {
   /** Starts sending at the configured rate (no effect when already started). */
   start(): void {
     if (this.timer) return;
-    if (this.aborter.signal.aborted) this.aborter = new AbortController();
     const tickMs = Math.max(10, Math.min(1000, 1000 / this.opts.rps));
     this.lastTick = performance.now();
     this.credit = 1;
@@ -211,11 +209,59 @@ export class TrafficGenerator {
     }
   }
 
-  /** Stops sending, aborts the requests in flight and waits for them to settle. */
+  /**
+   * Stops sending and waits for the requests in flight to finish. They are not aborted: a request
+   * aborted mid-body never reaches fastify's response hooks, which would leave
+   * `app_active_requests` raised and the server's close waiting on its connection.
+   */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    this.aborter.abort();
     await Promise.allSettled([...this.inFlight]);
+  }
+}
+
+/**
+ * The traffic generator behind `POST /admin/traffic {"rps": N}`: holds the wanted rate and runs a
+ * {@link TrafficGenerator} at it once the API's own URL is known (0 = off).
+ */
+export class TrafficControl {
+  private generator: TrafficGenerator | undefined;
+  private url: string | undefined;
+
+  constructor(
+    private rps: number,
+    private readonly random: RandomSource,
+  ) {}
+
+  /** Requests per second currently wanted. */
+  get rate(): number {
+    return this.rps;
+  }
+
+  /** Aims the generator at the API's URL and starts it when the rate is above 0. */
+  attach(url: string): void {
+    this.url = url;
+    this.apply();
+  }
+
+  /** Changes the rate (requests per second, ≥ 0), restarting the generator. */
+  async setRate(rps: number): Promise<void> {
+    this.rps = rps;
+    await this.stop();
+    this.apply();
+  }
+
+  /** Stops sending and waits for requests in flight. */
+  async stop(): Promise<void> {
+    const g = this.generator;
+    this.generator = undefined;
+    if (g) await g.stop();
+  }
+
+  private apply(): void {
+    if (this.url === undefined || this.rps <= 0) return;
+    this.generator = new TrafficGenerator({ url: this.url, rps: this.rps, random: this.random });
+    this.generator.start();
   }
 }

@@ -112,3 +112,36 @@ describe('orders-api entry point', () => {
     }
   });
 });
+
+describe('POST /admin/traffic', () => {
+  it('switches the built-in traffic on and off at runtime', async () => {
+    const api = await startOrdersApi({ port: 0, trafficRps: 0, errorRate: 0 });
+    try {
+      const set = async (rps: unknown) => {
+        const res = await fetch(`${api.url}/admin/traffic`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ rps }),
+        });
+        return { status: res.status, body: (await res.json()) as { rps?: number; error?: string } };
+      };
+      expect(await set(-1)).toEqual({ status: 400, body: { error: 'rps must be a number from 0 to 1000' } });
+      expect(await set(50)).toEqual({ status: 200, body: { rps: 50 } });
+      const created = async () => {
+        const text = await (await fetch(`${api.url}/metrics`)).text();
+        const m = /^app_requests_total\{method="POST",endpoint="create_order",status="201"\} (\d+)/m.exec(text);
+        return m ? Number(m[1]) : 0;
+      };
+      const deadline = Date.now() + 10_000;
+      while ((await created()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await created()).toBeGreaterThan(0);
+      expect(await set(0)).toEqual({ status: 200, body: { rps: 0 } });
+      const after = await created();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await created()).toBe(after);
+      expect((await (await fetch(`${api.url}/admin/traffic`)).json()) as unknown).toEqual({ rps: 0 });
+    } finally {
+      await api.close();
+    }
+  });
+});
