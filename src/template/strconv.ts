@@ -1,0 +1,455 @@
+/**
+ * Go `strconv` pieces the template engine needs: float formatting exactly as
+ * `strconv.FormatFloat(v, fmt, prec, 64)`, quoting as `strconv.Quote`, unquoting of Go
+ * string and rune literals as `strconv.Unquote`, and number-literal parsing as `ParseInt(s, 0, 64)`
+ * and `ParseFloat(s, 64)`.
+ *
+ * Float digits: shortest round-trip digits come from JavaScript (`toExponential()`, which picks
+ * the same shortest digit string as Go), fixed-precision digits from the exact binary value via
+ * BigInt, rounded half-to-even on exact ties as Go does (`%.0f` of 2.5 is `2`, JavaScript's
+ * `toFixed` would say `3`).
+ */
+
+/** Decimal digits `d` (no leading/trailing zeros, `''` for zero) with the decimal point after `dp` digits. */
+interface Decimal {
+  d: string;
+  dp: number;
+}
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Exact decimal expansion of a finite, non-negative double. */
+function exactDecimal(v: number): Decimal {
+  if (v === 0) return { d: '', dp: 0 };
+  f64[0] = v;
+  const hi = u32[LITTLE ? 1 : 0]!;
+  const lo = u32[LITTLE ? 0 : 1]!;
+  let exp = (hi >>> 20) & 0x7ff;
+  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  if (exp === 0) exp = 1;
+  else mant |= 1n << 52n;
+  const e2 = exp - 1075;
+  let digits: string;
+  let dp: number;
+  if (e2 >= 0) {
+    digits = (mant << BigInt(e2)).toString();
+    dp = digits.length;
+  } else {
+    digits = (mant * 5n ** BigInt(-e2)).toString();
+    dp = digits.length + e2;
+  }
+  return trimZeros({ d: digits, dp });
+}
+
+function trimZeros(x: Decimal): Decimal {
+  let end = x.d.length;
+  while (end > 0 && x.d.charCodeAt(end - 1) === 48) end--;
+  let start = 0;
+  while (start < end && x.d.charCodeAt(start) === 48) start++;
+  if (start === end) return { d: '', dp: 0 };
+  return { d: x.d.slice(start, end), dp: x.dp - start };
+}
+
+/** Shortest decimal that round-trips to `v` (finite, non-negative). */
+function shortestDecimal(v: number): Decimal {
+  if (v === 0) return { d: '', dp: 0 };
+  const s = v.toExponential();
+  const e = s.indexOf('e');
+  const mant = s.slice(0, e).replace('.', '');
+  return trimZeros({ d: mant, dp: Number(s.slice(e + 1)) + 1 });
+}
+
+/** Rounds `x` to `nd` significant digits, half to even on exact ties (Go `decimal.Round`). */
+function roundDecimal(x: Decimal, nd: number): Decimal {
+  if (nd < 0 || nd >= x.d.length) return x;
+  const next = x.d.charCodeAt(nd) - 48;
+  let up: boolean;
+  if (next === 5 && nd + 1 === x.d.length) up = nd > 0 && (x.d.charCodeAt(nd - 1) - 48) % 2 === 1;
+  else up = next >= 5;
+  if (!up) return trimZeros({ d: x.d.slice(0, nd), dp: x.dp });
+  let i = nd - 1;
+  while (i >= 0 && x.d[i] === '9') i--;
+  if (i < 0) return { d: '1', dp: x.dp + 1 };
+  return trimZeros({ d: x.d.slice(0, i) + String.fromCharCode(x.d.charCodeAt(i) + 1), dp: x.dp });
+}
+
+function digitAt(x: Decimal, i: number): string {
+  return i >= 0 && i < x.d.length ? x.d[i]! : '0';
+}
+
+function fmtE(neg: boolean, x: Decimal, prec: number, e: 'e' | 'E'): string {
+  let out = neg ? '-' : '';
+  out += digitAt(x, 0);
+  if (prec > 0) {
+    out += '.';
+    for (let i = 1; i <= prec; i++) out += digitAt(x, i);
+  }
+  const exp = x.d.length === 0 ? 0 : x.dp - 1;
+  const abs = Math.abs(exp);
+  return `${out}${e}${exp < 0 ? '-' : '+'}${abs < 10 ? '0' : ''}${abs}`;
+}
+
+function fmtF(neg: boolean, x: Decimal, prec: number): string {
+  let out = neg ? '-' : '';
+  if (x.dp > 0) {
+    const m = Math.min(x.d.length, x.dp);
+    out += x.d.slice(0, m) + '0'.repeat(x.dp - m);
+  } else out += '0';
+  if (prec > 0) {
+    out += '.';
+    for (let i = 1; i <= prec; i++) out += digitAt(x, x.dp + i - 1);
+  }
+  return out;
+}
+
+/**
+ * Formats a float64 as Go's `strconv.FormatFloat(v, fmt, prec, 64)`.
+ * @param fmt `e`, `E`, `f`, `g`, `G` (decimal) or `x`, `X` (hexadecimal mantissa, binary exponent)
+ * @param prec digits after the point (`e`, `f`, `x`) or significant digits (`g`); -1 for the
+ *   fewest digits that round-trip.
+ * @example formatFloat(1e6, 'g', -1) → "1e+06"; formatFloat(2.5, 'f', 0) → "2"; formatFloat(NaN, 'g', -1) → "NaN"
+ */
+export function formatFloat(v: number, fmt: 'e' | 'E' | 'f' | 'g' | 'G' | 'x' | 'X', prec: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  const neg = v < 0 || Object.is(v, -0);
+  const abs = Math.abs(v);
+  if (fmt === 'x' || fmt === 'X') return formatHexFloat(neg, abs, prec, fmt);
+  const shortest = prec < 0;
+  let x: Decimal;
+  if (shortest) {
+    x = shortestDecimal(abs);
+    if (fmt === 'e' || fmt === 'E') prec = Math.max(x.d.length - 1, 0);
+    else if (fmt === 'f') prec = Math.max(x.d.length - x.dp, 0);
+    else prec = x.d.length;
+  } else {
+    const exact = exactDecimal(abs);
+    if (fmt === 'e' || fmt === 'E') x = roundDecimal(exact, prec + 1);
+    else if (fmt === 'f') x = roundDecimal(exact, exact.dp + prec);
+    else {
+      if (prec === 0) prec = 1;
+      x = roundDecimal(exact, prec);
+    }
+  }
+  if (fmt === 'e' || fmt === 'E') return fmtE(neg, x, prec, fmt);
+  if (fmt === 'f') return fmtF(neg, x, prec);
+  let eprec = prec;
+  if (eprec > x.d.length && x.d.length >= x.dp) eprec = x.d.length;
+  if (shortest) eprec = 6;
+  const exp = x.dp - 1;
+  if (x.d.length !== 0 && (exp < -4 || exp >= eprec)) {
+    if (prec > x.d.length) prec = x.d.length;
+    return fmtE(neg, x, prec - 1, fmt === 'g' ? 'e' : 'E');
+  }
+  if (prec > x.dp) prec = x.d.length;
+  return fmtF(neg, x, Math.max(prec - x.dp, 0));
+}
+
+/** `%x` of a float64: `-0x1.8p+01`, as Go's 'x' format. */
+function formatHexFloat(neg: boolean, abs: number, prec: number, fmt: 'x' | 'X'): string {
+  let mant = 0n;
+  let exp = 0;
+  if (abs !== 0) {
+    f64[0] = abs;
+    const hi = u32[LITTLE ? 1 : 0]!;
+    const lo = u32[LITTLE ? 0 : 1]!;
+    const bexp = (hi >>> 20) & 0x7ff;
+    mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+    if (bexp === 0) {
+      exp = -1022;
+      while ((mant & (1n << 52n)) === 0n) {
+        mant <<= 1n;
+        exp--;
+      }
+    } else {
+      mant |= 1n << 52n;
+      exp = bexp - 1023;
+    }
+  }
+  // mant holds 1.xxxx with 52 fraction bits; shift so the fraction is 52 bits = 13 hex digits.
+  let frac = mant & ((1n << 52n) - 1n);
+  let lead = abs === 0 ? 0n : 1n;
+  let digits = 13;
+  if (prec >= 0 && prec < 13) {
+    const shift = BigInt((13 - prec) * 4);
+    const half = 1n << (shift - 1n);
+    const rem = frac & ((1n << shift) - 1n);
+    frac >>= shift;
+    if (rem > half || (rem === half && (frac & 1n) === 1n)) frac++;
+    if (frac >> BigInt(prec * 4) !== 0n) {
+      frac &= (1n << BigInt(prec * 4)) - 1n;
+      lead++;
+      if (lead === 2n) {
+        lead = 1n;
+        frac >>= 1n;
+        exp++;
+      }
+    }
+    digits = prec;
+  }
+  let hex = digits > 0 ? frac.toString(16).padStart(digits, '0') : '';
+  if (prec < 0) hex = hex.replace(/0+$/, '');
+  else if (prec > 13) hex = hex + '0'.repeat(prec - 13);
+  let out = `${neg ? '-' : ''}0x${lead.toString()}${hex ? '.' + hex : ''}p${exp < 0 ? '-' : '+'}${Math.abs(exp) < 10 ? '0' : ''}${Math.abs(exp)}`;
+  if (fmt === 'X') out = out.toUpperCase();
+  return out;
+}
+
+/** Whether Go's `unicode.IsPrint` holds for code point `r` (approximated with Unicode categories). */
+export function isPrint(r: number): boolean {
+  if (r === 0x20) return true;
+  if (r < 0x20 || (r >= 0x7f && r < 0xa0) || r === 0xad) return false;
+  if (r >= 0xd800 && r <= 0xdfff) return false;
+  return PRINTABLE.test(String.fromCodePoint(r));
+}
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+
+/** Appends a Go escape for code point `r` (as `strconv.Quote` does for non-printable runes). */
+function escapeRune(r: number, quote: string, asciiOnly: boolean): string {
+  switch (r) {
+    case 0x07:
+      return '\\a';
+    case 0x08:
+      return '\\b';
+    case 0x0c:
+      return '\\f';
+    case 0x0a:
+      return '\\n';
+    case 0x0d:
+      return '\\r';
+    case 0x09:
+      return '\\t';
+    case 0x0b:
+      return '\\v';
+    case 0x5c:
+      return '\\\\';
+  }
+  if (r === quote.charCodeAt(0)) return '\\' + quote;
+  if (r < 0x80 ? r >= 0x20 && r < 0x7f : !asciiOnly && isPrint(r)) return String.fromCodePoint(r);
+  if (r < 0x20 || r === 0x7f) return '\\x' + r.toString(16).padStart(2, '0');
+  if (r === 0xfffd && !asciiOnly) return '\ufffd';
+  if (r < 0x10000) return '\\u' + r.toString(16).padStart(4, '0');
+  return '\\U' + r.toString(16).padStart(8, '0');
+}
+
+/**
+ * Go `strconv.Quote` (or `QuoteToASCII` when `asciiOnly`): a double-quoted Go string literal with
+ * control and non-printable characters escaped. Lone surrogates come out as `\ufffd` (Go sees
+ * them as invalid UTF-8).
+ */
+export function quote(s: string, asciiOnly = false): string {
+  let out = '"';
+  for (const ch of s) {
+    const r = ch.codePointAt(0)!;
+    out += r >= 0xd800 && r <= 0xdfff ? (asciiOnly ? '\\ufffd' : '\ufffd') : escapeRune(r, '"', asciiOnly);
+  }
+  return out + '"';
+}
+
+/** Go `strconv.QuoteRune`: a single-quoted Go rune literal. */
+export function quoteRune(r: number, asciiOnly = false): string {
+  if (r < 0 || r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff)) r = 0xfffd;
+  return "'" + escapeRune(r, "'", asciiOnly) + "'";
+}
+
+/** Whether `s` can be written as a Go raw string (backquoted) literal, as `strconv.CanBackquote`. */
+export function canBackquote(s: string): boolean {
+  for (const ch of s) {
+    const r = ch.codePointAt(0)!;
+    if (r === 0x60 || r === 0xfeff || (r < 0x20 && r !== 0x09) || r === 0x7f) return false;
+    if (r >= 0xd800 && r <= 0xdfff) return false;
+  }
+  return true;
+}
+
+/** Thrown by {@link unquote} for text that is not a valid Go literal (message as Go: `invalid syntax`). */
+export class SyntaxError extends Error {
+  override name = 'SyntaxError';
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+/**
+ * Go `strconv.Unquote` for `"…"`, `` `…` `` and `'…'` literals: interprets `\a \b \f \n \r \t \v
+ * \\ \' \" \xHH \ooo \uHHHH \UHHHHHHHH`. `\x` and octal escapes are bytes, decoded as UTF-8 with
+ * the neighbouring text (invalid sequences become U+FFFD). Raw strings drop `\r`. For `'…'` the
+ * caller checks that exactly one character came out.
+ * @throws {SyntaxError} `invalid syntax` for anything malformed.
+ */
+export function unquote(lit: string): string {
+  const n = lit.length;
+  if (n < 2) throw new SyntaxError('invalid syntax');
+  const q = lit[0]!;
+  if (q !== lit[n - 1]) throw new SyntaxError('invalid syntax');
+  const body = lit.slice(1, n - 1);
+  if (q === '`') {
+    if (body.includes('`')) throw new SyntaxError('invalid syntax');
+    return body.replace(/\r/g, '');
+  }
+  if (q !== '"' && q !== "'") throw new SyntaxError('invalid syntax');
+  if (body.includes('\n')) throw new SyntaxError('invalid syntax');
+  const bytes: number[] = [];
+  const enc = new TextEncoder();
+  let i = 0;
+  while (i < body.length) {
+    const c = body[i]!;
+    if (c === q) throw new SyntaxError('invalid syntax');
+    if (c !== '\\') {
+      const cp = body.codePointAt(i)!;
+      const ch = String.fromCodePoint(cp);
+      for (const b of enc.encode(ch)) bytes.push(b);
+      i += ch.length;
+      continue;
+    }
+    const e = body[i + 1];
+    i += 2;
+    switch (e) {
+      case 'a':
+        bytes.push(7);
+        break;
+      case 'b':
+        bytes.push(8);
+        break;
+      case 'f':
+        bytes.push(12);
+        break;
+      case 'n':
+        bytes.push(10);
+        break;
+      case 'r':
+        bytes.push(13);
+        break;
+      case 't':
+        bytes.push(9);
+        break;
+      case 'v':
+        bytes.push(11);
+        break;
+      case '\\':
+        bytes.push(92);
+        break;
+      case "'":
+      case '"':
+        if (e !== q) throw new SyntaxError('invalid syntax');
+        bytes.push(e.charCodeAt(0));
+        break;
+      case 'x':
+      case 'u':
+      case 'U': {
+        const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
+        const hex = body.slice(i, i + len);
+        if (hex.length !== len || !/^[0-9a-fA-F]+$/.test(hex)) throw new SyntaxError('invalid syntax');
+        i += len;
+        const v = parseInt(hex, 16);
+        if (e === 'x') {
+          if (q === "'") {
+            for (const b of enc.encode(String.fromCodePoint(v))) bytes.push(b);
+          } else bytes.push(v);
+        } else {
+          if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) throw new SyntaxError('invalid syntax');
+          for (const b of enc.encode(String.fromCodePoint(v))) bytes.push(b);
+        }
+        break;
+      }
+      default: {
+        if (e === undefined || e < '0' || e > '7') throw new SyntaxError('invalid syntax');
+        const oct = body.slice(i - 1, i + 2);
+        if (!/^[0-7]{3}$/.test(oct)) throw new SyntaxError('invalid syntax');
+        const v = parseInt(oct, 8);
+        if (v > 255) throw new SyntaxError('invalid syntax');
+        i += 2;
+        bytes.push(v);
+      }
+    }
+  }
+  return utf8.decode(new Uint8Array(bytes));
+}
+
+/** Whether underscores in a Go number literal are well placed (between digits or after a base prefix). */
+function underscoreOK(s: string): boolean {
+  let i = 0;
+  if (s[0] === '+' || s[0] === '-') i++;
+  let saw = '^';
+  let hex = false;
+  if (s.length - i >= 2 && s[i] === '0' && /[bBoOxX]/.test(s[i + 1]!)) {
+    hex = /[xX]/.test(s[i + 1]!);
+    i += 2;
+    saw = '0';
+  }
+  for (; i < s.length; i++) {
+    const c = s[i]!;
+    if (/[0-9]/.test(c) || (hex && /[a-fA-F]/.test(c))) {
+      saw = '0';
+      continue;
+    }
+    if (c === '_') {
+      if (saw !== '0') return false;
+      saw = '_';
+      continue;
+    }
+    if (saw === '_') return false;
+    saw = '!';
+  }
+  return saw !== '_';
+}
+
+/** Go `strconv.ParseInt(s, 0, 64)`-style parse (without the range check); null when not an integer. */
+export function parseGoInt(text: string): bigint | null {
+  let s = text;
+  let neg = false;
+  if (s[0] === '+' || s[0] === '-') {
+    neg = s[0] === '-';
+    s = s.slice(1);
+  }
+  let base = 10;
+  let digits = s;
+  let prefixed = false;
+  if (/^0[xX]/.test(s)) {
+    base = 16;
+    digits = s.slice(2);
+    prefixed = true;
+  } else if (/^0[bB]/.test(s)) {
+    base = 2;
+    digits = s.slice(2);
+    prefixed = true;
+  } else if (/^0[oO]/.test(s)) {
+    base = 8;
+    digits = s.slice(2);
+    prefixed = true;
+  } else if (s.length > 1 && s[0] === '0') {
+    base = 8;
+    digits = s.slice(1);
+  }
+  if (s.includes('_') && !underscoreOK(text)) return null;
+  digits = digits.replace(/_/g, '');
+  if (digits === '' && !(base === 8 && !prefixed)) return null;
+  const valid = base === 16 ? /^[0-9a-fA-F]+$/ : base === 10 ? /^[0-9]+$/ : base === 8 ? /^[0-7]*$/ : /^[01]+$/;
+  if (!valid.test(digits)) return null;
+  let v = 0n;
+  const b = BigInt(base);
+  for (const c of digits) v = v * b + BigInt(parseInt(c, base));
+  return neg ? -v : v;
+}
+
+/** Go `strconv.ParseFloat(s, 64)` for decimal and hexadecimal float syntax; null when invalid. */
+export function parseGoFloat(text: string): number | null {
+  if (text.includes('_')) {
+    if (!underscoreOK(text)) return null;
+    text = text.replace(/_/g, '');
+  }
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
+    const v = Number(text);
+    return Number.isFinite(v) ? v : null;
+  }
+  const m = /^([+-]?)0[xX]([0-9a-fA-F]*)\.?([0-9a-fA-F]*)[pP]([+-]?\d+)$/.exec(text);
+  if (m && (m[2]! + m[3]!).length > 0) {
+    const mant = parseInt((m[2]! + m[3]!) || '0', 16);
+    const v = mant * 2 ** (Number(m[4]) - 4 * m[3]!.length);
+    if (!Number.isFinite(v)) return null;
+    return m[1] === '-' ? -v : v;
+  }
+  return null;
+}
