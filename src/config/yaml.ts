@@ -8,7 +8,7 @@
  * ("field X not found in type Y").
  */
 import { readFileSync } from 'node:fs';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { parseDuration, TimeParseError } from '../model/time.js';
 
 /** A configuration error located at file:line:column and a field path. */
@@ -25,16 +25,22 @@ export class ConfigError extends Error {
   }
 }
 
-/** One YAML node with its location. */
+/** One YAML node with its location. Aliases (`*name`) are resolved to their anchored node. */
 export class YNode {
+  private readonly node: Node | null;
+
   constructor(
     readonly file: string,
     /** Dotted path of the field, e.g. `scrape_configs[0].job_name`; `''` for the document root. */
     readonly path: string,
-    private readonly node: Node | null,
+    node: Node | null,
     private readonly lines: LineCounter,
     private readonly fallbackOffset: number,
-  ) {}
+    /** The document, for resolving aliases; without it aliases stay unresolved. */
+    private readonly doc?: Document,
+  ) {
+    this.node = doc ? resolveAlias(node, doc) : node;
+  }
 
   /** 1-based line of the node (of its parent key when the value is missing). */
   get line(): number {
@@ -69,15 +75,27 @@ export class YNode {
     const n = this.node;
     if (!isMap(n)) throw this.error(`expected a mapping, got ${describe(n)}`);
     const out: Record<string, YNode> = Object.create(null);
+    const merged: YNode[] = [];
     for (const pair of n.items) {
       const k = pair.key as Node | null;
-      const name = isScalar(k) ? String(k.value) : '';
       const keyOffset = k?.range?.[0] ?? this.offset;
+      if (isScalar(k) && isMergeKey(k.value) && this.doc) {
+        const v = new YNode(this.file, this.path, (pair.value as Node | null) ?? null, this.lines, keyOffset, this.doc);
+        merged.push(...(isSeq(v.node) ? v.seq() : [v]));
+        continue;
+      }
+      const name = isScalar(k) ? this.scalarText(k.value, undefined, keyOffset) : '';
       if (allowed && !allowed.includes(name)) {
         const pos = this.lines.linePos(keyOffset);
         throw new ConfigError(this.file, pos.line, pos.col, this.child(name), `field ${name} not found in type ${typeName}`);
       }
-      out[name] = new YNode(this.file, this.child(name), (pair.value as Node | null) ?? null, this.lines, keyOffset);
+      out[name] = new YNode(this.file, this.child(name), (pair.value as Node | null) ?? null, this.lines, keyOffset, this.doc);
+    }
+    // YAML merge keys (`<<: *base`): merged entries fill in keys the mapping does not set itself.
+    for (const m of merged) {
+      for (const [name, v] of Object.entries(m.map(allowed, typeName))) {
+        if (!(name in out)) out[name] = new YNode(this.file, this.child(name), v.node, this.lines, v.offset, this.doc);
+      }
     }
     return out;
   }
@@ -88,7 +106,7 @@ export class YNode {
     const n = this.node;
     if (!isSeq(n)) throw this.error(`expected a list, got ${describe(n)}`);
     return n.items.map(
-      (item, i) => new YNode(this.file, `${this.path}[${i}]`, (item as Node | null) ?? null, this.lines, this.offset),
+      (item, i) => new YNode(this.file, `${this.path}[${i}]`, (item as Node | null) ?? null, this.lines, this.offset, this.doc),
     );
   }
 
@@ -97,7 +115,24 @@ export class YNode {
     const n = this.node;
     if (this.isNull) return '';
     if (!isScalar(n)) throw this.error(`expected a string, got ${describe(n)}`);
-    return n.source !== undefined && typeof n.value !== 'string' ? String(n.source) : String(n.value);
+    return this.scalarText(n.value, n.source, this.offset);
+  }
+
+  /**
+   * Text of a scalar value: strings as they are, `!!binary` bytes decoded as UTF-8 (invalid UTF-8
+   * is a {@link ConfigError}, as label names/values must be valid UTF-8 upstream), other values in
+   * their source spelling.
+   */
+  private scalarText(value: unknown, source: string | undefined, offset: number): string {
+    if (value instanceof Uint8Array) {
+      try {
+        return UTF8.decode(value);
+      } catch {
+        const pos = this.lines.linePos(offset);
+        throw new ConfigError(this.file, pos.line, pos.col, this.path, 'invalid UTF-8 in !!binary value');
+      }
+    }
+    return source !== undefined && typeof value !== 'string' ? String(source) : String(value);
   }
 
   /** A boolean (`true`/`false`). */
@@ -150,6 +185,20 @@ export class YNode {
   }
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Whether a scalar key is the YAML 1.1 merge key `<<` (the parser gives it as a symbol). */
+function isMergeKey(value: unknown): boolean {
+  return typeof value === 'symbol' && value.description === '<<';
+}
+
+/** Follows aliases to the node they name (null for an unknown anchor). */
+function resolveAlias(node: Node | null, doc: Document): Node | null {
+  let n = node;
+  for (let depth = 0; n && isAlias(n) && depth < 100; depth++) n = (n.resolve(doc) as Node | undefined) ?? null;
+  return n;
+}
+
 function describe(n: Node | null): string {
   if (n === null) return 'nothing';
   if (isMap(n)) return 'a mapping';
@@ -174,5 +223,5 @@ export function loadYaml(file: string, text?: string): YNode {
     const pos = lines.linePos(err.pos[0]);
     throw new ConfigError(file, pos.line, pos.col, '', `yaml: ${err.message.split('\n')[0]}`);
   }
-  return new YNode(file, '', (doc.contents as Node | null) ?? null, lines, 0);
+  return new YNode(file, '', (doc.contents as Node | null) ?? null, lines, 0, doc);
 }

@@ -1,0 +1,275 @@
+/**
+ * Appending one scrape body to storage — the ingest hot path, as upstream `scrapeLoop.append`.
+ *
+ * Per sample line: one `seriesKey()` slice, one `Map` lookup in the scrape cache, one float parse
+ * and one `Appender.append`. Labels are only parsed, merged with the target labels and metric
+ * relabeled for series the cache does not know. Series exposed in the previous scrape but not in
+ * this one get a staleness marker at the scrape timestamp.
+ */
+import { createParser, EntryType, type ExpositionFormat } from '../exposition/index.js';
+import { isValidMetricName, LabelsBuilder, METRIC_NAME, type Labels } from '../model/labels.js';
+import { STALE_NAN } from '../model/value.js';
+import { relabelBuilder, type RelabelConfig } from '../config/relabel.js';
+import { isValidLabelNameFor, type NameValidationScheme } from '../config/prometheus/values.js';
+import { AppendResult, type Appender } from '../tsdb/types.js';
+import type { ScrapeCache } from './cache.js';
+import type { ScrapeMetrics } from './metrics.js';
+
+/** Samples more than this far in the future are out of bounds (upstream `maxAheadTime`: 10m). */
+export const MAX_AHEAD_MS = 10 * 60_000;
+
+/** Error of a scrape that was parsed but must not be stored (limits, bad labels, parse errors). */
+export class AppendError extends Error {
+  override name = 'AppendError';
+  constructor(
+    message: string,
+    /** Which limit was hit, for the self-metrics. */
+    readonly limit: 'sample' | 'label' | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** Per-loop settings of {@link appendScrape} (from the scrape config and target). */
+export interface AppendOptions {
+  honorLabels: boolean;
+  honorTimestamps: boolean;
+  trackTimestampsStaleness: boolean;
+  /** 0 = no limit. */
+  sampleLimit: number;
+  labelLimit: number;
+  labelNameLengthLimit: number;
+  labelValueLengthLimit: number;
+  validationScheme: NameValidationScheme;
+  /** Target labels without `__` ones, sorted. */
+  targetLabels: Labels;
+  metricRelabelConfigs: readonly RelabelConfig[];
+}
+
+/** Counts reported as `scrape_samples_scraped`, `scrape_samples_post_metric_relabeling`, `scrape_series_added`. */
+export interface AppendStats {
+  total: number;
+  added: number;
+  seriesAdded: number;
+}
+
+/**
+ * Merges target labels into a scraped label set and applies metric relabeling, as upstream
+ * `mutateSampleLabels`: with `honor_labels` scraped labels win; otherwise target labels win and
+ * clashing scraped labels are kept as `exported_<name>` (more `exported_` prefixes while taken).
+ * @returns the final labels, or null when relabeling drops the series
+ */
+export function mutateSampleLabels(scraped: Labels, opts: AppendOptions): Labels | null {
+  const lb = new LabelsBuilder(scraped);
+  const t = opts.targetLabels;
+  if (opts.honorLabels) {
+    for (let i = 0; i < t.length; i += 2) if (lb.get(t[i]!) === '') lb.set(t[i]!, t[i + 1]!);
+  } else {
+    const conflicts: [string, string][] = [];
+    for (let i = 0; i < t.length; i += 2) {
+      const existing = lb.get(t[i]!);
+      if (existing !== '') conflicts.push([t[i]!, existing]);
+      lb.set(t[i]!, t[i + 1]!);
+    }
+    conflicts.sort((a, b) => a[0].length - b[0].length);
+    for (const [name, value] of conflicts) {
+      let n = name;
+      for (;;) {
+        n = 'exported_' + n;
+        if (lb.get(n) === '') {
+          lb.set(n, value);
+          break;
+        }
+      }
+    }
+  }
+  return relabelBuilder(lb, opts.metricRelabelConfigs) ? lb.labels() : null;
+}
+
+/** Checks `label_limit`, `label_name_length_limit`, `label_value_length_limit`; message as upstream or null. */
+function labelLimitError(ls: Labels, o: AppendOptions): string | null {
+  if (o.labelLimit === 0 && o.labelNameLengthLimit === 0 && o.labelValueLengthLimit === 0) return null;
+  let metric = '';
+  for (let i = 0; i < ls.length; i += 2) if (ls[i] === METRIC_NAME) metric = ls[i + 1]!;
+  const m = metric.slice(0, 50);
+  if (o.labelLimit > 0 && ls.length / 2 > o.labelLimit) {
+    return `label_limit exceeded (metric: ${m}, number of labels: ${ls.length / 2}, limit: ${o.labelLimit})`;
+  }
+  for (let i = 0; i < ls.length; i += 2) {
+    const n = ls[i]!;
+    const v = ls[i + 1]!;
+    const nl = Buffer.byteLength(n);
+    if (o.labelNameLengthLimit > 0 && nl > o.labelNameLengthLimit) {
+      return `label_name_length_limit exceeded (metric: ${m}, label name: ${n.slice(0, 50)}, length: ${nl}, limit: ${o.labelNameLengthLimit})`;
+    }
+    const vl = Buffer.byteLength(v);
+    if (o.labelValueLengthLimit > 0 && vl > o.labelValueLengthLimit) {
+      return `label_value_length_limit exceeded (metric: ${m}, label name: ${n.slice(0, 50)}, value: ${JSON.stringify(v.slice(0, 50))}, length: ${vl}, limit: ${o.labelValueLengthLimit})`;
+    }
+  }
+  return null;
+}
+
+function hasMetricName(ls: Labels): boolean {
+  for (let i = 0; i < ls.length; i += 2) if (ls[i] === METRIC_NAME) return true;
+  return false;
+}
+
+/**
+ * Upstream `Labels.IsValid(scheme)`. Under `utf8` a name only has to be non-empty: parser output
+ * and relabeling results are well-formed JS strings, i.e. valid UTF-8.
+ */
+function validLabelSet(ls: Labels, scheme: NameValidationScheme): boolean {
+  for (let i = 0; i < ls.length; i += 2) {
+    const n = ls[i]!;
+    if (n === METRIC_NAME) {
+      if (scheme === 'legacy' ? !isValidMetricName(ls[i + 1]!) : ls[i + 1]! === '') return false;
+    } else if (scheme === 'legacy' ? !isValidLabelNameFor(scheme, n) : n === '') return false;
+  }
+  return true;
+}
+
+/**
+ * Parses `body` and queues its samples on `app` at `defTime` (ms; explicit timestamps win with
+ * `honor_timestamps`), then queues staleness markers for series that disappeared, and ends the
+ * cache iteration. Per-sample storage rejections (out of order, duplicate, out of bounds) are
+ * counted, not fatal.
+ * @throws {AppendError} for parse errors, a missing metric name, invalid names, label limits, or
+ * more than `sample_limit` samples (after reading the whole body, so counts are complete). The
+ * caller must then roll back and call {@link appendFailed}. `stats` holds the counts either way.
+ */
+export function appendScrape(
+  app: Appender,
+  cache: ScrapeCache,
+  body: Buffer,
+  format: ExpositionFormat,
+  defTime: number,
+  opts: AppendOptions,
+  metrics: ScrapeMetrics,
+  stats: AppendStats,
+): void {
+  stats.total = 0;
+  stats.added = 0;
+  stats.seriesAdded = 0;
+  if (body.length === 0) {
+    appendFailed(app, cache, defTime);
+    return;
+  }
+  const p = createParser(body, format);
+  const iter = cache.iter;
+  const maxTime = Date.now() + MAX_AHEAD_MS;
+  let sampleCount = 0;
+  let sampleLimitHit = false;
+  let outOfOrder = 0;
+  let duplicates = 0;
+  let outOfBounds = 0;
+  for (;;) {
+    let et: number;
+    try {
+      et = p.next();
+    } catch (e) {
+      throw new AppendError((e as Error).message);
+    }
+    if (et === EntryType.EOF) break;
+    if (et !== EntryType.Series) {
+      if (et === EntryType.Type) cache.setType(p.family(), p.type());
+      else if (et === EntryType.Help) cache.setHelp(p.family(), p.help());
+      else if (et === EntryType.Unit) cache.setUnit(p.family(), p.unit());
+      continue;
+    }
+    const pos = stats.total++;
+    const key = p.seriesKey();
+    const v = p.value();
+    const explicitTs = opts.honorTimestamps ? p.timestamp() : undefined;
+    const t = explicitTs ?? defTime;
+    // A text is either cached or known-dropped, never both, so the common case costs one lookup.
+    let e = cache.get(key, pos);
+    let labels: Labels;
+    let alreadyScraped = false;
+    if (e) {
+      alreadyScraped = e.lastIter === iter;
+      e.lastIter = iter;
+      labels = e.labels;
+    } else {
+      if (cache.isDropped(key, pos)) continue;
+      let scraped: Labels;
+      try {
+        scraped = p.labels();
+      } catch (err) {
+        throw new AppendError((err as Error).message);
+      }
+      const mutated = mutateSampleLabels(scraped, opts);
+      if (mutated === null) {
+        cache.addDropped(key, pos);
+        continue;
+      }
+      labels = mutated;
+      if (!hasMetricName(labels)) throw new AppendError('missing metric name (__name__ label)');
+      if (!validLabelSet(labels, opts.validationScheme)) throw new AppendError(`invalid metric name or label names: ${labelsText(labels)}`);
+      const limitErr = labelLimitError(labels, opts);
+      if (limitErr) throw new AppendError(limitErr, 'label');
+    }
+
+    let result: number;
+    let ref = e ? e.ref : 0;
+    if (alreadyScraped && explicitTs === undefined) {
+      result = AppendResult.Duplicate;
+    } else if (opts.sampleLimit > 0 && ++sampleCount > opts.sampleLimit) {
+      sampleLimitHit = true;
+      stats.added++;
+      continue;
+    } else if (t > maxTime) {
+      result = AppendResult.OutOfBounds;
+    } else {
+      if (ref === 0) ref = app.seriesRef(labels);
+      result = app.append(ref, t, v);
+      if (result === AppendResult.UnknownSeries) {
+        ref = app.seriesRef(labels);
+        result = app.append(ref, t, v);
+      }
+    }
+
+    if (result === AppendResult.Ok) {
+      const track = explicitTs === undefined || opts.trackTimestampsStaleness;
+      if (e) {
+        e.ref = ref;
+      } else {
+        e = cache.add(key, ref, labels, pos);
+        if (!sampleLimitHit) stats.seriesAdded++;
+      }
+      if (track) cache.track(e);
+    } else if (result === AppendResult.OutOfOrder) outOfOrder++;
+    else if (result === AppendResult.Duplicate) duplicates++;
+    else if (result === AppendResult.OutOfBounds) outOfBounds++;
+    stats.added++;
+  }
+  if (outOfOrder > 0) metrics.sampleOutOfOrder.inc(outOfOrder);
+  if (duplicates > 0) metrics.sampleDuplicate.inc(duplicates);
+  if (outOfBounds > 0) metrics.sampleOutOfBounds.inc(outOfBounds);
+  if (sampleLimitHit) throw new AppendError('sample limit exceeded', 'sample');
+  appendStaleMarkers(app, cache, defTime);
+  cache.iterDone(true);
+}
+
+/**
+ * After a failed or empty scrape: queues staleness markers for the series of the previous scrape
+ * that were not seen in this attempt, and ends the cache iteration without flushing it.
+ */
+export function appendFailed(app: Appender, cache: ScrapeCache, defTime: number): void {
+  appendStaleMarkers(app, cache, defTime);
+  cache.iterDone(false);
+}
+
+function appendStaleMarkers(app: Appender, cache: ScrapeCache, t: number): void {
+  cache.forEachStale((e) => {
+    // Out-of-order and duplicate results are expected when a target comes back under a new
+    // loop; an unknown ref means the storage already dropped the series. All are ignored.
+    app.append(e.ref, t, STALE_NAN);
+  });
+}
+
+function labelsText(ls: Labels): string {
+  const parts: string[] = [];
+  for (let i = 0; i < ls.length; i += 2) parts.push(`${ls[i]}=${JSON.stringify(ls[i + 1])}`);
+  return `{${parts.join(', ')}}`;
+}

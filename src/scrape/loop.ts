@@ -1,0 +1,275 @@
+/**
+ * The scrape loop of one target, as upstream `scrapeLoop`: first scrape at the target's offset
+ * within the interval, then one scrape per interval; each scrape's timestamp is snapped to the
+ * scheduled tick when within the tolerance (min(interval/100, 2 ms)). Per scrape: HTTP GET, then
+ * — synchronously, with one appender and one commit — the samples, staleness markers and the
+ * report series `up`, `scrape_duration_seconds`, `scrape_samples_scraped`,
+ * `scrape_samples_post_metric_relabeling`, `scrape_series_added` (plus `scrape_timeout_seconds`,
+ * `scrape_sample_limit`, `scrape_body_size_bytes` with `extra_scrape_metrics`).
+ *
+ * A failed scrape (HTTP error, timeout, parse error, limit) rolls back its samples, marks the
+ * target down, writes `up 0` and staleness markers for the series of the previous scrape that
+ * this attempt did not see, as upstream.
+ */
+import { LabelsBuilder, type Labels } from '../model/labels.js';
+import { STALE_NAN } from '../model/value.js';
+import { formatDuration } from '../model/time.js';
+import type { Logger } from '../log.js';
+import { AppendResult, type Appender, type SeriesRef, type Storage } from '../tsdb/types.js';
+import { AppendError, appendFailed, appendScrape, type AppendOptions, type AppendStats } from './append.js';
+import type { ScrapeCache } from './cache.js';
+import { HttpGetError, type HttpClient } from './http.js';
+import type { ScrapeMetrics } from './metrics.js';
+import { formatForContentType } from './protocol.js';
+import type { ScrapeProtocol } from '../config/prometheus.js';
+import { scrapeOffset, type Target } from './target.js';
+
+/** Upper bound of the timestamp snapping tolerance (upstream `ScrapeTimestampTolerance`). */
+const TIMESTAMP_TOLERANCE_MS = 2;
+const REPORT_NAMES = [
+  'up',
+  'scrape_duration_seconds',
+  'scrape_samples_scraped',
+  'scrape_samples_post_metric_relabeling',
+  'scrape_series_added',
+] as const;
+/** Written in addition with `extra_scrape_metrics: true`. */
+const EXTRA_REPORT_NAMES = ['scrape_timeout_seconds', 'scrape_sample_limit', 'scrape_body_size_bytes'] as const;
+
+/** Everything a loop needs; fixed for the loop's lifetime (a config change makes a new loop). */
+export interface ScrapeLoopOptions {
+  target: Target;
+  client: HttpClient;
+  cache: ScrapeCache;
+  storage: Storage;
+  metrics: ScrapeMetrics;
+  log: Logger;
+  /** Per-server offset seed (hostname + external labels). */
+  offsetSeed: bigint;
+  /** Clock for scrape timestamps (ms). */
+  now: () => number;
+  acceptHeader: string;
+  acceptEncoding: 'gzip' | 'identity';
+  userAgent: string;
+  bodySizeLimit: number;
+  fallbackProtocol: ScrapeProtocol | '';
+  /** Also write `scrape_timeout_seconds`, `scrape_sample_limit`, `scrape_body_size_bytes`. */
+  extraScrapeMetrics: boolean;
+  append: AppendOptions;
+  /** Aborts in-flight requests on shutdown. */
+  shutdown: AbortSignal;
+}
+
+/**
+ * The timestamp of a scrape that started at `now` for the tick scheduled at `scheduled` (both ms):
+ * the scheduled time when within min(interval/100, 2 ms) of it, so series keep exactly regular
+ * timestamps and compress well (upstream's `AlignScrapeTimestamps`), else `now`.
+ */
+export function snapScrapeTime(now: number, scheduled: number, intervalMs: number): number {
+  const tolerance = Math.min(intervalMs / 100, TIMESTAMP_TOLERANCE_MS);
+  return Math.abs(now - scheduled) <= tolerance ? scheduled : now;
+}
+
+/** Report-series labels: `__name__` plus target labels, clashes kept as `exported_*` (upstream `mutateReportSampleLabels`). */
+function reportLabels(name: string, target: Labels): Labels {
+  const lb = new LabelsBuilder(['__name__', name]);
+  for (let i = 0; i < target.length; i += 2) lb.set(target[i]!, target[i + 1]!);
+  return lb.labels();
+}
+
+/** One target's scrape loop. */
+export class ScrapeLoop {
+  /** Error forced onto every scrape instead of scraping (e.g. `target_limit exceeded`), or null. */
+  forcedError: string | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private inflight: Promise<void> | null = null;
+  private nextTickMs = 0;
+  private lastStartMs = 0;
+  private lastScrapeTimeMs = 0;
+  private readonly reportRefs: SeriesRef[];
+  private readonly reportSeries: Labels[];
+  private readonly stats: AppendStats = { total: 0, added: 0, seriesAdded: 0 };
+  private readonly intervalLabel: string;
+
+  constructor(readonly opts: ScrapeLoopOptions) {
+    const names: readonly string[] = opts.extraScrapeMetrics ? [...REPORT_NAMES, ...EXTRA_REPORT_NAMES] : REPORT_NAMES;
+    this.reportSeries = names.map((n) => reportLabels(n, opts.target.publicLabels()));
+    this.reportRefs = new Array<SeriesRef>(names.length).fill(0);
+    this.intervalLabel = formatDuration(opts.target.intervalMs);
+  }
+
+  get target(): Target {
+    return this.opts.target;
+  }
+
+  get cache(): ScrapeCache {
+    return this.opts.cache;
+  }
+
+  /** Schedules the first scrape at the target's offset. */
+  start(): void {
+    const { target, offsetSeed } = this.opts;
+    const now = Date.now();
+    const delay = scrapeOffset(target.hash, target.intervalMs, offsetSeed, now);
+    this.schedule(now + delay);
+  }
+
+  private schedule(at: number): void {
+    if (this.stopped) return;
+    this.nextTickMs = at;
+    this.timer = setTimeout(() => this.tick(), Math.max(0, at - Date.now()));
+  }
+
+  private tick(): void {
+    this.timer = null;
+    if (this.stopped) return;
+    const interval = this.opts.target.intervalMs;
+    const scheduled = this.nextTickMs;
+    const scrapeTime = snapScrapeTime(this.opts.now(), scheduled, interval);
+    this.inflight = this.scrapeAndReport(scrapeTime).finally(() => {
+      this.inflight = null;
+      let next = scheduled + interval;
+      const now = Date.now();
+      while (next <= now) next += interval;
+      this.schedule(next);
+    });
+  }
+
+  /**
+   * Runs one scrape now at timestamp `appendTime` (ms) and stores its result. Exposed for tests
+   * and for the loop itself; never throws.
+   */
+  async scrapeAndReport(appendTime: number): Promise<void> {
+    const o = this.opts;
+    const start = Date.now();
+    if (this.lastStartMs !== 0) o.metrics.intervalLength.observe({ interval: this.intervalLabel }, (start - this.lastStartMs) / 1000);
+    this.lastStartMs = start;
+    let body: Buffer | null = null;
+    let contentType = '';
+    let scrapeErr: string | null = this.forcedError;
+    let bodySizeLimitHit = false;
+    if (scrapeErr === null) {
+      try {
+        const res = await o.client.get(o.target.url, {
+          timeoutMs: o.target.timeoutMs,
+          headers: {
+            accept: o.acceptHeader,
+            'accept-encoding': o.acceptEncoding,
+            'user-agent': o.userAgent,
+            'x-prometheus-scrape-timeout-seconds': String(o.target.timeoutMs / 1000),
+          },
+          bodySizeLimit: o.bodySizeLimit,
+          require200: true,
+          signal: o.shutdown,
+        });
+        body = res.body;
+        contentType = res.contentType;
+      } catch (e) {
+        scrapeErr = (e as Error).message;
+        bodySizeLimitHit = e instanceof HttpGetError && e.bodySizeLimit;
+        if (bodySizeLimitHit) o.metrics.exceededBodySizeLimit.inc();
+      }
+    }
+    if (o.shutdown.aborted) return;
+    try {
+      this.store(body, contentType, scrapeErr, bodySizeLimitHit, appendTime, start);
+    } catch (e) {
+      // The storage refused the commit (e.g. WAL write error, storage closed): nothing of this
+      // scrape is stored; the loop goes on.
+      o.log.error('Scrape commit failed', { target: o.target.url, err: e as Error });
+    }
+  }
+
+  /** Appends the scrape result, staleness markers and report series with one appender and one commit. */
+  private store(
+    body: Buffer | null,
+    contentType: string,
+    fetchErr: string | null,
+    bodySizeLimitHit: boolean,
+    appendTime: number,
+    start: number,
+  ): void {
+    const o = this.opts;
+    let scrapeErr = fetchErr;
+    let app = o.storage.appender();
+    const stats = this.stats;
+    stats.total = stats.added = stats.seriesAdded = 0;
+    if (body !== null) {
+      try {
+        const format = formatForContentType(contentType, o.fallbackProtocol);
+        appendScrape(app, o.cache, body, format, appendTime, o.append, o.metrics, stats);
+      } catch (e) {
+        app.rollback();
+        app = o.storage.appender();
+        appendFailed(app, o.cache, appendTime);
+        scrapeErr = (e as Error).message;
+        if (e instanceof AppendError && e.limit === 'sample') o.metrics.exceededSampleLimit.inc();
+        if (e instanceof AppendError && e.limit === 'label') o.metrics.poolExceededLabelLimits.inc();
+        o.log.debug('Append failed', { target: o.target.url, err: scrapeErr });
+      }
+    } else {
+      appendFailed(app, o.cache, appendTime);
+      if (scrapeErr !== null) o.log.debug('Scrape failed', { target: o.target.url, err: scrapeErr });
+    }
+    const durationMs = Date.now() - start;
+    o.target.report(appendTime, durationMs, scrapeErr ?? '');
+    const values = [scrapeErr === null ? 1 : 0, durationMs / 1000, stats.total, stats.added, stats.seriesAdded];
+    if (o.extraScrapeMetrics) {
+      // Body size: bytes of a successful read, -1 when the size limit was hit, 0 otherwise (upstream).
+      const bodyBytes = body !== null ? body.length : bodySizeLimitHit ? -1 : 0;
+      values.push(o.target.timeoutMs / 1000, o.append.sampleLimit, bodyBytes);
+    }
+    for (let i = 0; i < values.length; i++) this.appendReport(app, i, appendTime, values[i]!);
+    app.commit();
+    this.lastScrapeTimeMs = appendTime;
+  }
+
+  private appendReport(app: Appender, i: number, t: number, v: number): void {
+    let ref = this.reportRefs[i]!;
+    if (ref === 0) ref = app.seriesRef(this.reportSeries[i]!);
+    let res = app.append(ref, t, v);
+    if (res === AppendResult.UnknownSeries) {
+      ref = app.seriesRef(this.reportSeries[i]!);
+      res = app.append(ref, t, v);
+    }
+    this.reportRefs[i] = ref;
+  }
+
+  /**
+   * Stops the loop and waits for an in-flight scrape to be stored. With `staleness`, staleness
+   * markers for all its series (and the report series) are written when the next two ticks have
+   * passed (plus 10 % of the interval), timestamped at the first of them — unless the manager
+   * shuts down first — as upstream `endOfRunStaleness`: if the target came back under a new loop
+   * in between, the markers are older than its new samples and the storage rejects them.
+   */
+  async stop(staleness: boolean): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.inflight) await this.inflight;
+    if (!staleness || this.lastScrapeTimeMs === 0 || this.opts.shutdown.aborted) return;
+    const interval = this.opts.target.intervalMs;
+    let staleTime = this.nextTickMs;
+    const now = Date.now();
+    while (staleTime < now) staleTime += interval;
+    const wait = staleTime + interval + interval / 10 - now;
+    const timer = setTimeout(() => {
+      if (!this.opts.shutdown.aborted) this.writeEndOfRunStaleness(staleTime);
+    }, wait);
+    timer.unref();
+  }
+
+  private writeEndOfRunStaleness(t: number): void {
+    try {
+      const app = this.opts.storage.appender();
+      appendFailed(app, this.opts.cache, t);
+      for (let i = 0; i < this.reportRefs.length; i++) {
+        if (this.reportRefs[i] !== 0) app.append(this.reportRefs[i]!, t, STALE_NAN);
+      }
+      app.commit();
+    } catch (e) {
+      this.opts.log.warn('Stale commit failed', { target: this.opts.target.url, err: e as Error });
+    }
+  }
+}
