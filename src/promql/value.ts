@@ -21,6 +21,7 @@ export interface MatrixSeries {
   vs: Float64Array;
 }
 
+/** A query's value, in one of the four result types of the HTTP API. */
 export type QueryValue =
   | { type: 'vector'; samples: VectorSample[] }
   | { type: 'matrix'; series: MatrixSeries[] }

@@ -1,0 +1,550 @@
+/**
+ * The evaluator: computes an expression over a whole {@link Grid} of steps at once.
+ *
+ * Each selector is selected from storage once per evaluation, over the full time range its steps
+ * need, and the per-step lookups slide forward over the decoded typed arrays (lookback for
+ * instant selectors, `(t - range, t]` windows for range functions). Subqueries evaluate their
+ * inner expression once on their own aligned grid. Semantics follow upstream `promql/engine.go`
+ * (Prometheus 3.x): left-open ranges and lookback, staleness markers ending a series, `@` and
+ * offsets (also negative), delayed `__name__` removal.
+ */
+import { get as labelOf, type Labels, LabelsBuilder, METRIC_NAME } from '../../model/labels.js';
+import type { Matcher } from '../../model/matcher.js';
+import { isStaleNaN } from '../../model/value.js';
+import type { Querier, SeriesSamples } from '../../tsdb/types.js';
+import {
+  exprType,
+  unwrapParens,
+  type Call,
+  type DurationExpr,
+  type Expr,
+  type MatrixSelector,
+  type NumberLiteral,
+  type SubqueryExpr,
+  type VectorSelector,
+} from '../ast.js';
+import { PromQLError } from '../errors.js';
+import { FUNCTION_IMPLS } from '../functions/index.js';
+import { RANGE_FUNCTIONS, type RangeFunction, type Window } from '../functions/range.js';
+import { evalAggregate } from './aggregate.js';
+import type { Annotations } from './annotations.js';
+import { evalBinary } from './binary.js';
+import { extendFloats, withoutStaleMarkers } from './samples.js';
+import {
+  hasAnyPoint,
+  makeGrid,
+  newStepSeries,
+  stepTime,
+  type Grid,
+  type MatrixValue,
+  type RangeSeries,
+  type StepSeries,
+  type Value,
+  type VectorValue,
+} from './types.js';
+
+/** Everything the evaluation of one query needs. */
+export interface EvalContext {
+  querier: Querier;
+  /** Lookback delta (ms): how far back an instant selector looks for a sample. */
+  lookbackMs: number;
+  /** Step of subqueries written without one (`[5m:]`), ms. */
+  noStepSubqueryIntervalMs: number;
+  /** The query's start and end (ms), for `@ start()`, `@ end()`, `start()`, `end()`, `range()`. */
+  queryStart: number;
+  queryEnd: number;
+  /** The query's step (ms; 0 for instant queries), for `step()`. */
+  queryStep: number;
+  annotations: Annotations;
+  /** Upper limit of samples held by one node's result (upstream `--query.max-samples`). */
+  maxSamples: number;
+  /** `Date.now()` value after which evaluation stops with a timeout error. */
+  deadline: number;
+}
+
+/** Upstream error for exceeding the sample limit. */
+const TOO_MANY_SAMPLES = 'query processing would load too many samples into memory in query execution';
+
+/** Largest |seconds| a Go `time.Duration` holds. */
+const MAX_DURATION_SECONDS = 2 ** 63 / 1e9;
+
+/** A range vector argument prepared for windowing: series and each step's window end. */
+interface RangeInput {
+  series: RangeSeries[];
+  /** Window end (ms, inclusive) at step i. */
+  ends: Float64Array;
+  rangeMs: number;
+  /** `anchored`/`smoothed` selectors: extra ms of samples kept before the range start and after its end. */
+  before: number;
+  after: number;
+  anchored: boolean;
+  smoothed: boolean;
+}
+
+/** Evaluates expressions for one query. Stateless between calls apart from the context. */
+export class Evaluator {
+  constructor(readonly ctx: EvalContext) {}
+
+  /**
+   * Throws the upstream timeout error once the query's deadline has passed; called per node and
+   * per series in long loops.
+   */
+  checkDeadline(): void {
+    if (Date.now() > this.ctx.deadline) throw new PromQLError('timeout', 'query timed out in expression evaluation');
+  }
+
+  /** Evaluates `e` at every step of `g`. Fresh result objects: the caller may modify them. */
+  eval(e: Expr, g: Grid): Value {
+    this.checkDeadline();
+    switch (e.type) {
+      case 'NumberLiteral':
+        return { kind: 'scalar', vs: new Float64Array(g.n).fill(e.val) };
+      case 'StringLiteral':
+        return { kind: 'string', v: e.val };
+      case 'ParenExpr':
+        return this.eval(e.expr, g);
+      case 'UnaryExpr': {
+        const v = this.eval(e.expr, g);
+        if (e.op === '-') negate(v);
+        return v;
+      }
+      case 'VectorSelector':
+        return this.checkSamples(e.smoothed ? this.evalSmoothedSelector(e, g) : this.evalVectorSelector(e, g, false));
+      case 'MatrixSelector':
+        return this.evalMatrixAsValue(e, g);
+      case 'SubqueryExpr':
+        return this.evalSubqueryAsValue(e, g);
+      case 'BinaryExpr':
+        return this.checkSamples(evalBinary(this, e, g));
+      case 'AggregateExpr':
+        return this.checkSamples(evalAggregate(this, e, g));
+      case 'Call':
+        return this.checkSamples(this.evalCall(e, g));
+    }
+  }
+
+  /** Evaluates an expression that must give an instant vector. */
+  evalVector(e: Expr, g: Grid): VectorValue {
+    const v = this.eval(e, g);
+    if (v.kind !== 'vector') throw new PromQLError('execution', `unexpected ${v.kind} where an instant vector was expected`);
+    return v;
+  }
+
+  /** Evaluates an expression that must give a scalar: one value per step. */
+  evalScalar(e: Expr, g: Grid): Float64Array {
+    const v = this.eval(e, g);
+    if (v.kind !== 'scalar') throw new PromQLError('execution', `unexpected ${v.kind} where a scalar was expected`);
+    return v.vs;
+  }
+
+  private checkSamples<T extends Value>(v: T): T {
+    if (v.kind === 'vector') {
+      let total = 0;
+      for (const s of v.series) for (let i = 0; i < s.has.length; i++) total += s.has[i]!;
+      if (total > this.ctx.maxSamples) throw new PromQLError('execution', TOO_MANY_SAMPLES);
+    }
+    return v;
+  }
+
+  // ---- durations and modifiers -------------------------------------------------------------
+
+  /**
+   * Value of a duration expression in ms, as upstream's duration visitor: `step()` is the query
+   * step, `range()` the query range; non-positive results are rejected unless `allowNegative`.
+   * @throws {PromQLError} `bad_data` for NaN/Inf, ≤ 0, division by zero or out-of-range results.
+   */
+  resolveDuration(d: DurationExpr, allowNegative: boolean): number {
+    const seconds = this.durationSeconds(d);
+    const where = `${d.pos.start}:${d.pos.end}`;
+    if (!Number.isFinite(seconds)) throw new PromQLError('bad_data', `${where}: duration is NaN or infinite`);
+    if (seconds <= 0 && !allowNegative) throw new PromQLError('bad_data', `${where}: duration must be greater than 0`);
+    if (Math.abs(seconds) > MAX_DURATION_SECONDS) throw new PromQLError('bad_data', `${where}: duration is out of range`);
+    return Math.trunc(seconds * 1000);
+  }
+
+  private durationSeconds(d: DurationExpr | NumberLiteral): number {
+    if (d.type === 'NumberLiteral') return d.val;
+    const l = d.lhs ? this.durationSeconds(d.lhs) : 0;
+    const r = d.rhs ? this.durationSeconds(d.rhs) : 0;
+    const where = `${d.pos.start}:${d.pos.end}`;
+    switch (d.op) {
+      case 'step':
+        return this.ctx.queryStep / 1000;
+      case 'range':
+        return (this.ctx.queryEnd - this.ctx.queryStart) / 1000;
+      case 'min_of':
+        return Math.min(l, r);
+      case 'max_of':
+        return Math.max(l, r);
+      case '+':
+        return d.lhs ? l + r : r;
+      case '-':
+        return d.lhs ? l - r : -r;
+      case '*':
+        return l * r;
+      case '/':
+        if (r === 0) throw new PromQLError('bad_data', `${where}: division by zero`);
+        return l / r;
+      case '%':
+        if (r === 0) throw new PromQLError('bad_data', `${where}: modulo by zero`);
+        return l % r;
+      case '^':
+        return Math.pow(l, r);
+    }
+  }
+
+  /** Offset (ms) of a selector or subquery. */
+  offsetOf(n: VectorSelector | SubqueryExpr): number {
+    return n.offsetExpr ? this.resolveDuration(n.offsetExpr, true) : n.offset;
+  }
+
+  /** `@` timestamp (ms) of a selector or subquery, or null. */
+  atOf(n: VectorSelector | SubqueryExpr): number | null {
+    if (n.at !== null) return n.at;
+    if (n.atMode === 'start') return this.ctx.queryStart;
+    if (n.atMode === 'end') return this.ctx.queryEnd;
+    return null;
+  }
+
+  /** The reference times (ms) a selector looks at for each step: `(@ or t) - offset`. */
+  private refTimes(n: VectorSelector | SubqueryExpr, g: Grid): Float64Array {
+    const offset = this.offsetOf(n);
+    const at = this.atOf(n);
+    const refs = new Float64Array(g.n);
+    for (let i = 0; i < g.n; i++) refs[i] = (at ?? stepTime(g, i)) - offset;
+    return refs;
+  }
+
+  private select(matchers: readonly Matcher[], mint: number, maxt: number): SeriesSamples[] {
+    if (maxt < mint) return [];
+    return this.ctx.querier.select(matchers, mint, maxt);
+  }
+
+  // ---- instant vector selectors --------------------------------------------------------------
+
+  /**
+   * Evaluates an instant vector selector: at each step the newest sample in
+   * `(ref - lookback, ref]`, unless it is a staleness marker. With `timestamps`, the value is
+   * the sample's timestamp in seconds instead (for `timestamp()`), and the name is to be dropped.
+   */
+  evalVectorSelector(vs: VectorSelector, g: Grid, timestamps: boolean): VectorValue {
+    const refs = this.refTimes(vs, g);
+    if (g.n === 0) return { kind: 'vector', series: [] };
+    const lookback = this.ctx.lookbackMs;
+    let minRef = Infinity;
+    let maxRef = -Infinity;
+    for (let i = 0; i < g.n; i++) {
+      if (refs[i]! < minRef) minRef = refs[i]!;
+      if (refs[i]! > maxRef) maxRef = refs[i]!;
+    }
+    const selected = this.select(vs.matchers, minRef - lookback + 1, maxRef);
+    const out: StepSeries[] = [];
+    for (const s of selected) {
+      this.checkDeadline();
+      const r = newStepSeries(s.labels, g.n, timestamps);
+      let j = 0;
+      let any = false;
+      for (let i = 0; i < g.n; i++) {
+        const ref = refs[i]!;
+        if (i > 0 && ref < refs[i - 1]!) j = 0;
+        while (j < s.count && s.ts[j]! <= ref) j++;
+        const k = j - 1;
+        if (k < 0 || s.ts[k]! <= ref - lookback) continue;
+        const v = s.vs[k]!;
+        if (isStaleNaN(v)) continue;
+        r.vs[i] = timestamps ? s.ts[k]! / 1000 : v;
+        r.has[i] = 1;
+        any = true;
+      }
+      if (any) out.push(r);
+    }
+    return { kind: 'vector', series: out };
+  }
+
+  /**
+   * A `smoothed` instant selector (experimental), as upstream `smoothSeries`: the sample at the
+   * reference time, else the linear interpolation between its neighbours within one lookback
+   * delta on each side, else the last earlier sample.
+   */
+  private evalSmoothedSelector(vs: VectorSelector, g: Grid): VectorValue {
+    const refs = this.refTimes(vs, g);
+    if (g.n === 0) return { kind: 'vector', series: [] };
+    const lb = this.ctx.lookbackMs;
+    let minRef = Infinity;
+    let maxRef = -Infinity;
+    for (const r of refs) {
+      minRef = Math.min(minRef, r);
+      maxRef = Math.max(maxRef, r);
+    }
+    const out: StepSeries[] = [];
+    for (const sel of this.select(vs.matchers, minRef - lb + 1, maxRef + lb)) {
+      const s = withoutStaleMarkers(sel);
+      const r = newStepSeries(s.labels, g.n, false);
+      for (let i = 0; i < g.n; i++) {
+        const t = refs[i]!;
+        let lo = 0;
+        while (lo < s.count && s.ts[lo]! <= t - lb) lo++;
+        let hi = lo;
+        while (hi < s.count && s.ts[hi]! <= t + lb) hi++;
+        let k = lo;
+        while (k < hi && s.ts[k]! < t) k++;
+        let v: number;
+        if (k < hi && s.ts[k] === t) v = s.vs[k]!;
+        else if (k > lo && k < hi) {
+          const t0 = s.ts[k - 1]!;
+          v = s.vs[k - 1]! + ((s.vs[k]! - s.vs[k - 1]!) * (t - t0)) / (s.ts[k]! - t0);
+        } else if (k > lo) v = s.vs[k - 1]!;
+        else continue;
+        r.vs[i] = v;
+        r.has[i] = 1;
+      }
+      if (hasAnyPoint(r)) out.push(r);
+    }
+    return { kind: 'vector', series: out };
+  }
+
+  // ---- range vectors -------------------------------------------------------------------------
+
+  /** Samples of a range selector for windows ending at `ends` (staleness markers removed). */
+  private matrixInput(m: MatrixSelector, g: Grid): RangeInput {
+    const rangeMs = m.rangeExpr ? this.resolveDuration(m.rangeExpr, false) : m.range;
+    const ends = this.refTimes(m.vs, g);
+    const { anchored, smoothed } = m.vs;
+    const before = anchored || smoothed ? this.ctx.lookbackMs : 0;
+    const after = smoothed ? this.ctx.lookbackMs : 0;
+    let minEnd = Infinity;
+    let maxEnd = -Infinity;
+    for (let i = 0; i < ends.length; i++) {
+      if (ends[i]! < minEnd) minEnd = ends[i]!;
+      if (ends[i]! > maxEnd) maxEnd = ends[i]!;
+    }
+    const series: RangeSeries[] = [];
+    if (g.n > 0) {
+      for (const s of this.select(m.vs.matchers, minEnd - rangeMs - before + 1, maxEnd + after)) {
+        const r = withoutStaleMarkers(s);
+        if (r.count > 0) series.push(r);
+      }
+    }
+    return { series, ends, rangeMs, before, after, anchored, smoothed };
+  }
+
+  /** Evaluates a subquery's inner expression on its own grid and returns its points as samples. */
+  private subqueryInput(sq: SubqueryExpr, g: Grid): RangeInput {
+    const rangeMs = sq.rangeExpr ? this.resolveDuration(sq.rangeExpr, false) : sq.range;
+    let stepMs = sq.stepExpr ? this.resolveDuration(sq.stepExpr, false) : sq.step;
+    if (stepMs === 0) stepMs = this.ctx.noStepSubqueryIntervalMs;
+    const ends = this.refTimes(sq, g);
+    const plain = { before: 0, after: 0, anchored: false, smoothed: false };
+    if (g.n === 0) return { series: [], ends, rangeMs, ...plain };
+    let minEnd = Infinity;
+    let maxEnd = -Infinity;
+    for (let i = 0; i < ends.length; i++) {
+      if (ends[i]! < minEnd) minEnd = ends[i]!;
+      if (ends[i]! > maxEnd) maxEnd = ends[i]!;
+    }
+    // First multiple of the step strictly after the earliest window start, as upstream.
+    const lowest = minEnd - rangeMs;
+    let start = stepMs * Math.floor(lowest / stepMs);
+    if (start <= lowest) start += stepMs;
+    const inner = makeGrid(start, maxEnd, stepMs);
+    const v = this.evalVector(sq.expr, inner);
+    const series: RangeSeries[] = [];
+    for (const s of v.series) {
+      let count = 0;
+      for (let i = 0; i < inner.n; i++) count += s.has[i]!;
+      if (count === 0) continue;
+      const ts = new Float64Array(count);
+      const vals = new Float64Array(count);
+      let k = 0;
+      for (let i = 0; i < inner.n; i++) {
+        if (s.has[i]) {
+          ts[k] = stepTime(inner, i);
+          vals[k++] = s.vs[i]!;
+        }
+      }
+      series.push({ labels: s.labels, ts, vs: vals, count, dropName: s.dropName });
+    }
+    return { series, ends, rangeMs, ...plain };
+  }
+
+  private rangeInput(e: Expr, g: Grid): RangeInput {
+    const n = unwrapParens(e);
+    if (n.type === 'MatrixSelector') return this.matrixInput(n, g);
+    if (n.type === 'SubqueryExpr') return this.subqueryInput(n, g);
+    throw new PromQLError('execution', `unexpected ${exprType(n)} where a range vector was expected`);
+  }
+
+  /** A range selector or subquery as a query result (instant queries only): the raw window. */
+  private evalMatrixAsValue(e: MatrixSelector, g: Grid): MatrixValue {
+    return this.windowAsMatrix(this.matrixInput(e, g), g);
+  }
+
+  private evalSubqueryAsValue(e: SubqueryExpr, g: Grid): MatrixValue {
+    return this.windowAsMatrix(this.subqueryInput(e, g), g);
+  }
+
+  private windowAsMatrix(input: RangeInput, g: Grid): MatrixValue {
+    if (g.n !== 1) {
+      throw new PromQLError('bad_data', 'invalid expression type "range vector" for range query, must be Scalar or instant Vector');
+    }
+    const end = input.ends[0]!;
+    const start = end - input.rangeMs;
+    const series: RangeSeries[] = [];
+    let total = 0;
+    for (const s of input.series) {
+      let lo = 0;
+      while (lo < s.count && s.ts[lo]! <= start - input.before) lo++;
+      let hi = lo;
+      while (hi < s.count && s.ts[hi]! <= end + input.after) hi++;
+      if (hi === lo) continue;
+      const r: RangeSeries = { labels: s.labels, ts: s.ts.slice(lo, hi), vs: s.vs.slice(lo, hi), count: hi - lo, dropName: s.dropName };
+      const out = input.anchored || input.smoothed ? extendFloats(r, start, end, input.smoothed) : r;
+      if (out.count === 0) continue;
+      total += out.count;
+      series.push(out);
+    }
+    if (total > this.ctx.maxSamples) throw new PromQLError('execution', TOO_MANY_SAMPLES);
+    return { kind: 'matrix', series };
+  }
+
+  // ---- function calls ------------------------------------------------------------------------
+
+  /** Evaluates a function call through its row of the function table. */
+  private evalCall(e: Call, g: Grid): Value {
+    const impl = FUNCTION_IMPLS.get(e.func.name);
+    if (!impl) throw new PromQLError('execution', `function ${JSON.stringify(e.func.name)} is not implemented`);
+    switch (impl.kind) {
+      case 'range':
+        return this.evalRangeFunction(e, impl.fn, g);
+      case 'special':
+        return impl.fn(this, e, g);
+      case 'instant':
+        return impl.fn(
+          e.args.map((a) => this.eval(a, g)),
+          e,
+          g,
+          this,
+        );
+    }
+  }
+
+  /**
+   * Evaluates a range-vector function: selects (or, for a subquery, computes) the samples once,
+   * then slides each series' window along the steps and applies the function's kernel.
+   */
+  evalRangeFunction(e: Call, fn: RangeFunction, g: Grid): VectorValue {
+    const name = e.func.name;
+    const matrixArg = e.args.findIndex((a) => exprType(a) === 'matrix');
+    const argExpr = unwrapParens(e.args[matrixArg]!);
+    const scalars: Float64Array[] = [];
+    for (let i = 0; i < e.args.length; i++) if (i !== matrixArg) scalars.push(this.evalScalar(e.args[i]!, g));
+    if (argExpr.type === 'MatrixSelector') checkExtendedSelector(argExpr.vs, name, fn);
+    const input = this.rangeInput(argExpr, g);
+    const annotations = this.ctx.annotations;
+    const pos = argExpr.pos;
+    const w: Window = {
+      ts: new Float64Array(0),
+      vs: new Float64Array(0),
+      lo: 0,
+      hi: 0,
+      rangeStart: 0,
+      rangeEnd: 0,
+      rangeMs: input.rangeMs,
+      evalT: 0,
+      args: new Float64Array(scalars.length),
+      warn: (msg) => annotations.warn(msg, pos),
+      anchored: input.anchored,
+      smoothed: input.smoothed,
+      out: 0,
+    };
+    const out: StepSeries[] = [];
+    const { ends, rangeMs, before, after } = input;
+    for (const s of input.series) {
+      this.checkDeadline();
+      const r = newStepSeries(s.labels, g.n, !fn.keepName || s.dropName);
+      w.ts = s.ts;
+      w.vs = s.vs;
+      let lo = 0;
+      let hi = 0;
+      let any = false;
+      for (let i = 0; i < g.n; i++) {
+        const end = ends[i]!;
+        const start = end - rangeMs;
+        if (i > 0 && end < ends[i - 1]!) {
+          lo = 0;
+          hi = 0;
+        }
+        while (lo < s.count && s.ts[lo]! <= start - before) lo++;
+        if (hi < lo) hi = lo;
+        while (hi < s.count && s.ts[hi]! <= end + after) hi++;
+        if (hi === lo) continue;
+        w.lo = lo;
+        w.hi = hi;
+        w.rangeStart = start;
+        w.rangeEnd = end;
+        w.evalT = stepTime(g, i);
+        for (let a = 0; a < scalars.length; a++) w.args[a] = scalars[a]![i]!;
+        if (fn.kernel(w)) {
+          r.vs[i] = w.out;
+          r.has[i] = 1;
+          any = true;
+        }
+      }
+      if (!any) continue;
+      out.push(r);
+      if (fn.counterInfo) {
+        const metric = labelOf(s.labels, METRIC_NAME);
+        if (metric !== '' && !/(_total|_sum|_count|_bucket)$/.test(metric)) {
+          annotations.info(
+            `metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(metric)}`,
+            pos,
+          );
+        }
+      }
+    }
+    return { kind: 'vector', series: out };
+  }
+}
+
+/**
+ * Rejects `anchored`/`smoothed` selectors for functions that do not support them, with
+ * upstream's message listing the functions that do.
+ */
+function checkExtendedSelector(vs: VectorSelector, name: string, fn: RangeFunction): void {
+  for (const mod of ['anchored', 'smoothed'] as const) {
+    if (!vs[mod] || fn[mod]) continue;
+    const allowed = [...RANGE_FUNCTIONS].filter(([, f]) => f[mod]).map(([n]) => n).sort();
+    throw new PromQLError('execution', `${mod} modifier can only be used with: ${allowed.join(', ')} - not with ${name}`);
+  }
+}
+
+/** Unary minus: negates values in place and marks series for name removal. */
+function negate(v: Value): void {
+  if (v.kind === 'scalar') {
+    for (let i = 0; i < v.vs.length; i++) v.vs[i] = -v.vs[i]!;
+  } else if (v.kind === 'vector') {
+    for (const s of v.series) {
+      s.dropName = true;
+      for (let i = 0; i < s.vs.length; i++) s.vs[i] = -s.vs[i]!;
+    }
+  }
+}
+
+/**
+ * Labels of `absent()`/`absent_over_time()` output, as upstream: the `=` matchers' labels, except
+ * a label constrained more than once or by any other matcher type; never `__name__`.
+ */
+export function absentLabels(matchers: readonly Matcher[]): Labels {
+  const b = new LabelsBuilder();
+  const seen = new Set<string>();
+  for (const m of matchers) {
+    if (m.name === METRIC_NAME) continue;
+    if (m.type === '=' && !seen.has(m.name)) {
+      b.set(m.name, m.value);
+      seen.add(m.name);
+    } else {
+      b.del(m.name);
+    }
+  }
+  return b.labels();
+}

@@ -1,0 +1,193 @@
+/**
+ * Printing an expression back to PromQL text, as upstream `Expr.String()` (`parser/printer.go`):
+ * the canonical one-line form Prometheus shows for rule queries (`/api/v1/rules`) and returns from
+ * `/api/v1/format_query` without prettifying: `sum by (job) (rate(x[5m]))`, matchers sorted,
+ * durations in the largest units, `@` timestamps with three decimals.
+ */
+import { METRIC_NAME, isValidLabelName } from '../model/labels.js';
+import type { Matcher } from '../model/matcher.js';
+import { AGGREGATORS_WITH_PARAM, type BinaryExpr, type DurationExpr, type Expr, type NumberLiteral, type TimeModifiers } from './ast.js';
+import { formatF, formatG } from './functions/math.js';
+
+const UNITS: [string, number, boolean][] = [
+  ['y', 365 * 24 * 3600_000, true],
+  ['w', 7 * 24 * 3600_000, true],
+  ['d', 24 * 3600_000, false],
+  ['h', 3600_000, false],
+  ['m', 60_000, false],
+  ['s', 1000, false],
+  ['ms', 1, false],
+];
+
+/** Upstream `model.Duration.String()`: `1h30m`, `90d` (years/weeks only when exact), `0s`. */
+export function formatPromDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  let rest = ms;
+  let out = '';
+  for (const [unit, size, exact] of UNITS) {
+    if (exact && rest % size !== 0) continue;
+    const v = Math.floor(rest / size);
+    if (v > 0) {
+      out += `${v}${unit}`;
+      rest -= v * size;
+    }
+  }
+  return out;
+}
+
+/** Go `strconv.Quote`: double quotes, backslash escapes for quotes, backslashes and control characters. */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    switch (ch) {
+      case '"':
+        out += '\\"';
+        continue;
+      case '\\':
+        out += '\\\\';
+        continue;
+      case '\n':
+        out += '\\n';
+        continue;
+      case '\t':
+        out += '\\t';
+        continue;
+      case '\r':
+        out += '\\r';
+        continue;
+      case '\x07':
+        out += '\\a';
+        continue;
+      case '\b':
+        out += '\\b';
+        continue;
+      case '\f':
+        out += '\\f';
+        continue;
+      case '\v':
+        out += '\\v';
+        continue;
+      default:
+        break;
+    }
+    if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (c >= 0xdc80 && c <= 0xdcff) out += `\\x${(c - 0xdc00).toString(16)}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+function matcherString(m: Matcher): string {
+  const name = isValidLabelName(m.name) ? m.name : goQuote(m.name);
+  return `${name}${m.type}${goQuote(m.value)}`;
+}
+
+function labelList(names: readonly string[]): string {
+  return names.map((n) => (isValidLabelName(n) ? n : goQuote(n))).join(', ');
+}
+
+function durationString(d: DurationExpr | NumberLiteral): string {
+  if (d.type === 'NumberLiteral') return numberString(d);
+  let s: string;
+  switch (d.op) {
+    case 'step':
+      s = 'step()';
+      break;
+    case 'range':
+      s = 'range()';
+      break;
+    case 'min_of':
+    case 'max_of':
+      s = `${d.op}(${durationString(d.lhs!)}, ${durationString(d.rhs!)})`;
+      break;
+    default:
+      if (d.lhs === null) s = d.op === '-' ? `-${durationString(d.rhs!)}` : durationString(d.rhs!);
+      else s = `${durationString(d.lhs)} ${d.op} ${durationString(d.rhs!)}`;
+  }
+  return d.wrapped ? `(${s})` : s;
+}
+
+function numberString(n: NumberLiteral): string {
+  if (n.duration) {
+    const ms = Math.round(Math.abs(n.val) * 1000);
+    return n.val < 0 ? `-${formatPromDuration(ms)}` : formatPromDuration(ms);
+  }
+  return formatF(n.val);
+}
+
+function atOffset(m: TimeModifiers): { at: string; offset: string } {
+  let offset = '';
+  if (m.offsetExpr) offset = ` offset ${durationString(m.offsetExpr)}`;
+  else if (m.offset > 0) offset = ` offset ${formatPromDuration(m.offset)}`;
+  else if (m.offset < 0) offset = ` offset -${formatPromDuration(-m.offset)}`;
+  let at = '';
+  if (m.at !== null) at = ` @ ${(m.at / 1000).toFixed(3)}`;
+  else if (m.atMode) at = ` @ ${m.atMode}()`;
+  return { at, offset };
+}
+
+function matchingString(e: BinaryExpr): string {
+  const vm = e.matching;
+  if (!vm) return '';
+  let s = '';
+  const grouped = vm.card === 'many-to-one' || vm.card === 'one-to-many';
+  if (vm.matchingLabels.length > 0 || vm.on || grouped) s += ` ${vm.on ? 'on' : 'ignoring'} (${labelList(vm.matchingLabels)})`;
+  if (grouped) s += ` group_${vm.card === 'many-to-one' ? 'left' : 'right'} (${labelList(vm.include)})`;
+  if (vm.fillLeft !== null && vm.fillRight !== null && vm.fillLeft === vm.fillRight) s += ` fill (${formatG(vm.fillLeft)})`;
+  else {
+    if (vm.fillLeft !== null) s += ` fill_left (${formatG(vm.fillLeft)})`;
+    if (vm.fillRight !== null) s += ` fill_right (${formatG(vm.fillRight)})`;
+  }
+  return s;
+}
+
+/** The expression as upstream prints it (`Expr.String()`). */
+export function formatExpr(e: Expr): string {
+  switch (e.type) {
+    case 'NumberLiteral':
+      return numberString(e);
+    case 'StringLiteral':
+      return goQuote(e.val);
+    case 'ParenExpr':
+      return `(${formatExpr(e.expr)})`;
+    case 'UnaryExpr':
+      return `${e.op}${formatExpr(e.expr)}`;
+    case 'BinaryExpr':
+      return `${formatExpr(e.lhs)} ${e.op}${e.returnBool ? ' bool' : ''}${matchingString(e)} ${formatExpr(e.rhs)}`;
+    case 'Call':
+      return `${e.func.name}(${e.args.map(formatExpr).join(', ')})`;
+    case 'AggregateExpr': {
+      let s: string = e.op;
+      if (e.without) s += ` without (${labelList(e.grouping)}) `;
+      else if (e.grouping.length > 0) s += ` by (${labelList(e.grouping)}) `;
+      const param = AGGREGATORS_WITH_PARAM.has(e.op) && e.param ? `${formatExpr(e.param)}, ` : '';
+      return `${s}(${param}${formatExpr(e.expr)})`;
+    }
+    case 'VectorSelector': {
+      const matchers = e.matchers
+        .filter((m) => !(m.name === METRIC_NAME && m.type === '=' && m.value === e.name && m.value !== ''))
+        .map(matcherString)
+        .sort();
+      let s = e.name + (matchers.length > 0 ? `{${matchers.join(',')}}` : '');
+      const { at, offset } = atOffset(e);
+      s += at;
+      if (e.anchored) s += ' anchored';
+      else if (e.smoothed) s += ' smoothed';
+      return s + offset;
+    }
+    case 'MatrixSelector': {
+      const { at, offset } = atOffset(e.vs);
+      const bare = formatExpr({ ...e.vs, offset: 0, offsetExpr: null, at: null, atMode: null, anchored: false, smoothed: false });
+      const range = e.rangeExpr ? durationString(e.rangeExpr) : formatPromDuration(e.range);
+      const ext = e.vs.anchored ? ' anchored' : e.vs.smoothed ? ' smoothed' : '';
+      return `${bare}[${range}]${ext}${at}${offset}`;
+    }
+    case 'SubqueryExpr': {
+      const { at, offset } = atOffset(e);
+      const range = e.rangeExpr ? durationString(e.rangeExpr) : formatPromDuration(e.range);
+      const step = e.step !== 0 ? formatPromDuration(e.step) : e.stepExpr ? durationString(e.stepExpr) : '';
+      return `${formatExpr(e.expr)}[${range}:${step}]${at}${offset}`;
+    }
+  }
+}
