@@ -3,10 +3,8 @@
  * `promtool check rules` and `amtool check-config` do, printing `SUCCESS`/`FAILED` per file with
  * file:line errors. Returns the process exit code (0 all valid, 1 otherwise).
  */
-import { dirname, isAbsolute, join } from 'node:path';
-import { globSync } from 'node:fs';
 import { loadAlertmanagerConfig } from '../config/alertmanager.js';
-import { loadPrometheusConfig } from '../config/prometheus.js';
+import { globFiles, loadPrometheusConfig } from '../config/prometheus.js';
 import { loadRuleFile } from '../config/rules.js';
 
 type Out = (line: string) => void;
@@ -34,10 +32,7 @@ export function checkConfig(files: string[], out: Out): number {
     let ruleFiles: string[] = [];
     try {
       const cfg = loadPrometheusConfig(file);
-      for (const pattern of cfg.ruleFiles) {
-        const abs = isAbsolute(pattern) ? pattern : join(dirname(file), pattern);
-        ruleFiles.push(...(/[*?[]/.test(abs) ? globSync(abs).sort() : [abs]));
-      }
+      ruleFiles = cfg.ruleFiles.flatMap(globFiles);
       out(`  SUCCESS: ${ruleFiles.length} rule files found`);
       out(` SUCCESS: ${file} is valid prometheus config file syntax`);
       out('');
@@ -70,7 +65,7 @@ export function checkAlertmanager(files: string[], out: Out): number {
       out('Found:');
       out(' - global config');
       out(' - route');
-      out(` - ${cfg.inhibitRules.length} inhibit rules`);
+      out(` - ${cfg.inhibit_rules.length} inhibit rules`);
       out(` - ${cfg.receivers.length} receivers`);
       out(` - ${cfg.templates.length} templates`);
       out('');

@@ -33,9 +33,15 @@ export function parseFlags(argv: string[], specs: FlagSpecs): ParsedFlags {
     options[name] = { type: typeof spec.default === 'boolean' ? 'boolean' : 'string' };
     if (typeof spec.default === 'boolean') options[`no-${name}`] = { type: 'boolean' };
   }
+  // kingpin also takes `--switch=true|false`; parseArgs only knows `--switch` / `--no-switch`.
+  const args = argv.map((a) => {
+    const m = /^--([^=]+)=(true|false)$/.exec(a);
+    if (!m || typeof specs[m[1]!]?.default !== 'boolean') return a;
+    return m[2] === 'true' ? `--${m[1]}` : `--no-${m[1]}`;
+  });
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
   } catch (e) {
     throw new FlagError((e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
   }

@@ -3,12 +3,11 @@
  * Alertmanager, the host collector, the HTTP APIs and the UI — with Prometheus's flag names.
  * This is the one place that wires the modules together.
  */
-import { globSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { Alertmanager } from '../alertmanager/alertmanager.js';
-import { loadPrometheusConfig, type PrometheusConfig } from '../config/prometheus.js';
+import { globFiles, loadPrometheusConfig, type PrometheusConfig } from '../config/prometheus.js';
 import { HostCollector } from '../hostmetrics/index.js';
 import { logger, setLogLevel, type LogLevel } from '../log.js';
 import { parseDuration } from '../model/time.js';
@@ -17,6 +16,7 @@ import { Notifier, type AlertmanagerTarget } from '../rules/notifier.js';
 import { RuleManager } from '../rules/manager.js';
 import { ScrapeManager } from '../scrape/manager.js';
 import { TSDB } from '../tsdb/db.js';
+import { statusJSON } from '../tsdb/status.js';
 import { parseListenAddress, startWebServer, type WebServer } from '../web/server.js';
 import { str, bool, type FlagSpecs, type ParsedFlags } from './flags.js';
 import { DEFAULT_CONFIG_DIR, UI_DIR, VERSION } from './paths.js';
@@ -54,15 +54,9 @@ function durationFlag(flags: ParsedFlags, name: string): number {
   }
 }
 
-/** Rule file patterns → existing files (globs resolved relative to the config file, as upstream). */
-function ruleFiles(cfg: PrometheusConfig, configFile: string): string[] {
-  const base = dirname(resolve(configFile));
-  const out: string[] = [];
-  for (const pattern of cfg.ruleFiles) {
-    const abs = isAbsolute(pattern) ? pattern : join(base, pattern);
-    out.push(...(/[*?[]/.test(abs) ? globSync(abs).sort() : [abs]));
-  }
-  return out;
+/** Rule file patterns (already joined with the config file's folder) → existing files, as upstream's glob. */
+function ruleFiles(cfg: PrometheusConfig): string[] {
+  return cfg.ruleFiles.flatMap(globFiles);
 }
 
 function alertmanagerTargets(cfg: PrometheusConfig): AlertmanagerTarget[] {
@@ -141,7 +135,7 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
     forGracePeriodMs: durationFlag(flags, 'rules.alert.for-grace-period'),
     resendDelayMs: durationFlag(flags, 'rules.alert.resend-delay'),
   });
-  rules.update(cfg.global.evaluationIntervalMs, ruleFiles(cfg, configFile));
+  rules.update(cfg.global.evaluationIntervalMs, ruleFiles(cfg));
   reloadOk.set(1);
   reloadTime.set(Date.now() / 1000);
   let lastConfigTime = new Date();
@@ -151,7 +145,7 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
   const reload = async () => {
     try {
       const next = loadPrometheusConfig(configFile);
-      rules.update(next.global.evaluationIntervalMs, ruleFiles(next, configFile));
+      rules.update(next.global.evaluationIntervalMs, ruleFiles(next));
       scrape.applyConfig(next);
       notifier.setTargets(alertmanagerTargets(next));
       await alertmanager.reload();
@@ -188,7 +182,7 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
     apiV1: {
       storage: tsdb,
       engine,
-      tsdbStatus: (limit) => tsdb.status(limit),
+      tsdbStatus: (limit) => statusJSON(tsdb.status(limit)),
       scrape,
       rules,
       configText: () => cfg.original,

@@ -7,13 +7,16 @@
  */
 import { RE2JS } from 're2js';
 
-/** Thrown for a pattern that is not valid RE2 syntax; `message` is the parser's explanation. */
+/**
+ * Thrown for a pattern that is not valid RE2 syntax; `message` is Go's wording,
+ * e.g. "error parsing regexp: missing closing ): `(`".
+ */
 export class RegexSyntaxError extends Error {
   constructor(
     readonly pattern: string,
     message: string,
   ) {
-    super(`error parsing regexp: ${message}`);
+    super(message.startsWith('error parsing regexp: ') ? message : `error parsing regexp: ${message}`);
     this.name = 'RegexSyntaxError';
   }
 }

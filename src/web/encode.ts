@@ -23,9 +23,17 @@ export function labelsJson(ls: Labels): string {
   return out + '}';
 }
 
-/** Unix seconds text for a millisecond timestamp, as Prometheus writes it (`1700000000.5`). */
+/**
+ * Unix seconds text for an integer millisecond timestamp, byte-for-byte as Prometheus writes it:
+ * whole seconds, then `.` and exactly three digits when there is a fraction (`1700000000.970`, `60`).
+ */
 export function secondsText(ms: number): string {
-  return String(ms / 1000);
+  const neg = ms < 0;
+  const abs = Math.abs(ms);
+  const whole = Math.floor(abs / 1000);
+  const frac = abs - whole * 1000;
+  const text = frac === 0 ? String(whole) : `${whole}.${String(frac).padStart(3, '0')}`;
+  return neg ? `-${text}` : text;
 }
 
 /** The `result` array text for a query value. */

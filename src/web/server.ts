@@ -132,7 +132,7 @@ export async function buildApp(opts: WebServerOptions): Promise<FastifyInstance>
     app.get('/', (_req, reply) => reply.type('text/plain').send(`${opts.name}: UI not built (run npm run build)\n`));
   }
 
-  app.setErrorHandler((err, req, reply) => {
+  app.setErrorHandler((err: Error, req, reply) => {
     const status = (err as { statusCode?: number }).statusCode ?? 500;
     if (status >= 500) log.error('request failed', { url: req.url, err: err.stack ?? String(err) });
     const body = req.url.startsWith('/api/v1/')

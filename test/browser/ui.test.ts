@@ -1,0 +1,122 @@
+/**
+ * The web UI in headless Chromium (Debian's, via playwright-core): each page at its own path,
+ * reachable from the navigation bar; a graph of a real query, the targets page and the alerts page.
+ * Screenshots go to test-results/.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, haveProgram, LOOKOUT_BIN, ROOT, startNode, stopAll, waitFor, getJson } from '../support/processes.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = haveProgram(CHROMIUM);
+const SHOTS = join(ROOT, 'test-results');
+let dir: string;
+let base: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  mkdirSync(SHOTS, { recursive: true });
+  dir = mkdtempSync(join(tmpdir(), 'lookout-ui-'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    `global: { scrape_interval: 1s, evaluation_interval: 1s }
+rule_files: [rules.yml]
+scrape_configs:
+  - job_name: lookout
+    static_configs: [ { targets: ['127.0.0.1:${port}'] } ]
+  - job_name: broken
+    static_configs: [ { targets: ['127.0.0.1:1'] } ]
+`,
+  );
+  writeFileSync(
+    join(dir, 'rules.yml'),
+    `groups:
+  - name: demo
+    rules:
+      - alert: TargetDown
+        expr: up == 0
+        labels: { severity: warning }
+        annotations: { summary: 'Target {{ $labels.instance }} is down' }
+      - alert: NeverFires
+        expr: vector(1) == 2
+`,
+  );
+  startNode(LOOKOUT_BIN, [
+    'server',
+    `--config.file=${join(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+  ]);
+  await waitFor('lookout ready', 20_000, async () => (await fetch(`${base}/-/ready`)).ok);
+  await waitFor('a few scrapes', 20_000, async () => {
+    const r = await getJson(`${base}/api/v1/query?query=count_over_time(up{job="lookout"}[1m])`);
+    return Number(r.data?.result?.[0]?.value?.[1] ?? 0) >= 3;
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stopAll();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!hasChromium)('web UI', () => {
+  it('draws a graph of a query given in the URL', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const expr = 'rate(prometheus_tsdb_head_samples_appended_total[1m])';
+    await page.goto(`${base}/query?g0.expr=${encodeURIComponent(expr)}&g0.tab=graph&g0.range_input=5m`);
+    await page.waitForSelector('.graph canvas', { timeout: 15_000 });
+    expect(await page.inputValue('textarea.expr')).toBe(expr);
+    const legend = await page.locator('.legend li').allTextContents();
+    expect(legend.some((l) => l.includes('job="lookout"'))).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'query.png') });
+    await page.close();
+  });
+
+  it('runs a query typed into the editor and shows the table', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/query`);
+    await page.fill('textarea.expr', 'up');
+    await page.keyboard.press('Enter');
+    await page.click('button.tab:has-text("Table")');
+    await page.waitForSelector('table.results td.series', { timeout: 10_000 });
+    const rows = await page.locator('table.results td.series').allTextContents();
+    expect(rows.sort()).toEqual([`up{instance="127.0.0.1:1", job="broken"}`, `up{instance="${base.slice(7)}", job="lookout"}`]);
+    expect(page.url()).toContain('g0.expr=up');
+    await page.close();
+  });
+
+  it('lists targets with health and the error of the down one', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${base}/query`);
+    await page.click('nav >> text=Targets');
+    expect(new URL(page.url()).pathname).toBe('/targets');
+    await page.waitForSelector('table.targets', { timeout: 10_000 });
+    const states = await page.locator('table.targets .state').allTextContents();
+    expect(states.sort()).toEqual(['DOWN', 'UP']);
+    expect(await page.locator('table.targets .error-text').allTextContents()).toContainEqual(expect.stringMatching(/refused|ECONNREFUSED/i));
+    await page.screenshot({ path: join(SHOTS, 'targets.png') });
+    await page.close();
+  });
+
+  it('shows the firing alert with its labels on the alerts page', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${base}/alerts`);
+    await page.waitForSelector('.alert-rule.firing', { timeout: 15_000 });
+    expect(await page.locator('.alert-rule.firing strong').allTextContents()).toEqual(['TargetDown']);
+    expect(await page.locator('.alert-rule.inactive strong').allTextContents()).toEqual(['NeverFires']);
+    expect(await page.locator('.alert-rule.firing .badge').allTextContents()).toContain('instance="127.0.0.1:1"');
+    await page.screenshot({ path: join(SHOTS, 'alerts.png') });
+    await page.close();
+  });
+});
