@@ -10,8 +10,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createParser, EntryType, type ExpositionFormat } from '../src/exposition/index.js';
+import { SHARED } from '../test/support/shared.js';
 
-const DIR = '/work/shared/conformance/exposition';
+const DIR = `${SHARED}/conformance/exposition`;
 const N = Number(process.argv[2] ?? 100);
 const ROUNDS = 5;
 

@@ -13,6 +13,7 @@ import { Logger } from '../src/log.js';
 import { parsePrometheusConfig } from '../src/config/prometheus.js';
 import { ScrapeManager } from '../src/scrape/index.js';
 import { AppendResult, type Appender, type Storage } from '../src/tsdb/types.js';
+import { SHARED } from '../test/support/shared.js';
 
 const TARGETS = Number(process.env.TARGETS ?? 20);
 const SERIES = Number(process.env.SERIES ?? 1000);
@@ -60,7 +61,7 @@ async function openHead(): Promise<{ storage: Storage | null; kind: string }> {
 }
 
 async function main(): Promise<void> {
-  const child = spawn(process.execPath, ['/work/shared/bench/targets.mjs'], {
+  const child = spawn(process.execPath, [`${SHARED}/bench/targets.mjs`], {
     env: { ...process.env, TARGETS: String(TARGETS), SERIES: String(SERIES), BASE: String(BASE) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

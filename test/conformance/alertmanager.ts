@@ -17,9 +17,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadAlertmanagerConfig, matchRoutes } from '../../src/config/alertmanager.js';
 import { parseMatchers } from '../../src/alertmanager/matcher.js';
+import { SHARED } from '../support/shared.js';
 
 /** Default corpus location. */
-export const DEFAULT_DIR = '/work/shared/conformance/alertmanager';
+export const DEFAULT_DIR = `${SHARED}/conformance/alertmanager`;
 
 /** Cases skipped on purpose, by `folder/file`, with the reason (none at present). */
 export const SKIPS: Record<string, string> = {};

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config/yaml.js';
 import { globFiles, loadPrometheusConfig, parsePrometheusConfig } from '../../../src/config/prometheus.js';
+import { SHARED } from '../../support/shared.js';
 
-const CONF = '/work/shared/conformance/prometheus-config';
-const SEED = '/work/shared/seed/configs/prometheus.yml';
+const CONF = `${SHARED}/conformance/prometheus-config`;
+const SEED = `${SHARED}/seed/configs/prometheus.yml`;
 
 function parse(text: string) {
   return parsePrometheusConfig('/etc/lookout/prometheus.yml', text);
@@ -196,7 +197,7 @@ describe('seed configuration (the article)', () => {
       ['node', '/metrics', 15_000, [{ __address__: 'node-exporter:9100' }]],
     ]);
     expect(c.alerting.alertmanagers[0]!.targets).toEqual(['alertmanager:9093']);
-    expect(c.ruleFiles).toEqual(['/work/shared/seed/configs/alerts.yml']);
+    expect(c.ruleFiles).toEqual([`${SHARED}/seed/configs/alerts.yml`]);
     expect(c.original).toBe(readFileSync(SEED, 'utf8'));
   });
 

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config/yaml.js';
 import { loadPrometheusConfig } from '../../../src/config/prometheus.js';
+import { SHARED } from '../../support/shared.js';
 
-const DIR = '/work/shared/conformance/prometheus-config';
+const DIR = `${SHARED}/conformance/prometheus-config`;
 /** Cases that would be skipped, with the reason. Kept empty: every case gives upstream's answer. */
 const SKIPPED: Record<string, string> = {};
 

@@ -6,8 +6,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { validateOpenMetrics } from '../../../src/exposition/index.js';
 import { parseAll, seriesOf } from './helpers.js';
+import { SHARED } from '../../support/shared.js';
 
-const DIR = '/work/shared/conformance/exposition';
+const DIR = `${SHARED}/conformance/exposition`;
 const read = (f: string) => readFileSync(`${DIR}/${f}`);
 
 describe('alltypes.237mfs.prom.txt (text format)', () => {

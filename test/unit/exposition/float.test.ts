@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatGoFloat, formatOpenMetricsFloat, formatValue, parseFloatBytes, parseGoFloat } from '../../../src/exposition/index.js';
+import { SHARED } from '../../support/shared.js';
 
 const parse = (s: string) => parseFloatBytes(Buffer.from(s, 'latin1'), 0, Buffer.byteLength(s, 'latin1'));
 
@@ -84,7 +85,7 @@ describe('formatGoFloat / formatValue / formatOpenMetricsFloat', () => {
   });
 
   it('renders every value and le/quantile of a Go-written exposition exactly as Go did', () => {
-    const text = readFileSync('/work/shared/conformance/exposition/alltypes.237mfs.prom.txt', 'utf8');
+    const text = readFileSync(`${SHARED}/conformance/exposition/alltypes.237mfs.prom.txt`, 'utf8');
     let checked = 0;
     for (const line of text.split('\n')) {
       if (line === '' || line.startsWith('#')) continue;

@@ -11,8 +11,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ExpositionParseError, validateOpenMetrics } from '../../../src/exposition/index.js';
 import { parseAll, seriesOf } from './helpers.js';
+import { SHARED } from '../../support/shared.js';
 
-const DIR = '/work/shared/conformance/openmetrics';
+const DIR = `${SHARED}/conformance/openmetrics`;
 
 interface Case {
   name: string;
