@@ -49,3 +49,10 @@ export function shortNumber(v: number): string {
   if (abs !== 0 && abs < 0.001) return v.toExponential(1);
   return String(+v.toFixed(3));
 }
+
+/** A sample value string from the API (`"8.76e+01"`, `"NaN"`) shown with up to 6 significant digits. */
+export function shortValue(v: string): string {
+  const n = Number(v);
+  if (!Number.isFinite(n)) return v;
+  return String(Number(n.toPrecision(6)));
+}

@@ -6,12 +6,12 @@
  * operations per group and step matches upstream's).
  */
 import { key, LabelsBuilder, METRIC_NAME, type Labels } from '../../model/labels.js';
+import { labelsHash } from '../../model/xxhash.js';
 import type { AggregateExpr } from '../ast.js';
 import { PromQLError } from '../errors.js';
 import { formatF, formatG, kahan, kahanInc, quantile, Scratch } from '../functions/math.js';
 import type { Evaluator } from './evaluator.js';
 import { hasAnyPoint, newStepSeries, type Grid, type StepSeries, type Value, type VectorValue } from './types.js';
-import { labelsHash } from './xxhash.js';
 
 /** Upstream's int64 limits for k (as float64). */
 const MAX_INT64 = 2 ** 63;

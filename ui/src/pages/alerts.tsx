@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { apiGet, type Rule, type RuleGroup } from '../api';
 import { Labels } from '../components/labels';
-import { ago } from '../format';
+import { ago, humanDuration, shortValue } from '../format';
 import { usePoll } from '../use-poll';
 
 const STATES = ['firing', 'pending', 'inactive'] as const;
@@ -66,7 +66,7 @@ function AlertRule(props: { rule: Rule }) {
         <div class="alert-body">
           <pre class="rule-def">
             {`alert: ${r.name}\nexpr: ${r.query}` +
-              (r.duration ? `\nfor: ${r.duration}s` : '') +
+              (r.duration ? `\nfor: ${humanDuration(r.duration).replace(' ', '')}` : '') +
               (r.labels && Object.keys(r.labels).length ? `\nlabels:\n${Object.entries(r.labels).map(([k, v]) => `  ${k}: ${v}`).join('\n')}` : '') +
               (r.annotations && Object.keys(r.annotations).length
                 ? `\nannotations:\n${Object.entries(r.annotations).map(([k, v]) => `  ${k}: ${v}`).join('\n')}`
@@ -93,7 +93,7 @@ function AlertRule(props: { rule: Rule }) {
                       <span class={`state ${a.state}`}>{a.state}</span>
                     </td>
                     <td>{ago(a.activeAt)}</td>
-                    <td>{a.value}</td>
+                    <td title={a.value}>{shortValue(a.value)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -1,6 +1,6 @@
-/** XXH64 (used by limit_ratio to sample series as upstream does) against the reference vectors. */
+/** XXH64 (PromQL limit_ratio, rule-group offsets) and the label-set hash against the reference vectors. */
 import { describe, expect, it } from 'vitest';
-import { labelsHash, xxhash64 } from '../../../src/promql/engine/xxhash.js';
+import { labelsHash, xxhash64 } from '../../../src/model/xxhash.js';
 
 describe('xxhash64', () => {
   const enc = new TextEncoder();

@@ -1,8 +1,12 @@
 /**
- * xxHash64 (seed 0) and Prometheus's label-set hash built on it, used to spread rule-group
- * evaluations over their interval exactly as upstream does (`Group.hash`, `Group.EvalTimestamp`).
- * BigInt arithmetic: this runs once per group, not on a hot path.
+ * XXH64 (seed 0), as Go's `github.com/cespare/xxhash/v2.Sum64`, and Prometheus's label-set hash
+ * built on it (`labels.Labels.Hash()`).
+ *
+ * Users: PromQL `limit_ratio` (which series to keep, as upstream picks them) and the rule manager
+ * (`Group.hash`, spreading group evaluations over their interval as upstream does). BigInt
+ * arithmetic: both call it once per series per query or once per group, never per sample.
  */
+import type { Labels } from './labels.js';
 
 const MASK = (1n << 64n) - 1n;
 const P1 = 0x9e3779b185ebca87n;
@@ -20,20 +24,22 @@ function round(acc: bigint, input: bigint): bigint {
 }
 
 function mergeRound(acc: bigint, val: bigint): bigint {
-  return (((acc ^ round(0n, val)) * P1) + P4) & MASK;
+  return ((acc ^ round(0n, val)) * P1 + P4) & MASK;
 }
 
+/** Little-endian uint64 at `b[i..i+8)`. */
 function u64(b: Uint8Array, i: number): bigint {
   let v = 0n;
   for (let k = 7; k >= 0; k--) v = (v << 8n) | BigInt(b[i + k]!);
   return v;
 }
 
+/** Little-endian uint32 at `b[i..i+4)`. */
 function u32(b: Uint8Array, i: number): bigint {
   return BigInt((b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0);
 }
 
-/** xxHash64 of `b` with seed 0, as Go's `github.com/cespare/xxhash/v2.Sum64`. */
+/** XXH64 of `b` with seed 0, as an unsigned 64-bit BigInt (e.g. `''` → `0xef46db3751d8e999n`). */
 export function xxhash64(b: Uint8Array): bigint {
   const n = b.length;
   let i = 0;
@@ -42,7 +48,7 @@ export function xxhash64(b: Uint8Array): bigint {
     let v1 = (P1 + P2) & MASK;
     let v2 = P2;
     let v3 = 0n;
-    let v4 = (MASK + 1n - P1) & MASK;
+    let v4 = -P1 & MASK;
     for (; i + 32 <= n; i += 32) {
       v1 = round(v1, u64(b, i));
       v2 = round(v2, u64(b, i + 8));
@@ -60,11 +66,11 @@ export function xxhash64(b: Uint8Array): bigint {
   h = (h + BigInt(n)) & MASK;
   for (; i + 8 <= n; i += 8) {
     h ^= round(0n, u64(b, i));
-    h = ((rotl(h, 27n) * P1) + P4) & MASK;
+    h = (rotl(h, 27n) * P1 + P4) & MASK;
   }
   if (i + 4 <= n) {
     h ^= (u32(b, i) * P1) & MASK;
-    h = ((rotl(h, 23n) * P2) + P3) & MASK;
+    h = (rotl(h, 23n) * P2 + P3) & MASK;
     i += 4;
   }
   for (; i < n; i++) {
@@ -82,10 +88,10 @@ export function xxhash64(b: Uint8Array): bigint {
 const utf8 = new TextEncoder();
 
 /**
- * Prometheus `labels.Labels.Hash` of a sorted flat label set: xxHash64 of
- * `name 0xff value 0xff …` (UTF-8 bytes, 0xff as a raw separator byte).
+ * Prometheus `labels.Labels.Hash()` of a sorted flat label set: XXH64 of
+ * `name 0xff value 0xff …` (UTF-8 bytes, 0xff as a raw separator byte), as an unsigned 64-bit BigInt.
  */
-export function labelsHash(ls: readonly string[]): bigint {
+export function labelsHash(ls: Labels): bigint {
   const parts: Uint8Array[] = [];
   let size = 0;
   for (const s of ls) {
