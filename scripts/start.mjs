@@ -57,6 +57,9 @@ function stopAll(code) {
 }
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
+// A supervisor may signal only `npm`, which does not pass it on: stop when our parent goes away.
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && stopAll(0), 1000).unref();
 
 run('sink', ['dist/examples/notification-sink/main.js', '--port', '9099']);
 run('orders-api', ['dist/examples/orders-api/main.js', '--port', '5000']);
@@ -64,6 +67,7 @@ run('lookout', [
   'dist/src/cli/main.js',
   'server',
   '--web.listen-address=127.0.0.1:9090',
+  '--web.external-url=http://127.0.0.1:9090',
   '--storage.tsdb.path=data/',
   '--web.enable-lifecycle',
   ...process.argv.slice(2),

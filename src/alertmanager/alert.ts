@@ -4,8 +4,8 @@
  * `endsAt` was set by the Alertmanager from `resolve_timeout` (`timeout`). All times are integer
  * milliseconds since the epoch; {@link ZERO_TIME} stands for Go's zero `time.Time`.
  */
+import { goQuote } from '../model/goquote.js';
 import { fingerprint } from './fingerprint.js';
-import { goQuote } from './labelset.js';
 
 /** Go's zero `time.Time` (0001-01-01T00:00:00Z) in milliseconds: "no time set". */
 export const ZERO_TIME = -62135596800000;

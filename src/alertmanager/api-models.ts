@@ -4,8 +4,8 @@
  * and validating `POST /alerts` / `POST /silences` bodies with go-openapi's error texts
  * (`{"code":602,"message":"0.labels in body is required"}` → status 422).
  */
+import { goQuote } from '../model/goquote.js';
 import { ZERO_TIME, formatRFC3339Millis, parseRFC3339, type Alert } from './alert.js';
-import { goQuote } from './labelset.js';
 import type { Silence, SilenceMatcher, SilenceState } from './silences.js';
 import type { AlertStatus } from './store.js';
 
@@ -168,7 +168,7 @@ export function queryBool(v: string | null, def: boolean): boolean {
   return ['true', '1', 'yes', 'ok', 'y', 'on', 'selected', 'checked', 't', 'enabled'].includes(v.toLowerCase());
 }
 
-const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[1-5][0-9a-f]{3}-?[89ab][0-9a-f]{3}-?[0-9a-f]{12}$/i;
+const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 /** Whether `s` is a UUID as go-openapi's `strfmt` accepts it. */
 export function isUUID(s: string): boolean {

@@ -92,7 +92,7 @@ function receiverFilter(query: URLSearchParams): ((r: string) => boolean) | null
   if (p === null) return null;
   try {
     const re = compileAmRegex(p);
-    return (r) => re.matches(r);
+    return (r) => re.test(r);
   } catch (e) {
     throw new ApiError(400, `failed to parse receiver param: ${(e as Error).message}`);
   }

@@ -3,53 +3,10 @@
  * string rendering (used in group keys), ordering (`Before`) and the alert ordering of
  * notifications (`types.AlertSlice`: by `job`, then `instance`, then label set).
  */
+import { goQuote } from '../model/goquote.js';
 
 /** A label set `{name: value}`. */
 export type LabelSet = Readonly<Record<string, string>>;
-
-/**
- * Go `strconv.Quote`: double-quoted with `\"`, `\\`, `\a\b\f\n\r\t\v` escapes, other control
- * characters as `\xNN` (below U+0080) or `\uNNNN`; printable text kept as is.
- */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        continue;
-      case '\\':
-        out += '\\\\';
-        continue;
-      case '\x07':
-        out += '\\a';
-        continue;
-      case '\b':
-        out += '\\b';
-        continue;
-      case '\f':
-        out += '\\f';
-        continue;
-      case '\n':
-        out += '\\n';
-        continue;
-      case '\r':
-        out += '\\r';
-        continue;
-      case '\t':
-        out += '\\t';
-        continue;
-      case '\v':
-        out += '\\v';
-        continue;
-    }
-    if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if ((c >= 0x80 && c < 0xa0) || c === 0xfffd) out += '\\u' + c.toString(16).padStart(4, '0');
-    else out += ch;
-  }
-  return out + '"';
-}
 
 /**
  * Upstream (prometheus/common 0.38) `LabelSet.String()`: `{a="1", b="2"}`, the `name=%q`

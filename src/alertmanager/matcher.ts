@@ -2,14 +2,16 @@
  * Alertmanager label matchers, as Alertmanager 0.25's `pkg/labels`: `=`, `!=`, `=~`, `!~` with the
  * "classic" matcher syntax used in `matchers:` config fields, API `filter=` parameters and amtool.
  *
- * Differences from PromQL matchers (`src/model/matcher.ts`): regexes are compiled as Go's
- * `regexp.Compile("^(?:" + v + ")$")`, so `.` does NOT match a newline; label names follow the
- * classic rule `[a-zA-Z_:][a-zA-Z0-9_:]*` in the parser; a missing label matches as `''`.
+ * The matching itself is PromQL's {@link Matcher} (`src/model/matcher.ts`); what differs is kept
+ * here: regexes are compiled as Go's `regexp.Compile("^(?:" + v + ")$")`, so `.` does NOT match a
+ * newline; label names follow the classic rule `[a-zA-Z_:][a-zA-Z0-9_:]*` in the parser; values
+ * render with OpenMetrics escaping; matchers sort as upstream. A missing label matches as `''`.
  */
-import { RE2JS } from 're2js';
+import { Matcher, type MatchType } from '../model/matcher.js';
+import { compileAnchored, RegexSyntaxError, type Regex } from '../model/regex.js';
 
 /** The four matcher operators. Their order is the sort order of upstream's `MatchType` enum. */
-export type AmMatchType = '=' | '!=' | '=~' | '!~';
+export type AmMatchType = MatchType;
 const TYPE_ORDER: Record<AmMatchType, number> = { '=': 0, '!=': 1, '=~': 2, '!~': 3 };
 
 /** Thrown for text that is not a valid matcher; `message` is upstream's wording. */
@@ -17,33 +19,13 @@ export class MatcherParseError extends Error {
   override name = 'MatcherParseError';
 }
 
-/** A compiled Alertmanager matcher. */
-export class AmMatcher {
-  private readonly re: RE2JS | null;
-
+/** A compiled Alertmanager matcher: {@link Matcher} with Alertmanager's regex semantics and rendering. */
+export class AmMatcher extends Matcher {
   /**
    * @throws {MatcherParseError} `error parsing regexp: …` when a regex operator has an invalid RE2 pattern.
    */
-  constructor(
-    readonly type: AmMatchType,
-    readonly name: string,
-    readonly value: string,
-  ) {
-    this.re = type === '=~' || type === '!~' ? compileAmRegex(value) : null;
-  }
-
-  /** Whether `v` (the label's value, `''` when absent) satisfies the matcher. */
-  matches(v: string): boolean {
-    switch (this.type) {
-      case '=':
-        return v === this.value;
-      case '!=':
-        return v !== this.value;
-      case '=~':
-        return this.re!.matches(v);
-      case '!~':
-        return !this.re!.matches(v);
-    }
+  constructor(type: AmMatchType, name: string, value: string) {
+    super(type, name, value, compileAmRegex);
   }
 
   /** Whether the matcher is a regex one (`=~`, `!~`). */
@@ -57,20 +39,21 @@ export class AmMatcher {
   }
 
   /** Upstream rendering: `name="value"` with OpenMetrics escaping (`\\`, `\n`, `\"`). */
-  toString(): string {
+  override toString(): string {
     return `${this.name}${this.type}"${openMetricsEscape(this.value)}"`;
   }
 }
 
 /**
  * Compiles an Alertmanager regex: anchored at both ends, `.` not matching newline (Go defaults).
- * @throws {MatcherParseError}
+ * @throws {MatcherParseError} `error parsing regexp: …` quoting the wrapped pattern `^(?:…)$`, as upstream.
  */
-export function compileAmRegex(pattern: string): RE2JS {
+export function compileAmRegex(pattern: string): Regex {
   try {
-    return RE2JS.compile(`^(?:${pattern})$`);
+    return compileAnchored(pattern, { dotAll: false });
   } catch (e) {
-    throw new MatcherParseError(e instanceof Error ? e.message : String(e));
+    if (e instanceof RegexSyntaxError) throw new MatcherParseError(e.message);
+    throw e;
   }
 }
 

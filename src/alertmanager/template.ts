@@ -10,8 +10,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { glob } from './glob.js';
+import { quoteMeta } from '../model/regex.js';
 import { GoTime, Template, alertmanagerFuncs, defineMethods } from '../template/index.js';
+import { glob } from './glob.js';
 import { ZERO_TIME, alertStatus, type Alert } from './alert.js';
 
 /**
@@ -97,11 +98,6 @@ export class TemplateData {
     readonly CommonAnnotations: KV,
     readonly ExternalURL: string,
   ) {}
-}
-
-/** Go `regexp.QuoteMeta`. */
-export function quoteMeta(s: string): string {
-  return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
 }
 
 function goTime(ms: number): GoTime {

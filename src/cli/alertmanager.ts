@@ -3,13 +3,14 @@
  * `/-/healthy`, `/-/ready`, `/-/reload` and `/metrics`; and `lookout alertmanager routes test`, as
  * `amtool config routes test`.
  */
+import { join } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { Alertmanager } from '../alertmanager/alertmanager.js';
 import { loadAlertmanagerConfig, matchRoutes } from '../config/alertmanager.js';
 import { logger, setLogLevel, type LogLevel } from '../log.js';
 import { startWebServer } from '../web/server.js';
 import { FlagError, str, type FlagSpecs, type ParsedFlags } from './flags.js';
-import { UI_DIR } from './paths.js';
+import { DEFAULT_CONFIG_DIR } from './paths.js';
 
 export const ALERTMANAGER_FLAGS: FlagSpecs = {
   'config.file': { default: 'alertmanager.yml', help: 'Alertmanager configuration file name.' },
@@ -20,7 +21,7 @@ export const ALERTMANAGER_FLAGS: FlagSpecs = {
 };
 
 export const ROUTES_TEST_FLAGS: FlagSpecs = {
-  'config.file': { default: 'alertmanager.yml', help: 'Alertmanager configuration file name.' },
+  'config.file': { default: join(DEFAULT_CONFIG_DIR, 'alertmanager.yml'), help: 'Alertmanager configuration file name.' },
 };
 
 /** Runs the standalone Alertmanager until SIGINT/SIGTERM; SIGHUP and POST /-/reload reload the config. */
@@ -45,7 +46,6 @@ export async function runAlertmanager(flags: ParsedFlags): Promise<void> {
     enableLifecycle: true,
     reload: () => am.reload(),
     isReady: () => true,
-    uiDir: UI_DIR,
   });
   process.on('SIGHUP', () => {
     am.reload().catch((e: Error) => log.error('reload failed', { err: e.message }));

@@ -43,7 +43,9 @@ export function parseFlags(argv: string[], specs: FlagSpecs): ParsedFlags {
   try {
     parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
   } catch (e) {
-    throw new FlagError((e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
+    // Node's message suggests `--` for positionals; kingpin's short form is clearer here.
+    const m = /Unknown option '([^']+)'/.exec((e as Error).message);
+    throw new FlagError(m ? `unknown long flag '${m[1]}'` : (e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
   }
   const values: Record<string, string | boolean> = {};
   for (const [name, spec] of Object.entries(specs)) {
@@ -58,7 +60,8 @@ export function parseFlags(argv: string[], specs: FlagSpecs): ParsedFlags {
 export function usage(command: string, summary: string, specs: FlagSpecs, args = ''): string {
   const lines = [`usage: lookout ${command} [<flags>]${args ? ' ' + args : ''}`, '', summary, '', 'Flags:'];
   for (const [name, spec] of Object.entries(specs)) {
-    const dflt = typeof spec.default === 'boolean' ? '' : spec.default === '' ? '' : ` (default: ${spec.default})`;
+    const dflt =
+      typeof spec.default === 'boolean' ? ` (default: ${spec.default ? 'on' : 'off'})` : spec.default === '' ? '' : ` (default: ${spec.default})`;
     lines.push(`  --${name}${typeof spec.default === 'boolean' ? '' : '=VALUE'}`, `      ${spec.help}${dflt}`);
   }
   return lines.join('\n') + '\n';

@@ -61,7 +61,11 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'check': {
       const [what, ...files] = rest;
-      if (files.length === 0) throw new FlagError(`usage: lookout check ${what ?? 'config|rules|alertmanager'} FILE...`);
+      if (what === '--help' || what === '-h' || files.includes('--help')) {
+        out('usage: lookout check config|rules|alertmanager FILE...\n\nValidate prometheus.yml files (and their rule files), rule files, or alertmanager.yml files.');
+        return 0;
+      }
+      if (files.length === 0) throw new FlagError(`missing files: lookout check ${what ?? 'config|rules|alertmanager'} FILE...`);
       if (what === 'config') return checkConfig(files, out);
       if (what === 'rules') return checkRules(files, out);
       if (what === 'alertmanager') return checkAlertmanager(files, out);
@@ -72,6 +76,8 @@ async function main(argv: string[]): Promise<number> {
       out(`lookout, version ${VERSION} (node ${process.version})`);
       return 0;
     case undefined:
+      process.stderr.write(HELP);
+      return 1;
     case 'help':
     case '--help':
     case '-h':

@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { Alertmanager } from '../alertmanager/alertmanager.js';
 import { globFiles, loadPrometheusConfig, type PrometheusConfig } from '../config/prometheus.js';
+import { loadRuleFile } from '../config/rules.js';
 import { HostCollector } from '../hostmetrics/index.js';
 import { logger, setLogLevel, type LogLevel } from '../log.js';
 import { parseDuration } from '../model/time.js';
 import { Engine } from '../promql/index.js';
-import { Notifier, type AlertmanagerTarget } from '../rules/notifier.js';
+import { alertsURL, Notifier, type AlertmanagerTarget } from '../rules/notifier.js';
 import { RuleManager } from '../rules/manager.js';
 import { ScrapeManager } from '../scrape/manager.js';
 import { TSDB } from '../tsdb/db.js';
@@ -144,11 +145,17 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
 
   const reload = async () => {
     try {
+      // All or nothing: every file is loaded and checked before anything is applied. The
+      // Alertmanager reload is itself atomic (it keeps its old config on error), so it goes first;
+      // what follows cannot fail on files already checked here.
       const next = loadPrometheusConfig(configFile);
-      rules.update(next.global.evaluationIntervalMs, ruleFiles(next));
+      const files = ruleFiles(next);
+      for (const f of files) loadRuleFile(f);
+      await alertmanager.reload();
+      rules.update(next.global.evaluationIntervalMs, files, next.global.externalLabels);
       scrape.applyConfig(next);
       notifier.setTargets(alertmanagerTargets(next));
-      await alertmanager.reload();
+      notifier.setExternalLabels(next.global.externalLabels);
       cfg = next;
       reloadOk.set(1);
       reloadTime.set(Date.now() / 1000);
@@ -185,6 +192,7 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
       tsdbStatus: (limit) => statusJSON(tsdb.status(limit)),
       scrape,
       rules,
+      alertmanagerURLs: () => alertmanagerTargets(cfg).map(alertsURL),
       configText: () => cfg.original,
       flags: flagValues,
       buildInfo: { version: VERSION, revision: '', branch: '', buildUser: '', buildDate: '', goVersion: process.version },

@@ -22,10 +22,12 @@ import {
   type TimeInterval,
 } from '../alertmanager/timeinterval.js';
 import { ConfigError, loadYaml, type YNode } from './yaml.js';
-import { Fields, checkHTTPURL, defaultHTTPConfig, parseHTTPConfig, parseTLSConfig, resolvePath } from './alertmanager/common.js';
+import { Fields, checkHTTPURL } from './alertmanager/common.js';
 import { checkHostPort, parseReceiver } from './alertmanager/receivers.js';
 import { parseInhibitRule, parseRoute } from './alertmanager/route.js';
 import type { AlertmanagerConfig, GlobalConfig, RouteConfig } from './alertmanager/types.js';
+import { defaultHTTPClientConfig, parseHTTPClientConfigNode, parseTLSConfig } from './prometheus/http.js';
+import { joinDir } from './prometheus/values.js';
 
 export type * from './alertmanager/types.js';
 export { ConfigError };
@@ -132,27 +134,28 @@ function parseGlobal(n: YNode | undefined, dir: string): GlobalConfig {
     if (hasToken && hasURL && (raw.slack_api_url ?? '') !== raw.slack_app_url) {
       throw n.error('at most one of slack_app_token/slack_app_token_file & slack_api_url/slack_api_url_file must be configured');
     }
-    parseTLSConfig(f.get('smtp_tls_config'), dir);
+    const smtpTLS = f.get('smtp_tls_config');
+    if (smtpTLS) parseTLSConfig(smtpTLS, dir);
     if (f.has('smtp_force_implicit_tls')) f.bool('smtp_force_implicit_tls');
   }
   const g = (k: string) => raw[k] ?? '';
   return {
     resolve_timeout: f?.duration('resolve_timeout', 300_000) ?? 300_000,
-    http_config: f?.has('http_config') ? parseHTTPConfig(f.get('http_config')!, dir) : defaultHTTPConfig(),
+    http_config: f?.has('http_config') ? parseHTTPClientConfigNode(f.get('http_config')!, dir) : defaultHTTPClientConfig(),
     smtp_from: g('smtp_from'),
     smtp_hello: g('smtp_hello'),
     smtp_smarthost: g('smtp_smarthost'),
     smtp_auth_username: g('smtp_auth_username'),
     smtp_auth_password: g('smtp_auth_password'),
-    smtp_auth_password_file: resolvePath(dir, g('smtp_auth_password_file')),
+    smtp_auth_password_file: joinDir(dir, g('smtp_auth_password_file')),
     smtp_auth_secret: g('smtp_auth_secret'),
-    smtp_auth_secret_file: resolvePath(dir, g('smtp_auth_secret_file')),
+    smtp_auth_secret_file: joinDir(dir, g('smtp_auth_secret_file')),
     smtp_auth_identity: g('smtp_auth_identity'),
     smtp_require_tls: f?.bool('smtp_require_tls', true) ?? true,
     slack_api_url: g('slack_api_url'),
-    slack_api_url_file: resolvePath(dir, g('slack_api_url_file')),
+    slack_api_url_file: joinDir(dir, g('slack_api_url_file')),
     slack_app_token: g('slack_app_token'),
-    slack_app_token_file: resolvePath(dir, g('slack_app_token_file')),
+    slack_app_token_file: joinDir(dir, g('slack_app_token_file')),
     slack_app_url: g('slack_app_url'),
     pagerduty_url: g('pagerduty_url'),
     other: raw,
@@ -251,7 +254,7 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
     route,
     inhibit_rules: (top.get('inhibit_rules')?.seq() ?? []).map(parseInhibitRule),
     receivers,
-    templates: top.strings('templates').map((t) => resolvePath(dir, t)),
+    templates: top.strings('templates').map((t) => joinDir(dir, t)),
     time_intervals: intervals,
     original: text,
   };

@@ -3,9 +3,11 @@
  * entry and records byte offsets here; the accessors decode text from those offsets on demand, so
  * a series whose key is already cached costs no label decoding at all.
  */
+import { parseGoFloat } from '../model/gofloat.js';
+import { goQuoteBytes } from '../model/goquote.js';
 import { METRIC_NAME, type Labels } from '../model/labels.js';
-import { formatOpenMetricsFloat, parseGoFloat } from './float.js';
-import { goQuote, hasBackslash, isValidUtf8, unescape } from './scan.js';
+import { formatOpenMetricsFloat } from './float.js';
+import { CHAR_CLASS, C_NAME, C_NAME_START, hasBackslash, isValidUtf8, unescape } from './scan.js';
 import { EntryType, ExpositionParseError, type Exemplar, type ExpositionParser, type MetricType } from './types.js';
 
 /**
@@ -130,7 +132,7 @@ export abstract class ParserBase implements ExpositionParser {
   protected failAt(expected: string, tokenStart: number, tokenEnd: number): never {
     const e = Math.min(this.n, Math.max(tokenEnd, tokenStart + 1));
     const s = Math.min(tokenStart, e);
-    return this.fail(`${expected}, got ${goQuote(this.b, s, e)} while parsing: ${goQuote(this.b, this.entryStart, e)}`);
+    return this.fail(`${expected}, got ${goQuoteBytes(this.b, s, e)} while parsing: ${goQuoteBytes(this.b, this.entryStart, e)}`);
   }
 
   /** Throws upstream's float error text for the value token `[s, e)`. */
@@ -139,10 +141,10 @@ export abstract class ParserBase implements ExpositionParser {
     for (let i = s; i < e; i++) {
       const c = b[i];
       if (c === 112 || c === 80 || c === 95) {
-        return this.fail(`unsupported character in float while parsing: ${goQuote(b, this.entryStart, e)}`);
+        return this.fail(`unsupported character in float while parsing: ${goQuoteBytes(b, this.entryStart, e)}`);
       }
     }
-    return this.fail(`strconv.ParseFloat: parsing ${goQuote(b, s, e)}: invalid syntax while parsing: ${goQuote(b, this.entryStart, e)}`);
+    return this.fail(`strconv.ParseFloat: parsing ${goQuoteBytes(b, s, e)}: invalid syntax while parsing: ${goQuoteBytes(b, this.entryStart, e)}`);
   }
 
   /**
@@ -197,25 +199,37 @@ export abstract class ParserBase implements ExpositionParser {
     }
   }
 
+  /**
+   * Scans the metric name of a HELP/TYPE/UNIT line starting at `j`, quoted (UTF-8 names) or bare;
+   * records it in `metaStart`/`metaEnd` and returns the offset after it.
+   */
+  protected metaName(j: number, keyword: string): number {
+    const b = this.b;
+    const n = this.n;
+    if (j < n && b[j] === 34) {
+      const close = this.scanQuoted(j, true, false);
+      if (close < 0) this.failAt(`expected metric name after ${keyword}`, j, j + 1);
+      this.metaStart = j + 1;
+      this.metaEnd = close;
+      return close + 1;
+    }
+    if (j >= n || (CHAR_CLASS[b[j]!]! & C_NAME_START) === 0) return this.failAt(`expected metric name after ${keyword}`, j, j + 1);
+    let k = j + 1;
+    while (k < n && (CHAR_CLASS[b[k]!]! & C_NAME) !== 0) k++;
+    this.metaStart = j;
+    this.metaEnd = k;
+    return k;
+  }
+
   /** Appends one label's offsets, growing the array when full. */
   protected pushLabel(ns: number, ne: number, vs: number, ve: number): void {
-    if (this.nOffs + 4 > this.offs.length) {
-      const grown = new Int32Array(this.offs.length * 2);
-      grown.set(this.offs);
-      this.offs = grown;
-    }
-    const o = this.offs;
-    const k = this.nOffs;
-    o[k] = ns;
-    o[k + 1] = ne;
-    o[k + 2] = vs;
-    o[k + 3] = ve;
-    this.nOffs = k + 4;
+    this.offs = pushOffsets(this.offs, this.nOffs, ns, ne, vs, ve);
+    this.nOffs += 4;
   }
 
   /** Decodes a (possibly quoted) name's bytes; quoted names must be valid UTF-8. */
   protected decodeName(s: number, e: number): string {
-    if (!isValidUtf8(this.b, s, e)) this.fail(`invalid UTF-8 name: ${goQuote(this.b, s, e)}`);
+    if (!isValidUtf8(this.b, s, e)) this.fail(`invalid UTF-8 name: ${goQuoteBytes(this.b, s, e)}`);
     const text = this.b.toString('utf8', s, e);
     return hasBackslash(this.b, s, e) ? unescape(text, true) : text;
   }
@@ -223,7 +237,7 @@ export abstract class ParserBase implements ExpositionParser {
   /** Decodes a label value's bytes (escapes `\\`, `\"`, `\n`); must be valid UTF-8 as upstream. */
   protected decodeValue(s: number, e: number): string {
     if (!isValidUtf8(this.b, s, e)) {
-      this.fail(`invalid UTF-8 label value: ${goQuote(this.b, s - 1, e + 1)}`);
+      this.fail(`invalid UTF-8 label value: ${goQuoteBytes(this.b, s - 1, e + 1)}`);
     }
     const text = this.b.toString('utf8', s, e);
     return hasBackslash(this.b, s, e) ? unescape(text, true) : text;
@@ -241,7 +255,7 @@ export abstract class ParserBase implements ExpositionParser {
       let j = idx.length;
       while (j > 0 && pairs[2 * idx[j - 1]!]! > name) j--;
       if (j > 0 && pairs[2 * idx[j - 1]!] === name) {
-        this.fail(`duplicate label name ${JSON.stringify(name)} in series ${goQuote(this.b, this.keyStart, this.keyEnd)}`);
+        this.fail(`duplicate label name ${JSON.stringify(name)} in series ${goQuoteBytes(this.b, this.keyStart, this.keyEnd)}`);
       }
       idx.splice(j, 0, i);
     }
@@ -251,4 +265,21 @@ export abstract class ParserBase implements ExpositionParser {
     }
     return out;
   }
+}
+
+/**
+ * Stores one label's byte offsets (name start/end, value start/end) at `o[k..k+4)`, doubling `o`
+ * when full; returns the array to keep (the same one unless it grew).
+ */
+export function pushOffsets(o: Int32Array, k: number, ns: number, ne: number, vs: number, ve: number): Int32Array {
+  if (k + 4 > o.length) {
+    const grown = new Int32Array(o.length * 2);
+    grown.set(o);
+    o = grown;
+  }
+  o[k] = ns;
+  o[k + 1] = ne;
+  o[k + 2] = vs;
+  o[k + 3] = ve;
+  return o;
 }

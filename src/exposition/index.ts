@@ -7,4 +7,4 @@ export { EntryType, ExpositionParseError } from './types.js';
 export type { Exemplar, ExpositionFormat, ExpositionParser, MetricType } from './types.js';
 export { validateOpenMetrics } from './omvalidate.js';
 export { TextWriter, escapeLabelValue, formatValue } from './writer.js';
-export { formatGoFloat, formatOpenMetricsFloat, parseFloatBytes, parseGoFloat } from './float.js';
+export { formatGoFloat, formatOpenMetricsFloat } from './float.js';

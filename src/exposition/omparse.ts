@@ -18,9 +18,10 @@
  *
  * Deviation: exemplar label values are unescaped (upstream stores the escaped text verbatim).
  */
-import { parseFloatBytes } from './float.js';
-import { ParserBase } from './base.js';
-import { CHAR_CLASS, C_LNAME, C_LNAME_START, C_NAME, C_NAME_START, goQuote, isValidUtf8, unescape } from './scan.js';
+import { parseFloatBytes } from '../model/gofloat.js';
+import { goQuoteBytes } from '../model/goquote.js';
+import { ParserBase, pushOffsets } from './base.js';
+import { CHAR_CLASS, C_LNAME, C_LNAME_START, C_NAME, C_NAME_START, isValidUtf8, unescape } from './scan.js';
 import type { Labels } from '../model/labels.js';
 import { EntryType, type Exemplar, type MetricType } from './types.js';
 
@@ -133,21 +134,7 @@ export class OpenMetricsParser extends ParserBase {
     const b = this.b;
     const n = this.n;
     const keyword = kind === EntryType.Help ? 'HELP' : kind === EntryType.Type ? 'TYPE' : 'UNIT';
-    let k: number;
-    if (j < n && b[j] === 34) {
-      const close = this.scanQuoted(j, true, false);
-      if (close < 0) this.failAt(`expected metric name after ${keyword}`, j, j + 1);
-      this.metaStart = j + 1;
-      this.metaEnd = close;
-      k = close + 1;
-    } else if (j < n && (CHAR_CLASS[b[j]!]! & C_NAME_START) !== 0) {
-      k = j + 1;
-      while (k < n && (CHAR_CLASS[b[k]!]! & C_NAME) !== 0) k++;
-      this.metaStart = j;
-      this.metaEnd = k;
-    } else {
-      return this.failAt(`expected metric name after ${keyword}`, j, j + 1);
-    }
+    const k = this.metaName(j, keyword);
     const eol = this.endOfLine(k);
     if (k >= n || b[k] !== 32 || eol >= n) this.fail(`expected text in ${keyword}`);
     this.textStart = k + 1;
@@ -159,7 +146,7 @@ export class OpenMetricsParser extends ParserBase {
     } else if (kind === EntryType.Unit) {
       this.checkUnit(k + 1, eol);
     } else if (!isValidUtf8(b, k + 1, eol)) {
-      this.fail(`help text ${goQuote(b, k + 1, eol)} is not a valid utf8 string`);
+      this.fail(`help text ${goQuoteBytes(b, k + 1, eol)} is not a valid utf8 string`);
     }
     this.finishLine(eol);
     return kind;
@@ -199,7 +186,7 @@ export class OpenMetricsParser extends ParserBase {
       this.nameStart = -1;
       this.nameEnd = -1;
       j = this.labelSet(i + 1, false);
-      if (this.nameStart < 0) this.fail(`metric name not set while parsing: ${goQuote(b, this.entryStart, j)}`);
+      if (this.nameStart < 0) this.fail(`metric name not set while parsing: ${goQuoteBytes(b, this.entryStart, j)}`);
     }
     this.keyEnd = j;
     j = this.floatToken(j, 'expected value after metric');
@@ -304,7 +291,7 @@ export class OpenMetricsParser extends ParserBase {
       }
       if (quoted && j < n && (b[j] === 44 || b[j] === 125)) {
         if (exemplar) this.failAt('expected label name', j, j + 1);
-        if (this.nameStart >= 0) this.fail(`metric name already set while parsing: ${goQuote(b, this.entryStart, j + 1)}`);
+        if (this.nameStart >= 0) this.fail(`metric name already set while parsing: ${goQuoteBytes(b, this.entryStart, j + 1)}`);
         this.nameStart = ns;
         this.nameEnd = ne;
         if (b[j] === 125) return j + 1;
@@ -331,18 +318,8 @@ export class OpenMetricsParser extends ParserBase {
   }
 
   private pushExemplarLabel(ns: number, ne: number, vs: number, ve: number): void {
-    if (this.nEOffs + 4 > this.eOffs.length) {
-      const grown = new Int32Array(this.eOffs.length * 2);
-      grown.set(this.eOffs);
-      this.eOffs = grown;
-    }
-    const o = this.eOffs;
-    const k = this.nEOffs;
-    o[k] = ns;
-    o[k + 1] = ne;
-    o[k + 2] = vs;
-    o[k + 3] = ve;
-    this.nEOffs = k + 4;
+    this.eOffs = pushOffsets(this.eOffs, this.nEOffs, ns, ne, vs, ve);
+    this.nEOffs += 4;
   }
 }
 

@@ -25,8 +25,8 @@
  * - exemplars only on histogram/gaugehistogram buckets and counter totals, with at most 128 code
  *   points of label names and values.
  */
+import { parseFloatBytes } from '../model/gofloat.js';
 import { METRIC_NAME } from '../model/labels.js';
-import { parseFloatBytes } from './float.js';
 import { OpenMetricsParser } from './omparse.js';
 import { EntryType, ExpositionParseError, type MetricType } from './types.js';
 

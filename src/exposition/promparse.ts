@@ -19,9 +19,10 @@
  * legacy name validation then rejects (Prometheus 2.42 fails the scrape with "invalid metric
  * name") and UTF-8 validation accepts.
  */
-import { parseFloatBytes } from './float.js';
+import { parseFloatBytes } from '../model/gofloat.js';
+import { goQuoteBytes } from '../model/goquote.js';
 import { ParserBase } from './base.js';
-import { CHAR_CLASS, C_DIGIT, C_LNAME, C_LNAME_START, C_NAME, C_NAME_START, C_TEXT_VALUE, goQuote, isValidUtf8, unescape } from './scan.js';
+import { CHAR_CLASS, C_DIGIT, C_LNAME, C_LNAME_START, C_NAME, C_NAME_START, C_TEXT_VALUE, isValidUtf8, unescape } from './scan.js';
 import { EntryType, type Exemplar, type MetricType } from './types.js';
 
 /** Largest int64 as decimal digits, for the timestamp range check. */
@@ -103,21 +104,7 @@ export class PromTextParser extends ParserBase {
     const n = this.n;
     const keyword = kind === EntryType.Help ? 'HELP' : 'TYPE';
     while (j < n && isBlank(b[j])) j++;
-    let k: number;
-    if (j < n && b[j] === 34) {
-      const close = this.scanQuoted(j, true, false);
-      if (close < 0) this.failAt(`expected metric name after ${keyword}`, j, j + 1);
-      this.metaStart = j + 1;
-      this.metaEnd = close;
-      k = close + 1;
-    } else if (j < n && (CHAR_CLASS[b[j]!]! & C_NAME_START) !== 0) {
-      k = j + 1;
-      while (k < n && (CHAR_CLASS[b[k]!]! & C_NAME) !== 0) k++;
-      this.metaStart = j;
-      this.metaEnd = k;
-    } else {
-      return this.failAt(`expected metric name after ${keyword}`, j, j + 1);
-    }
+    const k = this.metaName(j, keyword);
     const eol = this.endOfLine(k);
     let blankRest = true;
     for (let p = k; p < eol; p++) {
@@ -134,7 +121,7 @@ export class PromTextParser extends ParserBase {
       if (t === undefined) this.fail(`invalid metric type ${JSON.stringify(word)}`);
       this.mtype = t;
     } else if (!isValidUtf8(b, this.textStart, eol)) {
-      this.fail(`help text ${goQuote(b, this.textStart, eol)} is not a valid utf8 string`);
+      this.fail(`help text ${goQuoteBytes(b, this.textStart, eol)} is not a valid utf8 string`);
     }
     this.finishLine(eol);
     return kind;
@@ -166,7 +153,7 @@ export class PromTextParser extends ParserBase {
       this.nameEnd = -1;
       j = this.labelSet(i + 1);
       this.keyEnd = j;
-      if (this.nameStart < 0) this.fail(`metric name not set while parsing: ${goQuote(b, this.entryStart, j)}`);
+      if (this.nameStart < 0) this.fail(`metric name not set while parsing: ${goQuoteBytes(b, this.entryStart, j)}`);
     }
     while (j < n && isBlank(b[j])) j++;
     const vs = j;
@@ -201,7 +188,7 @@ export class PromTextParser extends ParserBase {
     while (i < e - 1 && this.b[i] === 48) i++;
     const digits = this.b.toString('latin1', i, e);
     if (digits.length > INT64_MAX.length || (digits.length === INT64_MAX.length && digits > INT64_MAX)) {
-      this.fail(`strconv.ParseInt: parsing ${goQuote(this.b, s, e)}: value out of range while parsing: ${goQuote(this.b, this.entryStart, e)}`);
+      this.fail(`strconv.ParseInt: parsing ${goQuoteBytes(this.b, s, e)}: value out of range while parsing: ${goQuoteBytes(this.b, this.entryStart, e)}`);
     }
     return Number(digits);
   }
@@ -234,7 +221,7 @@ export class PromTextParser extends ParserBase {
       }
       while (j < n && isBlank(b[j])) j++;
       if (quoted && j < n && (b[j] === 44 || b[j] === 125)) {
-        if (this.nameStart >= 0) this.fail(`metric name already set while parsing: ${goQuote(b, this.entryStart, j + 1)}`);
+        if (this.nameStart >= 0) this.fail(`metric name already set while parsing: ${goQuoteBytes(b, this.entryStart, j + 1)}`);
         this.nameStart = ns;
         this.nameEnd = ne;
         if (b[j] === 125) return j + 1;

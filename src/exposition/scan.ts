@@ -79,19 +79,3 @@ export function unescape(s: string, quotes: boolean): string {
   }
   return out + s.slice(from);
 }
-
-/** Go `%q`-style rendering of raw bytes for error messages (`"a\n"`, non-ASCII as `\xNN`). */
-export function goQuote(b: Uint8Array, start: number, end: number): string {
-  let out = '"';
-  for (let i = start; i < end; i++) {
-    const c = b[i]!;
-    if (c === 34) out += '\\"';
-    else if (c === 92) out += '\\\\';
-    else if (c === 10) out += '\\n';
-    else if (c === 9) out += '\\t';
-    else if (c === 13) out += '\\r';
-    else if (c < 0x20 || c >= 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else out += String.fromCharCode(c);
-  }
-  return `${out}"`;
-}

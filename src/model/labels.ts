@@ -9,6 +9,7 @@
  * Flat arrays keep a label set to one allocation and make comparison a loop over strings; code on
  * the hot path keeps label sets by series ref and only builds one for a new series.
  */
+import { goQuote } from './goquote.js';
 
 /** A sorted flat label set `[name, value, name, value, …]`. Treat as immutable. */
 export type Labels = readonly string[];
@@ -116,16 +117,30 @@ export function without(ls: Labels, names: readonly string[]): Labels {
   return out;
 }
 
-/** Prometheus text rendering: `name{a="x", b="y"}` (values escaped as Go `%q`). */
+/** Prometheus text rendering: `name{a="x", b="y"}` (values quoted as Go `%q`, {@link goQuote}). */
 export function toString(ls: Labels): string {
   let name = '';
   const parts: string[] = [];
   for (let i = 0; i < ls.length; i += 2) {
     if (ls[i] === METRIC_NAME) name = ls[i + 1]!;
-    else parts.push(`${ls[i]}=${JSON.stringify(ls[i + 1])}`);
+    else parts.push(`${ls[i]}=${goQuote(ls[i + 1]!)}`);
   }
   if (parts.length === 0 && name !== '') return name;
   return `${name}{${parts.join(', ')}}`;
+}
+
+/**
+ * Go `labels.Labels.String()` (Prometheus 3.x), the form of label sets in error messages:
+ * `{__name__="up", job="api"}`, every label in order, values quoted as Go `%q` and names that are
+ * not legacy label names ({@link isValidLabelName}) quoted too (`{"my.label"="x"}`).
+ */
+export function toGoString(ls: Labels): string {
+  const parts: string[] = [];
+  for (let i = 0; i < ls.length; i += 2) {
+    const n = ls[i]!;
+    parts.push(`${isValidLabelName(n) ? n : goQuote(n)}=${goQuote(ls[i + 1]!)}`);
+  }
+  return `{${parts.join(', ')}}`;
 }
 
 /**

@@ -2,7 +2,11 @@
  * Label matchers, as Prometheus's `model/labels.Matcher`: `=`, `!=`, `=~`, `!~`. Regex matchers are
  * RE2, fully anchored, `.` matching newlines. An absent label matches as the empty string, so
  * `{foo=""}` selects series without `foo` and `{foo=~".*"}` matches every series.
+ *
+ * Alertmanager's matchers (`alertmanager/matcher.ts`) extend this class with their own regex
+ * compiler (Go defaults: `.` does not match a newline), parser and rendering.
  */
+import { goQuote } from './goquote.js';
 import { compileAnchored, type Regex } from './regex.js';
 
 /** The four matcher operators, spelled as in PromQL. */
@@ -13,14 +17,17 @@ export class Matcher {
   private readonly re: Regex | null;
 
   /**
-   * @throws {RegexSyntaxError} when a regex operator has an invalid RE2 pattern.
+   * `compile` turns the value of a regex matcher into a fully anchored regex; the default is
+   * PromQL's ({@link compileAnchored}, `.` matching newlines).
+   * @throws {RegexSyntaxError} (or what `compile` throws) when a regex operator has an invalid RE2 pattern.
    */
   constructor(
     readonly type: MatchType,
     readonly name: string,
     readonly value: string,
+    compile: (pattern: string) => Regex = compileAnchored,
   ) {
-    this.re = type === '=~' || type === '!~' ? compileAnchored(value) : null;
+    this.re = type === '=~' || type === '!~' ? compile(value) : null;
   }
 
   /** Whether `v` (the label's value, `''` when absent) satisfies the matcher. */
@@ -42,9 +49,9 @@ export class Matcher {
     return this.matches('');
   }
 
-  /** PromQL rendering, e.g. `job=~"api|web"`. */
+  /** PromQL rendering, e.g. `job=~"api|web"` (the value quoted as Go `%q`). */
   toString(): string {
-    return `${this.name}${this.type}${JSON.stringify(this.value)}`;
+    return `${this.name}${this.type}${goQuote(this.value)}`;
   }
 }
 

@@ -1,9 +1,10 @@
 /**
- * RE2 regular expressions (via `re2js`) with the anchoring rules Prometheus uses.
+ * RE2 regular expressions (via `re2js`) with the anchoring rules Prometheus and Alertmanager use.
  *
- * PromQL label matchers, relabeling, `label_replace` and Alertmanager matchers are fully anchored
- * and `.` matches newlines (Prometheus 3.x wraps patterns as `^(?s:…)$`). Compile once per
- * config or query, never per sample.
+ * PromQL label matchers, relabeling and `label_replace` are fully anchored and `.` matches
+ * newlines (Prometheus 3.x wraps patterns as `^(?s:…)$`). Alertmanager 0.25 matchers are fully
+ * anchored with Go's defaults (`^(?:…)$`, `.` does not match a newline): the `dotAll: false`
+ * option of {@link compileAnchored}. Compile once per config or query, never per sample.
  */
 import { RE2JS } from 're2js';
 
@@ -34,9 +35,10 @@ export interface Regex {
   exec(s: string): (string | null)[] | null;
 }
 
-function compile(pattern: string): RE2JS {
+/** Compiles `source` (the text handed to RE2: `pattern` itself or a wrapping of it) with `flags`. */
+function compile(pattern: string, source = pattern, flags = RE2JS.DOTALL): RE2JS {
   try {
-    return RE2JS.compile(pattern, RE2JS.DOTALL);
+    return RE2JS.compile(source, flags);
   } catch (e) {
     throw new RegexSyntaxError(pattern, e instanceof Error ? e.message : String(e));
   }
@@ -48,9 +50,20 @@ function groups(m: ReturnType<RE2JS['matcher']>, n: number): (string | null)[] {
   return out;
 }
 
-/** Compiles `pattern` fully anchored with `.` matching newline. Throws {@link RegexSyntaxError}. */
-export function compileAnchored(pattern: string): Regex {
-  const re = compile(pattern);
+/** Options of {@link compileAnchored}. */
+export interface AnchoredOptions {
+  /**
+   * Whether `.` matches a newline. `true` (the default): Prometheus 3.x. `false`: Go's defaults,
+   * as Alertmanager 0.25 compiles matchers, `regexp.Compile("^(?:" + pattern + ")$")`; the
+   * pattern is then compiled in that wrapped form, so syntax errors quote it as Go does
+   * (``missing closing ): `^(?:()$` ``).
+   */
+  dotAll?: boolean;
+}
+
+/** Compiles `pattern` fully anchored, `.` matching newline unless `opts.dotAll` is false. Throws {@link RegexSyntaxError}. */
+export function compileAnchored(pattern: string, opts: AnchoredOptions = {}): Regex {
+  const re = opts.dotAll === false ? compile(pattern, `^(?:${pattern})$`, 0) : compile(pattern);
   const literal = literalValue(pattern);
   return {
     source: pattern,
@@ -147,6 +160,14 @@ export function replaceAll(pattern: string, s: string, template: string): string
     last = m.end();
   }
   return out + s.slice(last);
+}
+
+/**
+ * Go `regexp.QuoteMeta`: `s` with every regex metacharacter (`\.+*?()|[]{}^$`) backslashed, a
+ * pattern matching exactly `s`.
+ */
+export function quoteMeta(s: string): string {
+  return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
 }
 
 /** The literal string a pattern matches when it has no metacharacters, else null. */

@@ -7,6 +7,7 @@
  * `tokenize` scans the whole query up front; a lexical error becomes a final `ERROR` token whose
  * `val` is the message (the parser reports it when it gets there, as upstream).
  */
+import { goQuote, goQuoteRune } from '../model/goquote.js';
 
 /** Operators, spelled as in PromQL (`<op:…>` in parse errors). */
 const OPERATORS = ['+', '-', '*', '/', '%', '^', '==', '!=', '<=', '<', '>=', '>', '=~', '!~', '@', '</', '>/', 'and', 'or', 'unless', 'atan2'] as const;
@@ -98,11 +99,6 @@ export function describeToken(t: Token): string {
   return shortQuote(t.val);
 }
 
-/** Go `%q` of a string (ASCII-safe double-quoted). */
-export function goQuote(s: string): string {
-  return JSON.stringify(s);
-}
-
 /** Go `%.10q...` for long values, `%q` otherwise (as upstream `Item.String`). */
 function shortQuote(s: string): string {
   if (s.length > 10) return `${goQuote(s.slice(0, 10))}...`;
@@ -122,11 +118,9 @@ function isAlphaNumeric(c: string): boolean {
   return isAlpha(c) || isDigit(c);
 }
 
-/** Go `%q` of a single character, for lexer error messages. */
+/** Go `%q` of a single character (a rune), for lexer error messages. */
 function quoteChar(c: string): string {
-  if (c === "'") return "'\\''";
-  const j = JSON.stringify(c);
-  return `'${j.slice(1, -1)}'`;
+  return goQuoteRune(c.codePointAt(0)!);
 }
 
 class Lexer {

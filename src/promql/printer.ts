@@ -4,6 +4,7 @@
  * `/api/v1/format_query` without prettifying: `sum by (job) (rate(x[5m]))`, matchers sorted,
  * durations in the largest units, `@` timestamps with three decimals.
  */
+import { goQuote } from '../model/goquote.js';
 import { METRIC_NAME, isValidLabelName } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 import { AGGREGATORS_WITH_PARAM, type BinaryExpr, type DurationExpr, type Expr, type NumberLiteral, type TimeModifiers } from './ast.js';
@@ -33,49 +34,6 @@ export function formatPromDuration(ms: number): string {
     }
   }
   return out;
-}
-
-/** Go `strconv.Quote`: double quotes, backslash escapes for quotes, backslashes and control characters. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        continue;
-      case '\\':
-        out += '\\\\';
-        continue;
-      case '\n':
-        out += '\\n';
-        continue;
-      case '\t':
-        out += '\\t';
-        continue;
-      case '\r':
-        out += '\\r';
-        continue;
-      case '\x07':
-        out += '\\a';
-        continue;
-      case '\b':
-        out += '\\b';
-        continue;
-      case '\f':
-        out += '\\f';
-        continue;
-      case '\v':
-        out += '\\v';
-        continue;
-      default:
-        break;
-    }
-    if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else if (c >= 0xdc80 && c <= 0xdcff) out += `\\x${(c - 0xdc00).toString(16)}`;
-    else out += ch;
-  }
-  return `${out}"`;
 }
 
 function matcherString(m: Matcher): string {

@@ -11,7 +11,7 @@
 import { fromPairs, METRIC_NAME, type Labels } from '../model/labels.js';
 import { STALE_NAN } from '../model/value.js';
 import { tokenize, type Token } from './lexer.js';
-import { parseGoFloat, parseGoInt, unquote } from './literals.js';
+import { parseNumber, unquote } from './literals.js';
 
 /** Kind of each position of a parsed series: no sample, a float sample, a native histogram. */
 export const SeriesPoint = { Omitted: 0, Float: 1, Histogram: 2 } as const;
@@ -87,7 +87,7 @@ function parseLabels(text: string): Labels {
 const NUMBER = /^[+-]?(?:[iI][nN][fF]|[nN][aA][nN]|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)/;
 
 function parseFloatText(s: string): number {
-  const v = parseGoInt(s) ?? parseGoFloat(s);
+  const v = parseNumber(s);
   if (v === null) throw new SeriesDescError(`invalid number ${JSON.stringify(s)}`);
   return v;
 }

@@ -59,7 +59,7 @@ export class RuleManager {
   private loadedOnce = false;
   private readonly staleTimers = new Set<ReturnType<typeof setTimeout>>();
 
-  constructor(private readonly opts: RuleManagerOptions) {
+  constructor(private opts: RuleManagerOptions) {
     this.metrics = new RuleMetrics(opts.registry);
     this.now = opts.now ?? Date.now;
     this.query = engineQueryFunc(opts.engine, opts.storage);
@@ -71,11 +71,14 @@ export class RuleManager {
    * alerts and series of the old ones; removed groups stop and their series are marked stale two
    * intervals later.
    * @param defaultIntervalMs `global.evaluation_interval`, for groups without `interval`.
-   * @throws {ConfigError} when any file is bad; the old groups are kept.
+   * @param externalLabels new `global.external_labels` (groups are rebuilt when they change);
+   *   omitted = unchanged
+   * @throws {ConfigError} when any file is bad; the old groups and external labels are kept.
    */
-  update(defaultIntervalMs: number, files: string[]): void {
+  update(defaultIntervalMs: number, files: string[], externalLabels?: Record<string, string>): void {
     const configs: RuleGroupConfig[] = [];
     for (const f of new Set(files)) configs.push(...loadRuleFile(f));
+    if (externalLabels) this.opts.externalLabels = externalLabels;
     const restored = this.loadedOnce;
     const next = new Map<string, Group>();
     for (const cfg of configs) {
@@ -144,6 +147,7 @@ export class RuleManager {
       queryOffsetMs,
       cfg.labels,
       cfg.rules.map((r) => [r.record, r.alert, r.expr, r.forMs, r.keepFiringForMs, r.labels, r.annotations]),
+      opts.externalLabels,
     ]);
     return new Group({
       name: cfg.name,

@@ -76,7 +76,7 @@ export class Notifier {
   private draining: Promise<void> | null = null;
   private stopped = false;
   private readonly capacity: number;
-  private readonly externalLabels: [string, string][];
+  private externalLabels: [string, string][];
   private readonly log: Logger | null;
   private readonly sent: Counter<'alertmanager'>;
   private readonly errors: Counter<'alertmanager'>;
@@ -137,6 +137,11 @@ export class Notifier {
       registers,
     });
     this.setTargets(opts.targets ?? []);
+  }
+
+  /** Replaces `global.external_labels` added to alerts sent from now on. */
+  setExternalLabels(labels: Record<string, string>): void {
+    this.externalLabels = Object.entries(labels);
   }
 
   /** Replaces the HTTP Alertmanagers (the in-process one stays). */

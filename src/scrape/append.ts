@@ -7,7 +7,7 @@
  * this one get a staleness marker at the scrape timestamp.
  */
 import { createParser, EntryType, type ExpositionFormat } from '../exposition/index.js';
-import { isValidMetricName, LabelsBuilder, METRIC_NAME, type Labels } from '../model/labels.js';
+import { isValidMetricName, LabelsBuilder, METRIC_NAME, toGoString, type Labels } from '../model/labels.js';
 import { STALE_NAN } from '../model/value.js';
 import { relabelBuilder, type RelabelConfig } from '../config/relabel.js';
 import { isValidLabelNameFor, type NameValidationScheme } from '../config/prometheus/values.js';
@@ -205,7 +205,7 @@ export function appendScrape(
       }
       labels = mutated;
       if (!hasMetricName(labels)) throw new AppendError('missing metric name (__name__ label)');
-      if (!validLabelSet(labels, opts.validationScheme)) throw new AppendError(`invalid metric name or label names: ${labelsText(labels)}`);
+      if (!validLabelSet(labels, opts.validationScheme)) throw new AppendError(`invalid metric name or label names: ${toGoString(labels)}`);
       const limitErr = labelLimitError(labels, opts);
       if (limitErr) throw new AppendError(limitErr, 'label');
     }
@@ -268,8 +268,3 @@ function appendStaleMarkers(app: Appender, cache: ScrapeCache, t: number): void 
   });
 }
 
-function labelsText(ls: Labels): string {
-  const parts: string[] = [];
-  for (let i = 0; i < ls.length; i += 2) parts.push(`${ls[i]}=${JSON.stringify(ls[i + 1])}`);
-  return `{${parts.join(', ')}}`;
-}

@@ -13,6 +13,7 @@ import https from 'node:https';
 import type { SecureVersion } from 'node:tls';
 import { createGunzip } from 'node:zlib';
 import type { HTTPClientConfig } from '../config/prometheus.js';
+import { requestHeaders } from '../config/prometheus/http.js';
 
 /** Thrown for a failed request; `bodySizeLimit` marks the body-size-limit case. */
 export class HttpGetError extends Error {
@@ -97,7 +98,8 @@ export class HttpClient {
     const deadline = Date.now() + opts.timeoutMs;
     let current = url;
     for (let redirects = 0; ; redirects++) {
-      const headers = { ...opts.headers, ...this.authHeaders() };
+      // Secret files are read on each request, as upstream; an unreadable one sends ''.
+      const headers = { ...opts.headers, ...requestHeaders(this.cfg, readSecret) };
       const res = await this.once(current, headers, deadline, opts, prefix);
       if ('location' in res) {
         if (!this.cfg.followRedirects) throw new HttpGetError(`server returned HTTP status ${res.statusLine}`);
@@ -189,24 +191,6 @@ export class HttpClient {
     });
   }
 
-  /** Authorization and configured extra headers; secret files are read on each request, as upstream. */
-  private authHeaders(): Record<string, string> {
-    const out: Record<string, string> = {};
-    const c = this.cfg;
-    if (c.basicAuth) {
-      const user = c.basicAuth.usernameFile ? readSecret(c.basicAuth.usernameFile) : c.basicAuth.username;
-      const pass = c.basicAuth.passwordFile ? readSecret(c.basicAuth.passwordFile) : c.basicAuth.password;
-      out.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-    } else if (c.authorization) {
-      const cred = c.authorization.credentialsFile ? readSecret(c.authorization.credentialsFile) : c.authorization.credentials;
-      out.authorization = `${c.authorization.type} ${cred}`;
-    }
-    for (const [name, h] of Object.entries(c.httpHeaders)) {
-      const values = [...h.values, ...h.secrets, ...h.files.map(readSecret)];
-      if (values.length > 0) out[name] = values.join(', ');
-    }
-    return out;
-  }
 }
 
 function readSecret(path: string): string {

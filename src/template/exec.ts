@@ -4,6 +4,7 @@
  * if/with/range (with `else`, `break`, `continue`), template invocation without dynamic scoping,
  * and Go's execution error messages with `name:line:col` locations.
  */
+import { goQuote } from '../model/goquote.js';
 import { TemplateError } from './error.js';
 import { sprint } from './fmt.js';
 import { acceptsValue, BUILTINS, GO_FUNC, paramTypeName, type ParamType, type TemplateFunc } from './funcs.js';
@@ -22,7 +23,6 @@ import {
   type Tree,
   type VariableNode,
 } from './nodes.js';
-import { quote } from './strconv.js';
 import { findMethod, goTypeName, hasField, isTrue, kindOf, mapIndex, sortedEntries } from './values.js';
 
 /** Marks "no value from a previous pipeline stage" (Go's `missingVal`). */
@@ -80,7 +80,7 @@ class State {
     for (let i = before.indexOf('\n'); i >= 0; i = before.indexOf('\n', i + 1)) line++;
     const location = `${this.tree.parseName}:${line}:${col}`;
     throw new TemplateError(
-      `template: ${location}: executing ${quote(name)} at <${nodeString(this.node)}>: ${msg}`,
+      `template: ${location}: executing ${goQuote(name)} at <${nodeString(this.node)}>: ${msg}`,
       this.tree.parseName,
       line,
       col,
@@ -212,7 +212,7 @@ class State {
   private walkTemplate(dot: Value, t: TemplateNode): void {
     this.at(t);
     const tree = this.env.lookup(t.name);
-    if (!tree) this.errorf(`template ${quote(t.name)} not defined`);
+    if (!tree) this.errorf(`template ${goQuote(t.name)} not defined`);
     if (this.depth >= MAX_EXEC_DEPTH) this.errorf(`exceeded maximum template depth (${MAX_EXEC_DEPTH})`);
     const newDot = t.pipe ? this.evalPipeline(dot, t.pipe) : undefined;
     const s = new State(this.env, tree, [{ name: '$', value: newDot }], this.depth + 1);
@@ -364,7 +364,7 @@ class State {
     const name = node.ident;
     const user = this.env.func(name);
     const fn = user ?? BUILTINS[name];
-    if (!fn) this.errorf(`${quote(name)} is not a defined function`);
+    if (!fn) this.errorf(`${goQuote(name)} is not a defined function`);
     return this.evalCall(dot, fn, !user, cmd, name, args, final);
   }
 

@@ -7,7 +7,8 @@
  * Objects with a `String()` method (Go `Stringer`) and `Error` instances print through it for
  * `%v %s %q %x %X`, as Go's `handleMethods`.
  */
-import { canBackquote, formatFloat, quote, quoteRune } from './strconv.js';
+import { goQuote, goQuoteRune } from '../model/goquote.js';
+import { canBackquote, formatFloat } from './strconv.js';
 import { goTypeName, isPlainObject, kindOf, sortedEntries } from './values.js';
 
 interface Flags {
@@ -196,7 +197,7 @@ class Printer {
         this.out += pad(this.f, runeString(v));
         return;
       case 'q':
-        this.out += pad(this.f, quoteRune(Number(v), this.f.plus));
+        this.out += pad(this.f, goQuoteRune(Number(v), this.f.plus));
         return;
       case 'U':
         return this.unicode(v);
@@ -292,7 +293,7 @@ class Printer {
     const f = this.f;
     switch (verb) {
       case 'v':
-        if (f.sharpV) this.out += pad(f, quote(s));
+        if (f.sharpV) this.out += pad(f, goQuote(s));
         else this.out += pad(f, truncate(f, s));
         return;
       case 's':
@@ -304,7 +305,7 @@ class Printer {
         return;
       case 'q': {
         const t = truncate(f, s);
-        this.out += pad(f, f.sharp && canBackquote(t) ? '`' + t + '`' : quote(t, f.plus));
+        this.out += pad(f, f.sharp && canBackquote(t) ? '`' + t + '`' : goQuote(t, f.plus));
         return;
       }
       default:

@@ -10,8 +10,8 @@
  * turned into numbers, so ordinary JavaScript code never sees a bigint.
  * A function reports an error by throwing; execution stops with `error calling NAME: message`.
  */
+import { isPrint } from '../model/goquote.js';
 import { sprint, sprintf, sprintln } from './fmt.js';
-import { isPrint } from './strconv.js';
 import { goTypeName, isTrue, kindOf, mapIndex, mapSize } from './values.js';
 
 /** A Go parameter type: basic names are checked by kind, others by their `test`. */

@@ -14,17 +14,17 @@
  * Semantics and messages follow Go's `text/template` with `missingkey=zero` (the option
  * Prometheus and Alertmanager use).
  */
+import { goQuote } from '../model/goquote.js';
 import { TemplateError } from './error.js';
 import { execute, type ExecEnv } from './exec.js';
 import { BUILTINS, type TemplateFunc } from './funcs.js';
 import { isEmptyTree, type Tree } from './nodes.js';
 import { parseTemplates } from './parse.js';
-import { quote } from './strconv.js';
 
 export { TemplateError } from './error.js';
 export { sprint, sprintf, sprintln } from './fmt.js';
 export { GO_FUNC, goFunc, htmlEscape, jsEscape, queryEscape, type GoFuncSpec, type ParamType } from './funcs.js';
-export { formatFloat, quote } from './strconv.js';
+export { formatFloat } from './strconv.js';
 export { defineMethods, GO_TYPE, isTrue } from './values.js';
 export { GoDuration, GoLocation, GoMonth, GoTime, GoWeekday, loadLocation, UTC } from './gotime.js';
 export { prometheusFuncs, QuerySample, type PrometheusFuncsOptions, type TemplateQueryFunc } from './prometheus-funcs.js';
@@ -70,7 +70,7 @@ export class Template {
   execute(name: string, data: unknown): string {
     const tree = this.trees.get(name);
     if (!tree) {
-      throw new TemplateError(`template: no template ${quote(name)} associated with template ${quote(this.firstName ?? name)}`);
+      throw new TemplateError(`template: no template ${goQuote(name)} associated with template ${goQuote(this.firstName ?? name)}`);
     }
     return execute(this.env(null), tree, data);
   }

@@ -2,7 +2,7 @@
  * Parse trees of Go templates: the node types Go's `text/template/parse` defines, Go's rendering
  * of nodes for error messages, and the empty-tree test.
  */
-import { quote } from './strconv.js';
+import { goQuote } from '../model/goquote.js';
 
 /** A parsed template: its name, the name of the text it came from, the source text and the body. */
 export interface Tree {
@@ -152,7 +152,7 @@ export function nodeString(n: Node | ArgNode | CommandNode): string {
     case 'list':
       return n.nodes.map(nodeString).join('');
     case 'text':
-      return quote(n.text);
+      return goQuote(n.text);
     case 'action':
       return `{{${nodeString(n.pipe)}}}`;
     case 'if':
@@ -160,7 +160,7 @@ export function nodeString(n: Node | ArgNode | CommandNode): string {
     case 'with':
       return `{{${n.type} ${nodeString(n.pipe)}}}${nodeString(n.list)}${n.elseList ? `{{else}}${nodeString(n.elseList)}` : ''}{{end}}`;
     case 'template':
-      return `{{template ${quote(n.name)}${n.pipe ? ' ' + nodeString(n.pipe) : ''}}}`;
+      return `{{template ${goQuote(n.name)}${n.pipe ? ' ' + nodeString(n.pipe) : ''}}}`;
     case 'break':
     case 'continue':
       return `{{${n.type}}}`;

@@ -3,6 +3,9 @@
  * (the top-level text plus one per `{{define}}` / `{{block}}`), with Go's grammar and Go's parse
  * error messages (`template: NAME:LINE: …`).
  */
+import { parseGoFloat } from '../model/gofloat.js';
+import { parseGoIntLiteral } from '../model/goint.js';
+import { goQuote } from '../model/goquote.js';
 import { TemplateError } from './error.js';
 import { lex, Tok, type Token } from './lexer.js';
 import {
@@ -18,7 +21,7 @@ import {
   type TemplateNode,
   type Tree,
 } from './nodes.js';
-import { parseGoFloat, parseGoInt, quote, SyntaxError as QuoteSyntaxError, unquote } from './strconv.js';
+import { SyntaxError as QuoteSyntaxError, unquote } from './strconv.js';
 
 /** An `{{end}}` or `{{else}}` met while parsing a list. */
 type EndOrElse = { type: 'end'; pos: number; line: number } | { type: 'else'; pos: number; line: number };
@@ -115,7 +118,7 @@ class Parser {
       this.treeSet.set(tree.name, tree);
       return;
     }
-    if (!isEmptyTree(tree.root)) this.errorf(`template: multiple definition of template ${quote(tree.name)}`);
+    if (!isEmptyTree(tree.root)) this.errorf(`template: multiple definition of template ${goQuote(tree.name)}`);
   }
 
   private newTree(name: string, root: ListNode): Tree {
@@ -390,7 +393,7 @@ class Parser {
       case 'number':
       case 'nil':
       case 'dot':
-        this.errorf(`unexpected . after term ${quote(nodeString(node))}`);
+        this.errorf(`unexpected . after term ${goQuote(nodeString(node))}`);
       default:
         return { type: 'chain', pos, node, field: fields };
     }
@@ -400,7 +403,7 @@ class Parser {
     const tok = this.nextNonSpace();
     switch (tok.typ) {
       case Tok.Identifier:
-        if (!this.hasFunction(tok.val)) this.errorf(`function ${quote(tok.val)} not defined`);
+        if (!this.hasFunction(tok.val)) this.errorf(`function ${goQuote(tok.val)} not defined`);
         return { type: 'identifier', pos: tok.pos, ident: tok.val };
       case Tok.Dot:
         return { type: 'dot', pos: tok.pos };
@@ -408,7 +411,7 @@ class Parser {
         return { type: 'nil', pos: tok.pos };
       case Tok.Variable: {
         const ident = tok.val.split('.');
-        if (!this.vars.includes(ident[0]!)) this.errorf(`undefined variable ${quote(ident[0]!)}`);
+        if (!this.vars.includes(ident[0]!)) this.errorf(`undefined variable ${goQuote(ident[0]!)}`);
         return { type: 'variable', pos: tok.pos, ident };
       }
       case Tok.Field:
@@ -454,16 +457,16 @@ class Parser {
       return { ...n, isInt: true, isUint: true, isFloat: true, int: BigInt(r), float: r };
     }
     const text = tok.val;
-    if (tok.typ === Tok.Complex || text.endsWith('i')) this.errorf(`complex numbers are not supported: ${quote(text)}`);
-    const i = parseGoInt(text);
-    if (i !== null) {
+    if (tok.typ === Tok.Complex || text.endsWith('i')) this.errorf(`complex numbers are not supported: ${goQuote(text)}`);
+    const i = parseGoIntLiteral(text);
+    if (i !== undefined) {
       const isInt = i >= -(1n << 63n) && i < 1n << 63n;
       const isUint = i >= 0n && i < 1n << 64n;
       if (isInt || isUint) return { ...n, isInt, isUint, isFloat: true, int: i, float: Number(i) };
     }
     const f = parseGoFloat(text);
-    if (f !== null) {
-      if (!/[.eEpP]/.test(text)) this.errorf(`integer overflow: ${quote(text)}`);
+    if (f !== undefined) {
+      if (!/[.eEpP]/.test(text)) this.errorf(`integer overflow: ${goQuote(text)}`);
       const out = { ...n, isFloat: true, float: f };
       if (Number.isInteger(f) && Math.abs(f) < 2 ** 63) {
         out.isInt = true;
@@ -472,7 +475,7 @@ class Parser {
       }
       return out;
     }
-    this.errorf(`illegal number syntax: ${quote(text)}`);
+    this.errorf(`illegal number syntax: ${goQuote(text)}`);
   }
 }
 
@@ -481,7 +484,7 @@ function tokenString(t: Token): string {
   if (t.typ === Tok.EOF) return 'EOF';
   if (t.typ === Tok.Error) return t.val;
   if (t.typ > Tok.Keyword) return `<${t.val}>`;
-  if (t.typ === Tok.LeftDelim || t.typ === Tok.RightDelim) return quote(t.val);
-  if (t.val.length > 10) return quote(Array.from(t.val).slice(0, 10).join('')) + '...';
-  return quote(t.val);
+  if (t.typ === Tok.LeftDelim || t.typ === Tok.RightDelim) return goQuote(t.val);
+  if (t.val.length > 10) return goQuote(Array.from(t.val).slice(0, 10).join('')) + '...';
+  return goQuote(t.val);
 }

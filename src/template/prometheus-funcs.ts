@@ -7,13 +7,13 @@
  *
  * Regular expressions are RE2 (via `re2js`), unanchored, as Go's `regexp.MatchString`.
  */
+import { parseGoFloat } from '../model/gofloat.js';
 import { compileUnanchored, replaceAll, type Regex } from '../model/regex.js';
 import { parseDuration } from '../model/time.js';
 import { sprintf } from './fmt.js';
 import { goFunc, queryEscape, type ParamType } from './funcs.js';
 import { GoDuration, GoTime } from './gotime.js';
 import type { FuncMap, Template } from './index.js';
-import { parseGoFloat } from './strconv.js';
 import { goTypeName, GO_TYPE } from './values.js';
 
 /** One sample of a `query` result, as Prometheus's template `sample` (`.Labels`, `.Value`). */
@@ -66,7 +66,7 @@ export function convertToFloat(v: unknown): number {
       return special[1] === '-' ? -Infinity : Infinity;
     }
     const f = parseGoFloat(v);
-    if (f === null) {
+    if (f === undefined) {
       const reason = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v) ? 'value out of range' : 'invalid syntax';
       throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(v)}: ${reason}`);
     }

@@ -1,8 +1,9 @@
 /**
  * Go `strconv` pieces the template engine needs: float formatting exactly as
- * `strconv.FormatFloat(v, fmt, prec, 64)`, quoting as `strconv.Quote`, unquoting of Go
- * string and rune literals as `strconv.Unquote`, and number-literal parsing as `ParseInt(s, 0, 64)`
- * and `ParseFloat(s, 64)`.
+ * `strconv.FormatFloat(v, fmt, prec, 64)`, `strconv.CanBackquote`, and unquoting of Go string and
+ * rune literals as `strconv.Unquote`. Shared with other modules: quoting (`strconv.Quote`) in
+ * `model/goquote.ts`, number-literal parsing (`ParseInt(s, 0, 64)`, `ParseFloat(s, 64)`) in
+ * `model/goint.ts` and `model/gofloat.ts`.
  *
  * Float digits: shortest round-trip digits come from JavaScript (`toExponential()`, which picks
  * the same shortest digit string as Go), fixed-precision digits from the exact binary value via
@@ -198,63 +199,6 @@ function formatHexFloat(neg: boolean, abs: number, prec: number, fmt: 'x' | 'X')
   return out;
 }
 
-/** Whether Go's `unicode.IsPrint` holds for code point `r` (approximated with Unicode categories). */
-export function isPrint(r: number): boolean {
-  if (r === 0x20) return true;
-  if (r < 0x20 || (r >= 0x7f && r < 0xa0) || r === 0xad) return false;
-  if (r >= 0xd800 && r <= 0xdfff) return false;
-  return PRINTABLE.test(String.fromCodePoint(r));
-}
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
-
-/** Appends a Go escape for code point `r` (as `strconv.Quote` does for non-printable runes). */
-function escapeRune(r: number, quote: string, asciiOnly: boolean): string {
-  switch (r) {
-    case 0x07:
-      return '\\a';
-    case 0x08:
-      return '\\b';
-    case 0x0c:
-      return '\\f';
-    case 0x0a:
-      return '\\n';
-    case 0x0d:
-      return '\\r';
-    case 0x09:
-      return '\\t';
-    case 0x0b:
-      return '\\v';
-    case 0x5c:
-      return '\\\\';
-  }
-  if (r === quote.charCodeAt(0)) return '\\' + quote;
-  if (r < 0x80 ? r >= 0x20 && r < 0x7f : !asciiOnly && isPrint(r)) return String.fromCodePoint(r);
-  if (r < 0x20 || r === 0x7f) return '\\x' + r.toString(16).padStart(2, '0');
-  if (r === 0xfffd && !asciiOnly) return '\ufffd';
-  if (r < 0x10000) return '\\u' + r.toString(16).padStart(4, '0');
-  return '\\U' + r.toString(16).padStart(8, '0');
-}
-
-/**
- * Go `strconv.Quote` (or `QuoteToASCII` when `asciiOnly`): a double-quoted Go string literal with
- * control and non-printable characters escaped. Lone surrogates come out as `\ufffd` (Go sees
- * them as invalid UTF-8).
- */
-export function quote(s: string, asciiOnly = false): string {
-  let out = '"';
-  for (const ch of s) {
-    const r = ch.codePointAt(0)!;
-    out += r >= 0xd800 && r <= 0xdfff ? (asciiOnly ? '\\ufffd' : '\ufffd') : escapeRune(r, '"', asciiOnly);
-  }
-  return out + '"';
-}
-
-/** Go `strconv.QuoteRune`: a single-quoted Go rune literal. */
-export function quoteRune(r: number, asciiOnly = false): string {
-  if (r < 0 || r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff)) r = 0xfffd;
-  return "'" + escapeRune(r, "'", asciiOnly) + "'";
-}
-
 /** Whether `s` can be written as a Go raw string (backquoted) literal, as `strconv.CanBackquote`. */
 export function canBackquote(s: string): boolean {
   for (const ch of s) {
@@ -366,90 +310,4 @@ export function unquote(lit: string): string {
     }
   }
   return utf8.decode(new Uint8Array(bytes));
-}
-
-/** Whether underscores in a Go number literal are well placed (between digits or after a base prefix). */
-function underscoreOK(s: string): boolean {
-  let i = 0;
-  if (s[0] === '+' || s[0] === '-') i++;
-  let saw = '^';
-  let hex = false;
-  if (s.length - i >= 2 && s[i] === '0' && /[bBoOxX]/.test(s[i + 1]!)) {
-    hex = /[xX]/.test(s[i + 1]!);
-    i += 2;
-    saw = '0';
-  }
-  for (; i < s.length; i++) {
-    const c = s[i]!;
-    if (/[0-9]/.test(c) || (hex && /[a-fA-F]/.test(c))) {
-      saw = '0';
-      continue;
-    }
-    if (c === '_') {
-      if (saw !== '0') return false;
-      saw = '_';
-      continue;
-    }
-    if (saw === '_') return false;
-    saw = '!';
-  }
-  return saw !== '_';
-}
-
-/** Go `strconv.ParseInt(s, 0, 64)`-style parse (without the range check); null when not an integer. */
-export function parseGoInt(text: string): bigint | null {
-  let s = text;
-  let neg = false;
-  if (s[0] === '+' || s[0] === '-') {
-    neg = s[0] === '-';
-    s = s.slice(1);
-  }
-  let base = 10;
-  let digits = s;
-  let prefixed = false;
-  if (/^0[xX]/.test(s)) {
-    base = 16;
-    digits = s.slice(2);
-    prefixed = true;
-  } else if (/^0[bB]/.test(s)) {
-    base = 2;
-    digits = s.slice(2);
-    prefixed = true;
-  } else if (/^0[oO]/.test(s)) {
-    base = 8;
-    digits = s.slice(2);
-    prefixed = true;
-  } else if (s.length > 1 && s[0] === '0') {
-    base = 8;
-    digits = s.slice(1);
-  }
-  if (s.includes('_') && !underscoreOK(text)) return null;
-  digits = digits.replace(/_/g, '');
-  if (digits === '' && !(base === 8 && !prefixed)) return null;
-  const valid = base === 16 ? /^[0-9a-fA-F]+$/ : base === 10 ? /^[0-9]+$/ : base === 8 ? /^[0-7]*$/ : /^[01]+$/;
-  if (!valid.test(digits)) return null;
-  let v = 0n;
-  const b = BigInt(base);
-  for (const c of digits) v = v * b + BigInt(parseInt(c, base));
-  return neg ? -v : v;
-}
-
-/** Go `strconv.ParseFloat(s, 64)` for decimal and hexadecimal float syntax; null when invalid. */
-export function parseGoFloat(text: string): number | null {
-  if (text.includes('_')) {
-    if (!underscoreOK(text)) return null;
-    text = text.replace(/_/g, '');
-  }
-  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
-    const v = Number(text);
-    return Number.isFinite(v) ? v : null;
-  }
-  const m = /^([+-]?)0[xX]([0-9a-fA-F]*)\.?([0-9a-fA-F]*)[pP]([+-]?\d+)$/.exec(text);
-  if (m && (m[2]! + m[3]!).length > 0) {
-    const mant = parseInt((m[2]! + m[3]!) || '0', 16);
-    const v = mant * 2 ** (Number(m[4]) - 4 * m[3]!.length);
-    if (!Number.isFinite(v)) return null;
-    return m[1] === '-' ? -v : v;
-  }
-  return null;
 }

@@ -10,6 +10,7 @@
  * - {@link ChunkTable}: the metadata of completed chunks in columns (min/max time, address, length,
  *   next chunk of the same series), with a free list.
  */
+import { growColumn } from './columns.js';
 
 /** Slot sizes of the open-chunk size classes, in bytes. */
 export const SLOT_SIZES: readonly number[] = [
@@ -243,19 +244,10 @@ export class ChunkTable {
   }
 
   private grow(n: number): void {
-    const f64 = (a: Float64Array): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    this.minT = f64(this.minT);
-    this.maxT = f64(this.maxT);
-    this.addr = f64(this.addr);
-    const len = new Uint16Array(n);
-    len.set(this.len);
-    this.len = len;
-    const next = new Int32Array(n);
-    next.set(this.next);
-    this.next = next;
+    this.minT = growColumn(this.minT, n);
+    this.maxT = growColumn(this.maxT, n);
+    this.addr = growColumn(this.addr, n);
+    this.len = growColumn(this.len, n);
+    this.next = growColumn(this.next, n);
   }
 }

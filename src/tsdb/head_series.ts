@@ -13,6 +13,7 @@
  */
 import { key, type Labels } from '../model/labels.js';
 import { XorAppendState } from './chunkenc/xor.js';
+import { growColumn } from './columns.js';
 import { NO_CHUNK } from './head_chunks.js';
 
 /** No open chunk. */
@@ -74,19 +75,15 @@ export class SeriesColumns {
     let cap = this.capacity;
     while (cap <= ref) cap *= 2;
     this.xor.grow(cap);
-    this.openSlot = growI32(this.openSlot, cap);
-    this.openBits = growU32(this.openBits, cap);
-    this.openMinT = growF64(this.openMinT, cap);
-    this.nextAt = growF64(this.nextAt, cap);
-    this.firstChunk = growI32(this.firstChunk, cap);
-    this.lastChunk = growI32(this.lastChunk, cap);
-    const flags = new Uint8Array(cap);
-    flags.set(this.flags);
-    this.flags = flags;
-    this.labelOff = growU32(this.labelOff, cap);
-    const labelLen = new Uint16Array(cap);
-    labelLen.set(this.labelLen);
-    this.labelLen = labelLen;
+    this.openSlot = growColumn(this.openSlot, cap);
+    this.openBits = growColumn(this.openBits, cap);
+    this.openMinT = growColumn(this.openMinT, cap);
+    this.nextAt = growColumn(this.nextAt, cap);
+    this.firstChunk = growColumn(this.firstChunk, cap);
+    this.lastChunk = growColumn(this.lastChunk, cap);
+    this.flags = growColumn(this.flags, cap);
+    this.labelOff = growColumn(this.labelOff, cap);
+    this.labelLen = growColumn(this.labelLen, cap);
   }
 
   /**
@@ -261,22 +258,6 @@ export class LabelArena {
     this.top = top;
     this.garbage = 0;
   }
-}
-
-function growI32(a: Int32Array, n: number): Int32Array {
-  const b = new Int32Array(n);
-  b.set(a);
-  return b;
-}
-function growU32(a: Uint32Array, n: number): Uint32Array {
-  const b = new Uint32Array(n);
-  b.set(a);
-  return b;
-}
-function growF64(a: Float64Array, n: number): Float64Array {
-  const b = new Float64Array(n);
-  b.set(a);
-  return b;
 }
 
 /** FNV-1a over the label set's UTF-16 code units with separators, folded to 31 bits (a V8 small integer). */

@@ -22,6 +22,8 @@ export interface ApiV1Deps {
   tsdbStatus?: (limit: number) => unknown;
   scrape?: { targetsApi(state?: string): unknown; metadataApi(metric?: string, limit?: number): unknown };
   rules?: { rulesApi(filter?: { type?: 'alert' | 'record' }): unknown; alertsApi(): unknown };
+  /** URLs alerts are posted to (`alerting.alertmanagers`), for /api/v1/alertmanagers. */
+  alertmanagerURLs?: () => string[];
   /** Current prometheus.yml text, for /api/v1/status/config. */
   configText: () => string;
   /** Command-line flags with their values, for /api/v1/status/flags. */
@@ -243,6 +245,11 @@ export function registerApiV1(app: FastifyInstance, deps: ApiV1Deps): void {
   );
 
   route('/alerts', () => deps.rules?.alertsApi() ?? { alerts: [] }, ['GET']);
+  route(
+    '/alertmanagers',
+    () => ({ activeAlertmanagers: (deps.alertmanagerURLs?.() ?? []).map((url) => ({ url })), droppedAlertmanagers: [] }),
+    ['GET'],
+  );
 
   route('/status/buildinfo', () => deps.buildInfo, ['GET']);
   route('/status/config', () => ({ yaml: deps.configText() }), ['GET']);

@@ -16,7 +16,7 @@ import { acceptFormBodies, params } from './params.js';
 const log = logger('web');
 
 /** The UI's page paths, each served the single-page app so links can be shared. */
-export const UI_PAGES = ['/query', '/graph', '/targets', '/alerts', '/rules', '/status', '/alertmanager'];
+export const UI_PAGES = ['/query', '/graph', '/targets', '/alerts', '/rules'];
 
 export interface WebServerOptions {
   /** `host:port` (`:9090` = all interfaces, as upstream `--web.listen-address`). Port 0 picks a free port. */
@@ -127,10 +127,12 @@ export async function buildApp(opts: WebServerOptions): Promise<FastifyInstance>
       app.get(p, page as never);
       app.get(`${p}/*`, page as never);
     }
-    app.get('/', (_req, reply) => reply.redirect(opts.apiV1 ? '/query' : '/alertmanager'));
+    app.get('/', (_req, reply) => reply.redirect('/query'));
   } else {
-    app.get('/', (_req, reply) => reply.type('text/plain').send(`${opts.name}: UI not built (run npm run build)\n`));
+    const what = opts.apiV1 ? 'UI not built (run npm run build)' : 'API at /api/v2 (no web UI)';
+    app.get('/', (_req, reply) => reply.type('text/plain').send(`${opts.name}: ${what}\n`));
   }
+  app.setNotFoundHandler((_req, reply) => reply.code(404).type('text/plain').send('404 page not found\n'));
 
   app.setErrorHandler((err: Error, req, reply) => {
     const status = (err as { statusCode?: number }).statusCode ?? 500;

@@ -13,8 +13,12 @@ import { DEFAULT_DIR, runFile, testFiles, totals, type FileReport } from './prom
  */
 const SKIP: Record<string, string> = {};
 
-describe.skipIf(!existsSync(DEFAULT_DIR))('PromQL conformance corpus', () => {
+describe('PromQL conformance corpus', () => {
   const reports: FileReport[] = existsSync(DEFAULT_DIR) ? testFiles([DEFAULT_DIR]).map(runFile) : [];
+
+  it('finds the shared corpus beside the repository', () => {
+    expect(existsSync(DEFAULT_DIR), `${DEFAULT_DIR} is missing: the tests need ../shared beside the repository`).toBe(true);
+  });
 
   it('reads every file of the corpus', () => {
     expect(reports.length).toBeGreaterThanOrEqual(18);

@@ -51,4 +51,7 @@ function App() {
   );
 }
 
+// Alertmanager's own links (`/#/alerts?receiver=…`, `/#/silences/…`) land on the alerts page.
+if (/^#\/(alerts|silences)/.test(location.hash)) navigate('/alerts', true);
+
 render(<App />, document.getElementById('app')!);

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { HTTPClientConfig } from '../../config/alertmanager/types.js';
+import { requestHeaders } from '../../config/prometheus/http.js';
 import type { Alert } from '../alert.js';
 import type { NotificationTemplates, TemplateData } from '../template.js';
 
@@ -98,29 +99,13 @@ function readFileRaw(file: string): string {
 }
 
 /**
- * Request headers for an `http_config`: `Authorization` from `basic_auth` or `authorization`
- * (files read on every request, as upstream), and `http_headers`.
+ * Request headers for an `http_config` ({@link requestHeaders}: `Authorization` from `basic_auth`
+ * or `authorization`, and `http_headers`; files read on every request, as upstream).
  * @throws {NotifyError} (not retryable) for unreadable files or OAuth2, which is not supported.
  */
 export function authHeaders(cfg: HTTPClientConfig): Record<string, string> {
-  const h: Record<string, string> = {};
   if (cfg.oauth2) throw new NotifyError('oauth2 in http_config is not supported by Lookout', false);
-  if (cfg.basic_auth) {
-    const b = cfg.basic_auth;
-    const user = b.username_file ? readFileRaw(b.username_file).trim() : b.username;
-    const pass = b.password_file ? readFileRaw(b.password_file).trim() : b.password;
-    h.authorization = 'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64');
-  }
-  if (cfg.authorization) {
-    const a = cfg.authorization;
-    const cred = a.credentials_file ? readFileRaw(a.credentials_file).trim() : a.credentials;
-    h.authorization = `${a.type} ${cred}`;
-  }
-  for (const [name, v] of Object.entries(cfg.http_headers)) {
-    const values = [...v.values, ...v.secrets, ...v.files.map((f) => readFileRaw(f).trim())];
-    if (values.length > 0) h[name] = values.join(', ');
-  }
-  return h;
+  return requestHeaders(cfg, (f) => readFileRaw(f).trim());
 }
 
 /** A received HTTP response. */
@@ -157,7 +142,7 @@ export async function post(
       headers,
       body,
       signal: AbortSignal.any(signals),
-      redirect: cfg.follow_redirects ? 'follow' : 'manual',
+      redirect: cfg.followRedirects ? 'follow' : 'manual',
     });
   } catch (e) {
     const cause = e instanceof Error ? ((e.cause as Error | undefined)?.message ?? e.message) : String(e);

@@ -22,12 +22,12 @@ class UnsupportedNotifier implements Notifier {
 
 function httpWarnings(h: HTTPClientConfig): string[] {
   const out: string[] = [];
-  if (h.proxy_url !== '' || h.proxy_from_environment) out.push('proxy settings are ignored (direct connections)');
-  const t = h.tls_config;
-  if (t.ca !== '' || t.ca_file !== '' || t.cert !== '' || t.cert_file !== '' || t.insecure_skip_verify || t.server_name !== '') {
+  if (h.proxyUrl !== '' || h.proxyFromEnvironment) out.push('proxy settings are ignored (direct connections)');
+  const t = h.tlsConfig;
+  if (t.ca !== '' || t.caFile !== '' || t.cert !== '' || t.certFile !== '' || t.insecureSkipVerify || t.serverName !== '') {
     out.push('tls_config is ignored (system trust store)');
   }
-  if (!h.enable_http2) out.push('enable_http2: false is ignored');
+  if (!h.enableHttp2) out.push('enable_http2: false is ignored');
   if (h.oauth2) out.push('oauth2 is not supported: notifications will fail');
   return out;
 }

@@ -7,7 +7,8 @@
  * in a file`).
  */
 import type { YNode } from '../yaml.js';
-import { Fields, checkHTTPURL, parseHTTPConfig, parseTLSConfig } from './common.js';
+import { parseHTTPClientConfigNode, parseTLSConfig } from '../prometheus/http.js';
+import { Fields, checkHTTPURL } from './common.js';
 import type { OtherIntegrationConfig } from './types.js';
 
 /** How a field's value is checked. */
@@ -359,7 +360,7 @@ function checkValue(n: YNode, kind: Kind, dir: string): void {
       n.stringMap();
       return;
     case 'http':
-      parseHTTPConfig(n, dir);
+      parseHTTPClientConfigNode(n, dir);
       return;
     case 'tls':
       parseTLSConfig(n, dir);
@@ -411,7 +412,7 @@ export function parseOtherIntegration(
   const both = (a: string, b: string, what = `${a} & ${b}`) => {
     if (s(a) !== '' && s(b) !== '') throw f.error(`at most one of ${what} must be configured`);
   };
-  const hasAuthorization = () => f.has('http_config') && parseHTTPConfig(f.get('http_config')!, dir).authorization !== undefined;
+  const hasAuthorization = () => f.has('http_config') && parseHTTPClientConfigNode(f.get('http_config')!, dir).authorization !== null;
 
   switch (integration) {
     case 'opsgenie':

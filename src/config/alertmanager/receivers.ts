@@ -5,7 +5,9 @@
  * `http_config`) applied; every other integration is validated by `integrations.ts`.
  */
 import type { YNode } from '../yaml.js';
-import { Fields, parseHTTPConfig, resolvePath, secretURLField, urlField, checkHTTPURL } from './common.js';
+import { parseHTTPClientConfigNode } from '../prometheus/http.js';
+import { joinDir } from '../prometheus/values.js';
+import { Fields, secretURLField, urlField, checkHTTPURL } from './common.js';
 import { OTHER_INTEGRATION_KEYS, parseOtherIntegration } from './integrations.js';
 import type {
   EmailConfig,
@@ -29,7 +31,7 @@ function tmpl(name: string): string {
 const SLACK_APP_URL = 'https://slack.com/api/chat.postMessage';
 
 function httpConfigOf(f: Fields, global: GlobalConfig, dir: string): HTTPClientConfig {
-  return f.has('http_config') ? parseHTTPConfig(f.get('http_config')!, dir) : structuredClone(global.http_config);
+  return f.has('http_config') ? parseHTTPClientConfigNode(f.get('http_config')!, dir) : structuredClone(global.http_config);
 }
 
 const WEBHOOK_FIELDS = ['send_resolved', 'http_config', 'url', 'url_file', 'max_alerts', 'timeout', 'payload'];
@@ -49,7 +51,7 @@ function parseWebhook(n: YNode, index: number, global: GlobalConfig, dir: string
     send_resolved: f.bool('send_resolved', true),
     http_config: httpConfigOf(f, global, dir),
     url,
-    url_file: resolvePath(dir, urlFile),
+    url_file: joinDir(dir, urlFile),
     max_alerts: f.uint('max_alerts'),
     timeout: f.duration('timeout', 0),
   };
@@ -117,9 +119,9 @@ function parseSlackAction(n: YNode): SlackAction {
 function parseSlack(n: YNode, index: number, global: GlobalConfig, dir: string): SlackConfig {
   const f = new Fields(n, SLACK_FIELDS, 'config.plain');
   let apiURL = secretURLField(f, 'api_url');
-  let apiURLFile = resolvePath(dir, f.str('api_url_file'));
+  let apiURLFile = joinDir(dir, f.str('api_url_file'));
   let appToken = f.str('app_token');
-  let appTokenFile = resolvePath(dir, f.str('app_token_file'));
+  let appTokenFile = joinDir(dir, f.str('app_token_file'));
   if (apiURL !== '' && apiURLFile !== '') throw f.error('at most one of api_url & api_url_file must be configured');
   if (appToken !== '' && appTokenFile !== '') throw f.error('at most one of app_token & app_token_file must be configured');
   if ((apiURL !== '' || apiURLFile !== '') && (appToken !== '' || appTokenFile !== '')) {
@@ -131,7 +133,7 @@ function parseSlack(n: YNode, index: number, global: GlobalConfig, dir: string):
   }
   const appURL = urlField(f, 'app_url') || global.slack_app_url;
   const http = httpConfigOf(f, global, dir);
-  const localAuth = f.has('http_config') && http.authorization !== undefined;
+  const localAuth = f.has('http_config') && http.authorization !== null;
   if (appToken === '' && appTokenFile === '' && !localAuth && apiURL === '') {
     appToken = global.slack_app_token;
     appTokenFile = global.slack_app_token_file;
@@ -145,7 +147,7 @@ function parseSlack(n: YNode, index: number, global: GlobalConfig, dir: string):
   }
   if (appToken !== '' || appTokenFile !== '') {
     if (localAuth) throw f.error("http authorization can't be set when using Slack App tokens");
-    http.authorization = { type: 'Bearer', credentials: appToken, credentials_file: appTokenFile };
+    http.authorization = { type: 'Bearer', credentials: appToken, credentialsFile: appTokenFile };
     apiURL = appURL;
     apiURLFile = '';
   }
@@ -227,9 +229,9 @@ function parsePagerduty(n: YNode, index: number, global: GlobalConfig, dir: stri
     send_resolved: f.bool('send_resolved', true),
     http_config: httpConfigOf(f, global, dir),
     service_key: s('service_key'),
-    service_key_file: resolvePath(dir, s('service_key_file')),
+    service_key_file: joinDir(dir, s('service_key_file')),
     routing_key: s('routing_key'),
-    routing_key_file: resolvePath(dir, s('routing_key_file')),
+    routing_key_file: joinDir(dir, s('routing_key_file')),
     url,
     client,
     client_url: f.has('client_url') ? s('client_url') : tmpl('pagerduty.default.clientURL'),
@@ -318,13 +320,13 @@ function parseEmail(n: YNode, index: number, global: GlobalConfig, dir: string):
   const from = f.str('from') || global.smtp_from;
   if (from === '') throw f.error('no global SMTP from set');
   let password = f.str('auth_password');
-  let passwordFile = resolvePath(dir, f.str('auth_password_file'));
+  let passwordFile = joinDir(dir, f.str('auth_password_file'));
   if (password === '' && passwordFile === '') {
     password = global.smtp_auth_password;
     passwordFile = global.smtp_auth_password_file;
   }
   let secret = f.str('auth_secret');
-  let secretFile = resolvePath(dir, f.str('auth_secret_file'));
+  let secretFile = joinDir(dir, f.str('auth_secret_file'));
   if (secret === '' && secretFile === '') {
     secret = global.smtp_auth_secret;
     secretFile = global.smtp_auth_secret_file;

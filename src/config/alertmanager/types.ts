@@ -2,62 +2,14 @@
  * The typed form of `alertmanager.yml`, as Alertmanager's `config.Config`. Field names keep the
  * YAML spellings; durations are milliseconds; matchers are compiled; receivers have global
  * defaults (URLs, secrets, `http_config`) already applied, as upstream does at load time.
+ * `http_config` is prometheus/common's {@link HTTPClientConfig}, the type (and parser) shared with
+ * the `prometheus.yml` loader, whose fields are camelCase (`basicAuth`, `tlsConfig`, …).
  */
 import type { AmMatcher } from '../../alertmanager/matcher.js';
 import type { TimeInterval } from '../../alertmanager/timeinterval.js';
+import type { HTTPClientConfig } from '../prometheus/http.js';
 
-/** `basic_auth` of an `http_config`. */
-export interface BasicAuthConfig {
-  username: string;
-  username_file: string;
-  password: string;
-  password_file: string;
-}
-
-/** `authorization` of an `http_config` (also what `bearer_token[_file]` becomes). */
-export interface AuthorizationConfig {
-  /** Default `Bearer`. */
-  type: string;
-  credentials: string;
-  credentials_file: string;
-}
-
-/** `tls_config` (parsed and validated; only `insecure_skip_verify` is not honoured by `fetch`). */
-export interface TLSConfig {
-  ca: string;
-  ca_file: string;
-  cert: string;
-  cert_file: string;
-  key: string;
-  key_file: string;
-  server_name: string;
-  insecure_skip_verify: boolean;
-  min_version: string;
-  max_version: string;
-}
-
-/** One entry of `http_headers`. */
-export interface HTTPHeaderConfig {
-  values: string[];
-  secrets: string[];
-  files: string[];
-}
-
-/** `http_config`, as prometheus/common `HTTPClientConfig`. Relative file paths are resolved. */
-export interface HTTPClientConfig {
-  basic_auth?: BasicAuthConfig;
-  authorization?: AuthorizationConfig;
-  /** OAuth2 settings as written (not supported for sending; see the module notes). */
-  oauth2?: Record<string, unknown>;
-  tls_config: TLSConfig;
-  follow_redirects: boolean;
-  enable_http2: boolean;
-  proxy_url: string;
-  no_proxy: string;
-  proxy_from_environment: boolean;
-  proxy_connect_header: Record<string, string[]>;
-  http_headers: Record<string, HTTPHeaderConfig>;
-}
+export type { HTTPClientConfig } from '../prometheus/http.js';
 
 /** `global:` */
 export interface GlobalConfig {

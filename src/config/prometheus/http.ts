@@ -1,9 +1,13 @@
 /**
- * The HTTP client configuration that Prometheus inlines into scrape configs, Alertmanager configs,
- * remote read/write and most service-discovery configs (upstream `common/config.HTTPClientConfig`):
- * `basic_auth`, `authorization`, `oauth2`, `bearer_token(_file)`, `tls_config`, proxy settings,
+ * The HTTP client configuration of prometheus/common (`config.HTTPClientConfig`): `basic_auth`,
+ * `authorization`, `oauth2`, `bearer_token(_file)`, `tls_config`, proxy settings,
  * `follow_redirects`, `enable_http2`, `http_headers`. Validation and error texts follow upstream.
  * Relative file paths are joined with the config file's directory.
+ *
+ * One parser for both loaders: `prometheus.yml` inlines these fields into scrape configs,
+ * Alertmanager configs, remote read/write and most service-discovery configs
+ * ({@link parseHTTPClientConfig}); `alertmanager.yml` writes them as an `http_config:` mapping of
+ * their own ({@link parseHTTPClientConfigNode}).
  */
 import type { YNode } from '../yaml.js';
 import { joinDir, parseGoURL } from './values.js';
@@ -152,7 +156,8 @@ export function defaultHTTPClientConfig(): HTTPClientConfig {
 /**
  * Reads the inlined HTTP client fields from `fields` (the entries of the enclosing mapping) and
  * validates them as upstream `HTTPClientConfig.Validate`.
- * @param owner the enclosing mapping, where validation errors are reported
+ * @param owner the enclosing mapping, where validation errors are reported (a field's own problems,
+ *   e.g. a reserved `http_headers` name or a bad `tls_config`, at that field)
  * @param dir directory that relative file paths are joined with
  * @throws {ConfigError}
  */
@@ -198,15 +203,14 @@ export function parseHTTPClientConfig(fields: Record<string, YNode>, owner: YNod
   if (f.proxy_connect_header) {
     for (const [name, v] of Object.entries(f.proxy_connect_header.map(null))) c.proxyConnectHeader[name] = v.strings();
   }
-  if (f.http_headers) {
-    for (const [name, v] of Object.entries(f.http_headers.map(null))) {
-      const m = v.map(['values', 'secrets', 'files'], 'config.Header');
-      c.httpHeaders[name] = {
-        values: m.values?.strings() ?? [],
-        secrets: m.secrets?.strings() ?? [],
-        files: (m.files?.strings() ?? []).map((p) => joinDir(dir, p)),
-      };
-    }
+  const headerNodes = f.http_headers ? f.http_headers.map(null) : {};
+  for (const [name, v] of Object.entries(headerNodes)) {
+    const m = v.map(['values', 'secrets', 'files'], 'config.Header');
+    c.httpHeaders[name] = {
+      values: m.values?.strings() ?? [],
+      secrets: m.secrets?.strings() ?? [],
+      files: (m.files?.strings() ?? []).map((p) => joinDir(dir, p)),
+    };
   }
 
   // Validation, in upstream's order.
@@ -240,11 +244,51 @@ export function parseHTTPClientConfig(fields: Record<string, YNode>, owner: YNod
   if (c.proxyFromEnvironment && c.proxyUrl) throw owner.error('if proxy_from_environment is configured, proxy_url must not be configured');
   if (c.proxyFromEnvironment && c.noProxy) throw owner.error('if proxy_from_environment is configured, no_proxy must not be configured');
   if (!c.proxyUrl && c.noProxy) throw owner.error('if no_proxy is configured, proxy_url must also be configured');
-  for (const name of Object.keys(c.httpHeaders)) {
+  for (const [name, v] of Object.entries(headerNodes)) {
     const canonical = canonicalHeaderKey(name);
-    if (RESERVED_HEADERS.has(canonical)) throw owner.error(`setting header ${JSON.stringify(canonical)} is not allowed`);
+    if (RESERVED_HEADERS.has(canonical)) throw v.error(`setting header ${JSON.stringify(canonical)} is not allowed`);
   }
   return c;
+}
+
+/**
+ * Parses an `http_config:` mapping of its own (as `alertmanager.yml` writes it: `global` and every
+ * receiver integration) with {@link parseHTTPClientConfig}; errors are reported at the mapping
+ * (or, for a field's own problems, at the field).
+ * A null node gives the defaults.
+ * @throws {ConfigError}
+ */
+export function parseHTTPClientConfigNode(node: YNode, dir: string): HTTPClientConfig {
+  return parseHTTPClientConfig(node.map(HTTP_CLIENT_FIELDS, 'config.plain'), node, dir);
+}
+
+/**
+ * The request headers an HTTP client configuration asks for: `Authorization` from `basic_auth`
+ * (`Basic base64(user:pass)`) or `authorization` (`<type> <credentials>`; `bearer_token` was
+ * turned into one at load time), then every `http_headers` entry with its values, secrets and
+ * file contents joined by `, `. Header names as written, `authorization` in lower case.
+ * Validation allows only one of `basic_auth` and `authorization`; where a loader adds an
+ * `authorization` on top (Alertmanager's Slack `app_token`), the `authorization` wins.
+ * @param readSecret returns the trimmed content of a `*_file`; it decides what an unreadable file
+ *   means (the scraper sends `''`, notifications fail), as it is read on every request upstream.
+ */
+export function requestHeaders(cfg: HTTPClientConfig, readSecret: (path: string) => string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (cfg.basicAuth) {
+    const b = cfg.basicAuth;
+    const user = b.usernameFile ? readSecret(b.usernameFile) : b.username;
+    const pass = b.passwordFile ? readSecret(b.passwordFile) : b.password;
+    out.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+  }
+  if (cfg.authorization) {
+    const a = cfg.authorization;
+    out.authorization = `${a.type} ${a.credentialsFile ? readSecret(a.credentialsFile) : a.credentials}`;
+  }
+  for (const [name, h] of Object.entries(cfg.httpHeaders)) {
+    const values = [...h.values, ...h.secrets, ...h.files.map(readSecret)];
+    if (values.length > 0) out[name] = values.join(', ');
+  }
+  return out;
 }
 
 /**

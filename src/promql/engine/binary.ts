@@ -6,7 +6,7 @@
  * each output series is a slot keyed by its label set. Each step then pairs the present series
  * by ordinal, checks cardinality as upstream does, and writes into the slots.
  */
-import { get as labelOf, key, LabelsBuilder, METRIC_NAME, type Labels, isValidMetricName } from '../../model/labels.js';
+import { get as labelOf, key, LabelsBuilder, METRIC_NAME, toGoString, type Labels } from '../../model/labels.js';
 import { exprType, isComparisonOp, type BinaryExpr, type BinaryOp, type VectorMatching } from '../ast.js';
 import { PromQLError } from '../errors.js';
 import type { Evaluator } from './evaluator.js';
@@ -187,16 +187,6 @@ function matchLabels(ls: Labels, m: VectorMatching): Labels {
   return out;
 }
 
-/** Go `labels.Labels.String()`: `{__name__="x", a="b"}`. */
-export function goLabelsString(ls: Labels): string {
-  const parts: string[] = [];
-  for (let i = 0; i < ls.length; i += 2) {
-    const n = ls[i]!;
-    parts.push(`${isValidMetricName(n) ? n : JSON.stringify(n)}=${JSON.stringify(ls[i + 1]!)}`);
-  }
-  return `{${parts.join(', ')}}`;
-}
-
 function setOperation(op: 'and' | 'or' | 'unless', lhs: VectorValue, rhs: VectorValue, m: VectorMatching, g: Grid): VectorValue {
   const sigs = new Signatures(m);
   const lsig = lhs.series.map((s) => sigs.ordinal(s.labels));
@@ -339,11 +329,11 @@ function vectorBinop(ev: Evaluator, e: BinaryExpr, lhsIn: VectorValue, rhsIn: Ve
 }
 
 function duplicateSeriesError(a: Labels, b: Labels, m: VectorMatching, side: 'left' | 'right'): PromQLError {
-  let d1 = goLabelsString(a);
-  let d2 = goLabelsString(b);
+  let d1 = toGoString(a);
+  let d2 = toGoString(b);
   if (d1 > d2) [d1, d2] = [d2, d1];
   return new PromQLError(
     'execution',
-    `found duplicate series for the match group ${goLabelsString(matchLabels(a, m))} on the ${side} hand-side of the operation: [${d1}, ${d2}];many-to-many matching not allowed: matching labels must be unique on one side`,
+    `found duplicate series for the match group ${toGoString(matchLabels(a, m))} on the ${side} hand-side of the operation: [${d1}, ${d2}];many-to-many matching not allowed: matching labels must be unique on one side`,
   );
 }

@@ -6,11 +6,11 @@
  * Grouping, `le` parsing and the bucket order are computed once per query; each step then only
  * gathers the present buckets of each group into scratch arrays.
  */
+import { parseGoFloat } from '../../model/gofloat.js';
 import { get as labelOf, key, LabelsBuilder, METRIC_NAME, type Labels } from '../../model/labels.js';
 import type { Call } from '../ast.js';
 import type { Evaluator } from '../engine/evaluator.js';
 import { hasAnyPoint, newStepSeries, stepTime, type Grid, type StepSeries, type VectorValue } from '../engine/types.js';
-import { parseGoFloat } from '../literals.js';
 import { DUPLICATE_LABELSET } from '../engine/merge.js';
 import { PromQLError } from '../errors.js';
 import { almostEqual, formatG, formatOpenMetricsFloat, Scratch } from './math.js';
@@ -35,7 +35,7 @@ function groupBuckets(v: VectorValue, g: Grid, ev: Evaluator, call: Call, argInd
   for (const s of v.series) {
     const le = labelOf(s.labels, 'le');
     const ub = parseGoFloat(le);
-    if (ub === null) {
+    if (ub === undefined) {
       const name = labelOf(s.labels, METRIC_NAME);
       ev.ctx.annotations.warn(
         `bucket label "le" is missing or has a malformed value of ${JSON.stringify(le)}${name ? ` for metric name ${JSON.stringify(name)}` : ''}`,

@@ -3,11 +3,11 @@
  * labels of info metrics (`target_info` by default, or those selected by `__name__` matchers) to
  * each series of `v` that shares their identifying labels `instance` and `job`.
  */
-import { get as labelOf, key, LabelsBuilder, METRIC_NAME, type Labels } from '../../model/labels.js';
+import { get as labelOf, key, LabelsBuilder, METRIC_NAME, toGoString, type Labels } from '../../model/labels.js';
 import { Matcher } from '../../model/matcher.js';
+import { quoteMeta } from '../../model/regex.js';
 import { walk, type Call, type Expr, type VectorSelector } from '../ast.js';
 import { PromQLError } from '../errors.js';
-import { goLabelsString } from '../engine/binary.js';
 import type { Evaluator } from '../engine/evaluator.js';
 import { DUPLICATE_LABELSET } from '../engine/merge.js';
 import { newStepSeries, type Grid, type StepSeries, type VectorValue } from '../engine/types.js';
@@ -20,11 +20,6 @@ function effectiveNameMatchers(ms: Matcher[]): Matcher[] {
   if (ms.some((m) => m.type === '=' || m.type === '=~')) return ms;
   if (ms.length > 0) return [new Matcher('=~', METRIC_NAME, '.+_info'), ...ms];
   return [new Matcher('=', METRIC_NAME, TARGET_INFO)];
-}
-
-/** RE2 `QuoteMeta`. */
-function quoteMeta(s: string): string {
-  return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
 }
 
 /** `@` and offset of the first selector of `e`, including enclosing subqueries (upstream `infoSelectTimestampAndOffset`). */
@@ -127,7 +122,7 @@ export function evalInfo(ev: Evaluator, call: Call, g: Grid): VectorValue {
       else if (existing.vs[i] === s.vs[i]) {
         throw new PromQLError(
           'execution',
-          `found duplicate series for info metric: existing ${goLabelsString(existing.labels)} @ ${Math.round(existing.vs[i]! * 1000)}, new ${goLabelsString(s.labels)} @ ${Math.round(s.vs[i]! * 1000)}`,
+          `found duplicate series for info metric: existing ${toGoString(existing.labels)} @ ${Math.round(existing.vs[i]! * 1000)}, new ${toGoString(s.labels)} @ ${Math.round(s.vs[i]! * 1000)}`,
         );
       }
     });

@@ -14,6 +14,7 @@
  * chunk in typed arrays instead of one appender object per series. Values travel as two 32-bit words
  * so NaN payloads such as the staleness marker are stored bit-exactly.
  */
+import { growColumn } from '../columns.js';
 import { BitReader, BitWriter } from './bstream.js';
 import {
   CHUNK_HEADER_BYTES,
@@ -74,13 +75,13 @@ export class XorAppendState {
 
   /** Reallocates every column to `capacity` entries, keeping existing entries. */
   grow(capacity: number): void {
-    this.t = growF64(this.t, capacity);
-    this.tDelta = growF64(this.tDelta, capacity);
-    this.vHi = growU32(this.vHi, capacity);
-    this.vLo = growU32(this.vLo, capacity);
-    this.leading = growU8(this.leading, capacity);
-    this.trailing = growU8(this.trailing, capacity);
-    this.tail = growU8(this.tail, capacity);
+    this.t = growColumn(this.t, capacity);
+    this.tDelta = growColumn(this.tDelta, capacity);
+    this.vHi = growColumn(this.vHi, capacity);
+    this.vLo = growColumn(this.vLo, capacity);
+    this.leading = growColumn(this.leading, capacity);
+    this.trailing = growColumn(this.trailing, capacity);
+    this.tail = growColumn(this.tail, capacity);
     const count = new Uint16Array(capacity);
     count.set(this.count);
     this.count = count;
@@ -94,22 +95,6 @@ export class XorAppendState {
     this.tDelta[i] = 0;
     this.tail[i] = 0;
   }
-}
-
-function growF64(a: Float64Array, n: number): Float64Array {
-  const b = new Float64Array(n);
-  b.set(a);
-  return b;
-}
-function growU32(a: Uint32Array, n: number): Uint32Array {
-  const b = new Uint32Array(n);
-  b.set(a);
-  return b;
-}
-function growU8(a: Uint8Array, n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  b.set(a);
-  return b;
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   type Alert,
 } from '../../../src/alertmanager/alert.js';
 import { fingerprint } from '../../../src/alertmanager/fingerprint.js';
-import { compareAlertLabels, goQuote, labelSetBefore, labelSetString } from '../../../src/alertmanager/labelset.js';
+import { compareAlertLabels, labelSetBefore, labelSetString } from '../../../src/alertmanager/labelset.js';
 import { groupKeyHash } from '../../../src/alertmanager/notify/pagerduty.js';
 
 const alert = (over: Partial<Alert> & { labels: Record<string, string> }): Alert =>
@@ -33,7 +33,7 @@ describe('fingerprints and label sets', () => {
   it('renders label sets as Go does', () => {
     expect(labelSetString({ b: '2', a: 'x"y' })).toBe('{a="x\\"y", b="2"}');
     expect(labelSetString({})).toBe('{}');
-    expect(goQuote('a\tb\u0001\u007f\u0085é')).toBe('"a\\tb\\x01\\x7f\\u0085é"');
+    expect(labelSetString({ a: 'a\tb\u0001\u007f\u0085é' })).toBe('{a="a\\tb\\x01\\x7f\\u0085é"}');
   });
 
   it('orders alerts by job, instance, then label set', () => {

@@ -36,7 +36,7 @@ describe('alertmanager.yml loader', () => {
     expect(c.global.smtp_require_tls).toBe(true);
     expect(c.global.pagerduty_url).toBe('https://events.pagerduty.com/v2/enqueue');
     expect(c.global.slack_app_url).toBe('https://slack.com/api/chat.postMessage');
-    expect(c.global.http_config.follow_redirects).toBe(true);
+    expect(c.global.http_config.followRedirects).toBe(true);
     expect(c.templates).toEqual([]);
     const r = new Route(c.route);
     expect(r.opts).toMatchObject({ receiver: 'r', groupWait: 30_000, groupInterval: 300_000, repeatInterval: 14_400_000, groupByAll: false });
@@ -190,9 +190,9 @@ receivers:
     expect(s1!.api_url).toBe('https://hooks.slack.com/services/X');
     expect(s1!.send_resolved).toBe(false);
     expect(s1!.title).toBe('{{ template "slack.default.title" . }}');
-    expect(s1!.http_config.basic_auth).toEqual({ username: 'u', username_file: '', password: 'p', password_file: '' });
+    expect(s1!.http_config.basicAuth).toEqual({ username: 'u', usernameFile: '', password: 'p', passwordFile: '' });
     expect(s2!.api_url).toBe('https://slack.com/api/chat.postMessage');
-    expect(s2!.http_config.authorization).toEqual({ type: 'Bearer', credentials: 'xoxb-1', credentials_file: '' });
+    expect(s2!.http_config.authorization).toEqual({ type: 'Bearer', credentials: 'xoxb-1', credentialsFile: '' });
     const pd = r.pagerduty_configs[0]!;
     expect(pd.send_resolved).toBe(true);
     expect(pd.url).toBe('https://events.pagerduty.com/v2/enqueue');
@@ -204,8 +204,8 @@ receivers:
     ]);
     const wh = r.webhook_configs[0]!;
     expect(wh.send_resolved).toBe(true);
-    expect(wh.http_config.authorization).toEqual({ type: 'Bearer', credentials: 't', credentials_file: '' });
-    expect(wh.http_config.basic_auth).toBeUndefined();
+    expect(wh.http_config.authorization).toEqual({ type: 'Bearer', credentials: 't', credentialsFile: '' });
+    expect(wh.http_config.basicAuth).toBeNull();
   });
 
   it('parses inhibit rules, time intervals and template paths', () => {

@@ -9,12 +9,12 @@
  * /proc/net/dev as this collector does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COLLECTOR_NAMES, DEFAULT_MOUNT_POINTS_EXCLUDE, HostCollector, type HostCollectorOptions } from '../../../src/hostmetrics/index.js';
 import { PROC, SYS, UDEV, scratchRootfs } from './helpers.js';
+import { haveProgram } from '../../support/processes.js';
 
 const BINARY = '/usr/bin/prometheus-node-exporter';
 
@@ -91,7 +91,7 @@ async function stop(r: Running | undefined): Promise<void> {
   await once(r.child, 'exit');
 }
 
-describe.skipIf(!existsSync(BINARY))('side by side with node_exporter 1.5', () => {
+describe.skipIf(!haveProgram(BINARY))('side by side with node_exporter 1.5', () => {
   const root = scratchRootfs();
   const fixtureOpts: HostCollectorOptions = { procfs: PROC, sysfs: SYS, rootfs: root.dir, udevData: UDEV };
   let onFixtures: Running | undefined;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as L from '../../../src/model/labels.js';
 import { Matcher, matchesAll } from '../../../src/model/matcher.js';
-import { expand, replaceAll, compileAnchored, RegexSyntaxError } from '../../../src/model/regex.js';
+import { expand, replaceAll, compileAnchored, quoteMeta, RegexSyntaxError } from '../../../src/model/regex.js';
 import { formatDuration, parseApiTime, parseDuration } from '../../../src/model/time.js';
 import { formatFloat, isStaleNaN, STALE_NAN } from '../../../src/model/value.js';
 
@@ -13,6 +13,12 @@ describe('labels', () => {
     expect(L.get(ls, 'job')).toBe('api');
     expect(L.get(ls, 'nope')).toBe('');
     expect(L.dropMetricName(ls)).toEqual(['job', 'api']);
+  });
+  it('renders as Go labels.Labels.String() with %q values', () => {
+    expect(L.toGoString(['__name__', 'up', 'job', 'a"b'])).toBe('{__name__="up", job="a\\"b"}');
+    expect(L.toGoString(['my.label', '\x07\u0085'])).toBe('{"my.label"="\\a\\u0085"}');
+    expect(L.toGoString([])).toBe('{}');
+    expect(L.toString(['__name__', 'up', 'job', '\x7f'])).toBe('up{job="\\x7f"}');
   });
   it('builder sets, deletes and sorts', () => {
     const b = new L.LabelsBuilder(L.fromObject({ b: '2', a: '1' }));
@@ -54,6 +60,18 @@ describe('regex expansion', () => {
   });
   it('replaces all matches', () => {
     expect(replaceAll('o+', 'foo boo', '0')).toBe('f0 b0');
+  });
+  it('quotes metacharacters as Go regexp.QuoteMeta', () => {
+    expect(quoteMeta('a.b*c')).toBe('a\\.b\\*c');
+    expect(quoteMeta('\\+?()|[]{}^$x')).toBe('\\\\\\+\\?\\(\\)\\|\\[\\]\\{\\}\\^\\$x');
+    expect(compileAnchored(quoteMeta('a.(b)')).test('a.(b)')).toBe(true);
+  });
+  it('anchors with Go defaults when dotAll is off (Alertmanager)', () => {
+    expect(compileAnchored('a.b').test('a\nb')).toBe(true);
+    expect(compileAnchored('a.b', { dotAll: false }).test('a\nb')).toBe(false);
+    expect(compileAnchored('a|b', { dotAll: false }).test('ab')).toBe(false);
+    expect(compileAnchored('(a)(b)?', { dotAll: false }).exec('a')).toEqual(['a', 'a', null]);
+    expect(() => compileAnchored('(', { dotAll: false })).toThrow('error parsing regexp: missing closing ): `^(?:()$`');
   });
 });
 
