@@ -271,7 +271,7 @@ export abstract class ParserBase implements ExpositionParser {
  * Stores one label's byte offsets (name start/end, value start/end) at `o[k..k+4)`, doubling `o`
  * when full; returns the array to keep (the same one unless it grew).
  */
-export function pushOffsets(o: Int32Array, k: number, ns: number, ne: number, vs: number, ve: number): Int32Array {
+export function pushOffsets(o: Int32Array<ArrayBuffer>, k: number, ns: number, ne: number, vs: number, ve: number): Int32Array<ArrayBuffer> {
   if (k + 4 > o.length) {
     const grown = new Int32Array(o.length * 2);
     grown.set(o);

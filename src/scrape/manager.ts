@@ -7,11 +7,11 @@ import { hostname } from 'node:os';
 import { Gauge, type Registry } from 'prom-client';
 import type { PrometheusConfig } from '../config/prometheus.js';
 import { logger, type Logger } from '../log.js';
+import { fnv64a } from '../model/fnv.js';
 import type { Storage } from '../tsdb/types.js';
 import { metadataData, targetsData, type GlobalURLOptions } from './api.js';
 import { createScrapeMetrics, type ScrapeMetrics } from './metrics.js';
 import { ScrapePool } from './pool.js';
-import { fnv64a } from './target.js';
 
 /** Dependencies of a {@link ScrapeManager}. */
 export interface ScrapeManagerOptions {

@@ -3,6 +3,7 @@
  * discovered target and its group (`populateLabels`, upstream `PopulateLabels`), its scrape URL,
  * its identity hash and scrape offset, and its health as reported by its scrape loop.
  */
+import { fnv64a } from '../model/fnv.js';
 import { LabelsBuilder, key as labelsKey, type Labels } from '../model/labels.js';
 import { formatDuration, parseDuration } from '../model/time.js';
 import { relabelBuilder } from '../config/relabel.js';
@@ -213,20 +214,6 @@ export class Target {
     this.lastScrapeMs = startMs;
     this.lastScrapeDurationMs = durationMs;
   }
-}
-
-const FNV_OFFSET = 0xcbf29ce484222325n;
-const FNV_PRIME = 0x100000001b3n;
-const MASK64 = (1n << 64n) - 1n;
-
-/** 64-bit FNV-1a of the UTF-8 bytes of `s`. Used once per loop start and config load, not per sample. */
-export function fnv64a(s: string): bigint {
-  let h = FNV_OFFSET;
-  for (const b of Buffer.from(s, 'utf8')) {
-    h ^= BigInt(b);
-    h = (h * FNV_PRIME) & MASK64;
-  }
-  return h;
 }
 
 /**
