@@ -5,6 +5,7 @@
  * milliseconds since the epoch; {@link ZERO_TIME} stands for Go's zero `time.Time`.
  */
 import { goQuote } from '../model/goquote.js';
+import { isValidLabelName } from '../model/labels.js';
 import { fingerprint } from './fingerprint.js';
 
 /** Go's zero `time.Time` (0001-01-01T00:00:00Z) in milliseconds: "no time set". */
@@ -59,13 +60,6 @@ export function mergeAlerts(a: Alert, o: Alert, now: number): Alert {
   }
   if (startsAt === o.startsAt && endsAt === o.endsAt) return o;
   return { ...o, startsAt, endsAt };
-}
-
-const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-/** Whether `s` is a valid (legacy) label name. */
-export function isValidLabelName(s: string): boolean {
-  return LABEL_NAME_RE.test(s);
 }
 
 /**

@@ -7,6 +7,7 @@
  * newline; label names follow the classic rule `[a-zA-Z_:][a-zA-Z0-9_:]*` in the parser; values
  * render with OpenMetrics escaping; matchers sort as upstream. A missing label matches as `''`.
  */
+import { escapeLabelValue } from '../model/labels.js';
 import { Matcher, type MatchType } from '../model/matcher.js';
 import { compileAnchored, RegexSyntaxError, type Regex } from '../model/regex.js';
 
@@ -40,7 +41,7 @@ export class AmMatcher extends Matcher {
 
   /** Upstream rendering: `name="value"` with OpenMetrics escaping (`\\`, `\n`, `\"`). */
   override toString(): string {
-    return `${this.name}${this.type}"${openMetricsEscape(this.value)}"`;
+    return `${this.name}${this.type}"${escapeLabelValue(this.value)}"`;
   }
 }
 
@@ -75,10 +76,6 @@ export function sortMatchers(ms: AmMatcher[]): AmMatcher[] {
 /** Upstream `Matchers.String()`: `{a="1",b=~"x"}`. */
 export function matchersToString(ms: readonly AmMatcher[]): string {
   return `{${ms.map((m) => m.toString()).join(',')}}`;
-}
-
-function openMetricsEscape(s: string): string {
-  return s.replace(/[\\\n"]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : '\\"'));
 }
 
 const MATCHER_RE = /^[\t\n\f\r ]*([a-zA-Z_:][a-zA-Z0-9_:]*)[\t\n\f\r ]*(=~|=|!=|!~)[\t\n\f\r ]*([\s\S]*?)[\t\n\f\r ]*$/;

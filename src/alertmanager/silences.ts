@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AmMatcher } from './matcher.js';
-import { isValidLabelName } from './alert.js';
+import { isValidLabelName } from '../model/labels.js';
 import { RE2JS } from 're2js';
 import { StateWriter, readState } from './persist.js';
 

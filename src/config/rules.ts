@@ -23,7 +23,7 @@
  * message, e.g. `rules.yml:5:15: groups[0].rules[0].expr: group "g", rule 1, "x": could not
  * parse expression: 1:8: parse error: unexpected end of input`.
  */
-import { isValidLabelName, isValidMetricName } from '../model/labels.js';
+import { isValidLabelName, isValidMetricName, isValidUTF8Name } from '../model/labels.js';
 import { parseExpr } from '../promql/index.js';
 import { prometheusFuncs, Template } from '../template/index.js';
 import { ConfigError, loadYaml, type YNode } from './yaml.js';
@@ -85,13 +85,6 @@ const RULE_FIELDS = ['record', 'alert', 'expr', 'for', 'keep_firing_for', 'label
 const TEMPLATE_DEFS = '{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}';
 const TEMPLATE_FUNCS = prometheusFuncs({ externalURL: '' });
 
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** UTF-8 name validation (Prometheus 3.x): any non-empty valid UTF-8 text. */
-function validUTF8Name(s: string): boolean {
-  return s.length > 0 && !LONE_SURROGATE.test(s);
-}
-
 /**
  * Reads and validates a rule file.
  * @throws {ConfigError} (a {@link RuleFileError} listing every problem) when the file cannot be
@@ -120,8 +113,8 @@ export function parseRuleFile(file: string, text: string, opts: RuleFileOptions 
 function parseRules(root: YNode, file: string, opts: RuleFileOptions): RuleGroupConfig[] {
   const strict = !opts.ignoreUnknownFields;
   const legacy = opts.nameValidation === 'legacy';
-  const labelNameOK = (n: string) => (legacy ? isValidLabelName(n) : validUTF8Name(n));
-  const metricNameOK = (n: string) => (legacy ? isValidMetricName(n) : validUTF8Name(n));
+  const labelNameOK = (n: string) => (legacy ? isValidLabelName(n) : isValidUTF8Name(n));
+  const metricNameOK = (n: string) => (legacy ? isValidMetricName(n) : isValidUTF8Name(n));
   const errors: ConfigError[] = [];
   const groups: RuleGroupConfig[] = [];
   const seen = new Set<string>();

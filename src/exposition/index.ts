@@ -6,5 +6,5 @@ export { createParser, formatFromContentType } from './parser.js';
 export { EntryType, ExpositionParseError } from './types.js';
 export type { Exemplar, ExpositionFormat, ExpositionParser, MetricType } from './types.js';
 export { validateOpenMetrics } from './omvalidate.js';
-export { TextWriter, escapeLabelValue, formatValue } from './writer.js';
-export { formatGoFloat, formatOpenMetricsFloat } from './float.js';
+export { TextWriter, formatValue } from './writer.js';
+export { formatOpenMetricsFloat } from './float.js';

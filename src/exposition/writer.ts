@@ -3,31 +3,14 @@
  * `# HELP` then `# TYPE`, one line per sample, labels in the order given with no spaces, values
  * via {@link formatValue}, names that are not legacy-valid quoted inside the braces.
  */
-import { isValidLabelName, isValidMetricName, METRIC_NAME, type Labels } from '../model/labels.js';
-import { formatGoFloat } from './float.js';
+import { escapeLabelValue, isValidLabelName, isValidMetricName, METRIC_NAME, type Labels } from '../model/labels.js';
+import { formatGoFloat } from '../model/gofloat.js';
 import type { MetricType } from './types.js';
-
-/**
- * Escapes a label value for the text format: `\` → `\\`, `"` → `\"`, newline → `\n`
- * (as expfmt's quoted escaper). Returns `v` itself when nothing needs escaping.
- */
-export function escapeLabelValue(v: string): string {
-  if (!needsEscape(v, true)) return v;
-  return v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
-}
 
 /** Escapes HELP text: `\` → `\\`, newline → `\n` (quotes stay, as expfmt). */
 function escapeHelp(v: string): string {
-  if (!needsEscape(v, false)) return v;
+  if (v.indexOf('\\') < 0 && v.indexOf('\n') < 0) return v;
   return v.replace(/[\\\n]/g, (c) => (c === '\n' ? '\\n' : '\\\\'));
-}
-
-function needsEscape(v: string, quotes: boolean): boolean {
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c === 92 || c === 10 || (quotes && c === 34)) return true;
-  }
-  return false;
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
- * Float parsing with Go's `strconv.ParseFloat(s, 64)` semantics, in two strengths:
+ * Go `strconv` floats: parsing with `ParseFloat(s, 64)` semantics in two strengths, and the
+ * shortest `%g` formatting.
  *
  * - {@link parseFloatBytes}: decimal text only, scanned from bytes without allocating — the
  *   syntax Prometheus's textparse `parseFloat` accepts for sample values and OpenMetrics
@@ -7,6 +8,8 @@
  * - {@link parseGoFloat}: the full Go `ParseFloat` (adds hex floats and `_` digit separators),
  *   where Prometheus calls `strconv.ParseFloat` directly: `le` / `quantile` normalisation in the
  *   exposition parsers, PromQL number literals and `le` labels, Go template number constants.
+ * - {@link formatGoFloat}: `strconv.FormatFloat(v, 'g', -1, 64)`, how `expfmt`, PromQL
+ *   (`%g`/`%v` in messages and labels) and `labels.FormatOpenMetricsFloat` render floats.
  *
  * Integer literal forms (`0x1f`, `0755`) are not floats: PromQL tries `parseGoIntLiteral`
  * (`goint.ts`) first.
@@ -192,4 +195,23 @@ function ldexp(x: number, e: number): number {
     k += 1022;
   }
   return x * 2 ** k;
+}
+
+/**
+ * Go `strconv.FormatFloat(v, 'g', -1, 64)`: the shortest decimal that round-trips, in plain
+ * notation when the decimal exponent is in [-4, 6) and as `d.ddde±XX` otherwise
+ * (`123456` → `"123456"`, `1234567` → `"1.234567e+06"`, `0.00001` → `"1e-05"`).
+ * NaN → `"NaN"`, ±Infinity → `"+Inf"` / `"-Inf"`, -0 → `"-0"`.
+ */
+export function formatGoFloat(v: number): string {
+  if (v !== v) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const e = v.toExponential();
+  const ei = e.indexOf('e');
+  const exp = Number(e.slice(ei + 1));
+  if (exp >= -4 && exp < 6) return String(v);
+  const digits = exp < 0 ? -exp : exp;
+  return `${e.slice(0, ei)}e${exp < 0 ? '-' : '+'}${digits < 10 ? '0' : ''}${digits}`;
 }

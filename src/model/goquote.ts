@@ -1,7 +1,8 @@
 /**
- * Go string quoting (`strconv.Quote`, `QuoteToASCII`, `QuoteRune`: what `%q` prints), the form
- * Prometheus and Alertmanager use for values in label-set strings, error messages and PromQL
- * printing, and the Go template engine's `%q` / `printf "%q"`.
+ * Go string literals. Quoting (`strconv.Quote`, `QuoteToASCII`, `QuoteRune`: what `%q` prints), the
+ * form Prometheus and Alertmanager use for values in label-set strings, error messages and PromQL
+ * printing, and the Go template engine's `%q` / `printf "%q"`. Unquoting ({@link goUnquote}) of
+ * PromQL string literals (Prometheus `strutil.Unquote`) and template constants (`strconv.Unquote`).
  *
  * Invalid UTF-8: Go strings are bytes and `Quote` writes a byte that is not part of valid UTF-8 as
  * `\xNN`. JavaScript strings cannot hold such bytes, so Lookout decodes them with
@@ -117,4 +118,107 @@ export function decodeUtf8Lossless(bytes: ArrayLike<number>): string {
     }
   }
   return out;
+}
+
+/** Thrown by {@link goUnquote} for a malformed literal; the message is Go's `invalid syntax`. */
+export class UnquoteError extends Error {
+  override name = 'UnquoteError';
+  constructor() {
+    super('invalid syntax');
+  }
+}
+
+/** Options of {@link goUnquote}: the defaults are Prometheus's `strutil.Unquote`. */
+export interface UnquoteOptions {
+  /**
+   * `'…'` is a Go rune literal whose `\xNN` escape is the rune U+00NN, not a byte (text/template
+   * character constants). Default false: single quotes work as double quotes (PromQL).
+   */
+  runeLiteral?: boolean;
+  /**
+   * Bytes that do not form valid UTF-8 (from `\x` and octal escapes) decode to U+FFFD (text
+   * output), instead of the lone surrogates of {@link decodeUtf8Lossless} (PromQL, so that label
+   * validation sees the invalid text).
+   */
+  replaceInvalid?: boolean;
+}
+
+const SIMPLE_ESCAPES = new Map([
+  ['a', 7],
+  ['b', 8],
+  ['f', 12],
+  ['n', 10],
+  ['r', 13],
+  ['t', 9],
+  ['v', 11],
+  ['\\', 92],
+]);
+const utf8Encoder = new TextEncoder();
+const utf8Replacing = new TextDecoder('utf-8');
+
+/**
+ * Decodes a Go string literal: double- or single-quoted text with escapes (`\a \b \f \n \r \t \v
+ * \\`, the literal's own quote, `\xHH` and `\ooo` bytes, `\uHHHH` and `\UHHHHHHHH` code points;
+ * bytes are assembled as UTF-8 with the text around them), or backquoted raw text (which drops
+ * `\r`). A raw newline, an unescaped quote, a bad escape or mismatched quotes are errors.
+ * @throws {UnquoteError}
+ * @example goUnquote('"a\\tb\\x41"') → 'a\tbA'; goUnquote("'a\\'b'") → "a'b"; goUnquote('"a"b"') throws
+ */
+export function goUnquote(lit: string, opts: UnquoteOptions = {}): string {
+  if (lit.length < 2) throw new UnquoteError();
+  const q = lit[0]!;
+  if (q !== lit[lit.length - 1]) throw new UnquoteError();
+  const body = lit.slice(1, -1);
+  if (q === '`') {
+    if (body.includes('`')) throw new UnquoteError();
+    return body.replace(/\r/g, '');
+  }
+  if (q !== '"' && q !== "'") throw new UnquoteError();
+  if (!body.includes('\\') && !body.includes(q) && !body.includes('\n')) return body;
+  const runeX = opts.runeLiteral === true && q === "'";
+  const bytes: number[] = [];
+  const pushText = (t: string) => {
+    for (const b of utf8Encoder.encode(t)) bytes.push(b);
+  };
+  for (let i = 0; i < body.length; ) {
+    const c = body[i]!;
+    if (c === q || c === '\n') throw new UnquoteError();
+    if (c !== '\\') {
+      const ch = String.fromCodePoint(body.codePointAt(i)!);
+      pushText(ch);
+      i += ch.length;
+      continue;
+    }
+    const e = body[i + 1];
+    if (e === undefined) throw new UnquoteError();
+    const simple = SIMPLE_ESCAPES.get(e);
+    if (simple !== undefined) {
+      bytes.push(simple);
+      i += 2;
+    } else if (e === q) {
+      bytes.push(q.charCodeAt(0));
+      i += 2;
+    } else if (e >= '0' && e <= '7') {
+      const oct = body.slice(i + 1, i + 4);
+      if (!/^[0-7]{3}$/.test(oct)) throw new UnquoteError();
+      const v = parseInt(oct, 8);
+      if (v > 255) throw new UnquoteError();
+      bytes.push(v);
+      i += 4;
+    } else if (e === 'x' || e === 'u' || e === 'U') {
+      const n = e === 'x' ? 2 : e === 'u' ? 4 : 8;
+      const hex = body.slice(i + 2, i + 2 + n);
+      if (hex.length !== n || !/^[0-9a-fA-F]+$/.test(hex)) throw new UnquoteError();
+      const v = parseInt(hex, 16);
+      if (e === 'x' && !runeX) bytes.push(v);
+      else {
+        if (v > 0x10ffff || (v >= 0xd800 && v < 0xe000)) throw new UnquoteError();
+        pushText(String.fromCodePoint(v));
+      }
+      i += 2 + n;
+    } else {
+      throw new UnquoteError();
+    }
+  }
+  return opts.replaceInvalid === true ? utf8Replacing.decode(Uint8Array.from(bytes)) : decodeUtf8Lossless(bytes);
 }

@@ -278,3 +278,37 @@ export function isValidMetricName(name: string): boolean {
   }
   return true;
 }
+
+/** Whether `s` has no lone UTF-16 surrogates, i.e. encodes to valid UTF-8 (label values must). */
+export function isWellFormed(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (!(d >= 0xdc00 && d <= 0xdfff)) return false;
+      i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return false;
+  }
+  return true;
+}
+
+/**
+ * Metric and label name syntax under UTF-8 validation (Prometheus 3.x default,
+ * `model.UTF8Validation`): any non-empty valid UTF-8 text.
+ */
+export function isValidUTF8Name(name: string): boolean {
+  return name.length > 0 && isWellFormed(name);
+}
+
+/**
+ * Escapes a label value for the text formats: `\` → `\\`, `"` → `\"`, newline → `\n` (expfmt's
+ * quoted escaper; Alertmanager's matcher rendering escapes the same way). Returns `v` itself when
+ * nothing needs escaping, without allocating.
+ */
+export function escapeLabelValue(v: string): string {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 92 || c === 10 || c === 34) return v.replace(/[\\"\n]/g, (ch) => (ch === '\n' ? '\\n' : `\\${ch}`));
+  }
+  return v;
+}

@@ -49,13 +49,21 @@ export function parseDuration(s: string): number {
   return ms;
 }
 
-/** Formats milliseconds as Prometheus does (`1h30m`, `15s`, `0s`, `1d`, `100ms`). */
+/** Units written only when they divide the duration exactly (`90d`, not `12w6d`), as upstream. */
+const EXACT_ONLY = new Set(['y', 'w']);
+
+/**
+ * Formats milliseconds as Prometheus's `model.Duration.String()` (scrape interval labels, PromQL
+ * printing): `1h30m`, `15s`, `1s500ms`, `0s`; years and weeks only when exact (`2w`, `90d`,
+ * `1y`). A negative duration gets a leading `-`.
+ */
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';
   let out = ms < 0 ? '-' : '';
   let rest = Math.abs(ms);
   for (const u of UNIT_ORDER) {
     const size = UNIT_MS[u]!;
+    if (EXACT_ONLY.has(u) && rest % size !== 0) continue;
     if (rest >= size) {
       const n = Math.floor(rest / size);
       out += `${n}${u}`;

@@ -12,6 +12,7 @@
  * The grammar stays in one class (as upstream's one grammar file) rather than being split, so
  * precedence and error contexts can be read in one place; the type checker is `check.ts`.
  */
+import { goUnquote, UnquoteError } from '../model/goquote.js';
 import { METRIC_NAME } from '../model/labels.js';
 import { Matcher, type MatchType } from '../model/matcher.js';
 import { RegexSyntaxError } from '../model/regex.js';
@@ -35,7 +36,7 @@ import { checkAST } from './check.js';
 import { ParseFailure, parseError } from './errors.js';
 import { FUNCTIONS } from './functions/signatures.js';
 import { describeToken, isAggregatorKind, tokenize, type Token, type TokenKind } from './lexer.js';
-import { parseNumber, unquote, UnquoteError } from './literals.js';
+import { parseNumber } from './literals.js';
 
 const BINARY_PRECEDENCE: Partial<Record<TokenKind, number>> = {
   or: 1,
@@ -360,7 +361,7 @@ class Parser {
 
   private unquote(t: Token): string {
     try {
-      return unquote(t.val);
+      return goUnquote(t.val);
     } catch (e) {
       if (e instanceof UnquoteError) {
         throw new ParseFailure(t.pos, this.tokenEnd(t), `error unquoting string ${JSON.stringify(t.val)}: ${e.message}`);

@@ -4,37 +4,13 @@
  * `/api/v1/format_query` without prettifying: `sum by (job) (rate(x[5m]))`, matchers sorted,
  * durations in the largest units, `@` timestamps with three decimals.
  */
+import { formatGoFloat } from '../model/gofloat.js';
 import { goQuote } from '../model/goquote.js';
 import { METRIC_NAME, isValidLabelName } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
+import { formatDuration } from '../model/time.js';
 import { AGGREGATORS_WITH_PARAM, type BinaryExpr, type DurationExpr, type Expr, type NumberLiteral, type TimeModifiers } from './ast.js';
-import { formatF, formatG } from './functions/math.js';
-
-const UNITS: [string, number, boolean][] = [
-  ['y', 365 * 24 * 3600_000, true],
-  ['w', 7 * 24 * 3600_000, true],
-  ['d', 24 * 3600_000, false],
-  ['h', 3600_000, false],
-  ['m', 60_000, false],
-  ['s', 1000, false],
-  ['ms', 1, false],
-];
-
-/** Upstream `model.Duration.String()`: `1h30m`, `90d` (years/weeks only when exact), `0s`. */
-export function formatPromDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  let rest = ms;
-  let out = '';
-  for (const [unit, size, exact] of UNITS) {
-    if (exact && rest % size !== 0) continue;
-    const v = Math.floor(rest / size);
-    if (v > 0) {
-      out += `${v}${unit}`;
-      rest -= v * size;
-    }
-  }
-  return out;
-}
+import { formatF } from './functions/math.js';
 
 function matcherString(m: Matcher): string {
   const name = isValidLabelName(m.name) ? m.name : goQuote(m.name);
@@ -69,7 +45,7 @@ function durationString(d: DurationExpr | NumberLiteral): string {
 function numberString(n: NumberLiteral): string {
   if (n.duration) {
     const ms = Math.round(Math.abs(n.val) * 1000);
-    return n.val < 0 ? `-${formatPromDuration(ms)}` : formatPromDuration(ms);
+    return n.val < 0 ? `-${formatDuration(ms)}` : formatDuration(ms);
   }
   return formatF(n.val);
 }
@@ -77,8 +53,8 @@ function numberString(n: NumberLiteral): string {
 function atOffset(m: TimeModifiers): { at: string; offset: string } {
   let offset = '';
   if (m.offsetExpr) offset = ` offset ${durationString(m.offsetExpr)}`;
-  else if (m.offset > 0) offset = ` offset ${formatPromDuration(m.offset)}`;
-  else if (m.offset < 0) offset = ` offset -${formatPromDuration(-m.offset)}`;
+  else if (m.offset > 0) offset = ` offset ${formatDuration(m.offset)}`;
+  else if (m.offset < 0) offset = ` offset -${formatDuration(-m.offset)}`;
   let at = '';
   if (m.at !== null) at = ` @ ${(m.at / 1000).toFixed(3)}`;
   else if (m.atMode) at = ` @ ${m.atMode}()`;
@@ -92,10 +68,10 @@ function matchingString(e: BinaryExpr): string {
   const grouped = vm.card === 'many-to-one' || vm.card === 'one-to-many';
   if (vm.matchingLabels.length > 0 || vm.on || grouped) s += ` ${vm.on ? 'on' : 'ignoring'} (${labelList(vm.matchingLabels)})`;
   if (grouped) s += ` group_${vm.card === 'many-to-one' ? 'left' : 'right'} (${labelList(vm.include)})`;
-  if (vm.fillLeft !== null && vm.fillRight !== null && vm.fillLeft === vm.fillRight) s += ` fill (${formatG(vm.fillLeft)})`;
+  if (vm.fillLeft !== null && vm.fillRight !== null && vm.fillLeft === vm.fillRight) s += ` fill (${formatGoFloat(vm.fillLeft)})`;
   else {
-    if (vm.fillLeft !== null) s += ` fill_left (${formatG(vm.fillLeft)})`;
-    if (vm.fillRight !== null) s += ` fill_right (${formatG(vm.fillRight)})`;
+    if (vm.fillLeft !== null) s += ` fill_left (${formatGoFloat(vm.fillLeft)})`;
+    if (vm.fillRight !== null) s += ` fill_right (${formatGoFloat(vm.fillRight)})`;
   }
   return s;
 }
@@ -137,14 +113,14 @@ export function formatExpr(e: Expr): string {
     case 'MatrixSelector': {
       const { at, offset } = atOffset(e.vs);
       const bare = formatExpr({ ...e.vs, offset: 0, offsetExpr: null, at: null, atMode: null, anchored: false, smoothed: false });
-      const range = e.rangeExpr ? durationString(e.rangeExpr) : formatPromDuration(e.range);
+      const range = e.rangeExpr ? durationString(e.rangeExpr) : formatDuration(e.range);
       const ext = e.vs.anchored ? ' anchored' : e.vs.smoothed ? ' smoothed' : '';
       return `${bare}[${range}]${ext}${at}${offset}`;
     }
     case 'SubqueryExpr': {
       const { at, offset } = atOffset(e);
-      const range = e.rangeExpr ? durationString(e.rangeExpr) : formatPromDuration(e.range);
-      const step = e.step !== 0 ? formatPromDuration(e.step) : e.stepExpr ? durationString(e.stepExpr) : '';
+      const range = e.rangeExpr ? durationString(e.rangeExpr) : formatDuration(e.range);
+      const step = e.step !== 0 ? formatDuration(e.step) : e.stepExpr ? durationString(e.stepExpr) : '';
       return `${formatExpr(e.expr)}[${range}:${step}]${at}${offset}`;
     }
   }

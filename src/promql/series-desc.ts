@@ -8,10 +8,11 @@
  * contents are not decoded: Lookout stores floats only). As upstream, numbers in values are not
  * hexadecimal: `0x10` reads as "0 repeated 10 more times".
  */
+import { goUnquote } from '../model/goquote.js';
 import { fromPairs, METRIC_NAME, type Labels } from '../model/labels.js';
 import { STALE_NAN } from '../model/value.js';
 import { tokenize, type Token } from './lexer.js';
-import { parseNumber, unquote } from './literals.js';
+import { parseNumber } from './literals.js';
 
 /** Kind of each position of a parsed series: no sample, a float sample, a native histogram. */
 export const SeriesPoint = { Omitted: 0, Float: 1, Histogram: 2 } as const;
@@ -63,7 +64,7 @@ function parseLabels(text: string): Labels {
       t = next();
       if (t.kind === '}') break;
       if (t.kind === 'ERROR') throw new SeriesDescError(t.val);
-      const name = t.kind === 'STRING' ? unquote(t.val) : t.val;
+      const name = t.kind === 'STRING' ? goUnquote(t.val) : t.val;
       const eq = tokens[i];
       if (t.kind === 'STRING' && eq && (eq.kind === ',' || eq.kind === '}')) {
         pairs.push(METRIC_NAME, name);
@@ -71,7 +72,7 @@ function parseLabels(text: string): Labels {
         if (next().kind !== '=') throw new SeriesDescError(`expected "=" after label ${JSON.stringify(name)} in ${text}`);
         const v = next();
         if (v.kind !== 'STRING') throw new SeriesDescError(`expected a quoted label value in ${text}`);
-        pairs.push(name, unquote(v.val));
+        pairs.push(name, goUnquote(v.val));
       }
       const sep = next();
       if (sep.kind === '}') break;

@@ -4,11 +4,10 @@
  * its identity hash and scrape offset, and its health as reported by its scrape loop.
  */
 import { fnv64a } from '../model/fnv.js';
-import { LabelsBuilder, key as labelsKey, type Labels } from '../model/labels.js';
+import { isWellFormed, LabelsBuilder, key as labelsKey, type Labels } from '../model/labels.js';
 import { formatDuration, parseDuration } from '../model/time.js';
 import { relabelBuilder } from '../config/relabel.js';
 import type { ScrapeConfig } from '../config/prometheus.js';
-import { isWellFormed } from '../config/prometheus/values.js';
 
 /** Health of a target as shown by /api/v1/targets. */
 export type TargetHealth = 'up' | 'down' | 'unknown';

@@ -5,7 +5,7 @@
  */
 import { parseGoFloat } from '../model/gofloat.js';
 import { parseGoIntLiteral } from '../model/goint.js';
-import { goQuote } from '../model/goquote.js';
+import { goQuote, goUnquote, UnquoteError } from '../model/goquote.js';
 import { TemplateError } from './error.js';
 import { lex, Tok, type Token } from './lexer.js';
 import {
@@ -21,7 +21,6 @@ import {
   type TemplateNode,
   type Tree,
 } from './nodes.js';
-import { SyntaxError as QuoteSyntaxError, unquote } from './strconv.js';
 
 /** An `{{end}}` or `{{else}}` met while parsing a list. */
 type EndOrElse = { type: 'end'; pos: number; line: number } | { type: 'else'; pos: number; line: number };
@@ -158,11 +157,12 @@ class Parser {
     this.add(this.newTree(name, list));
   }
 
+  /** Go `strconv.Unquote` of a string or rune literal (a rune's `\x` escape is a rune; invalid UTF-8 becomes U+FFFD). */
   private unquote(lit: string): string {
     try {
-      return unquote(lit);
+      return goUnquote(lit, { runeLiteral: true, replaceInvalid: true });
     } catch (e) {
-      if (e instanceof QuoteSyntaxError) this.errorf('invalid syntax');
+      if (e instanceof UnquoteError) this.errorf('invalid syntax');
       throw e;
     }
   }

@@ -1,9 +1,8 @@
 /**
  * Go `strconv` pieces the template engine needs: float formatting exactly as
- * `strconv.FormatFloat(v, fmt, prec, 64)`, `strconv.CanBackquote`, and unquoting of Go string and
- * rune literals as `strconv.Unquote`. Shared with other modules: quoting (`strconv.Quote`) in
- * `model/goquote.ts`, number-literal parsing (`ParseInt(s, 0, 64)`, `ParseFloat(s, 64)`) in
- * `model/goint.ts` and `model/gofloat.ts`.
+ * `strconv.FormatFloat(v, fmt, prec, 64)` and `strconv.CanBackquote`. Shared with other modules:
+ * quoting and unquoting (`strconv.Quote`, `strconv.Unquote`) in `model/goquote.ts`, number-literal
+ * parsing (`ParseInt(s, 0, 64)`, `ParseFloat(s, 64)`) in `model/goint.ts` and `model/gofloat.ts`.
  *
  * Float digits: shortest round-trip digits come from JavaScript (`toExponential()`, which picks
  * the same shortest digit string as Go), fixed-precision digits from the exact binary value via
@@ -207,107 +206,4 @@ export function canBackquote(s: string): boolean {
     if (r >= 0xd800 && r <= 0xdfff) return false;
   }
   return true;
-}
-
-/** Thrown by {@link unquote} for text that is not a valid Go literal (message as Go: `invalid syntax`). */
-export class SyntaxError extends Error {
-  override name = 'SyntaxError';
-}
-
-const utf8 = new TextDecoder('utf-8');
-
-/**
- * Go `strconv.Unquote` for `"…"`, `` `…` `` and `'…'` literals: interprets `\a \b \f \n \r \t \v
- * \\ \' \" \xHH \ooo \uHHHH \UHHHHHHHH`. `\x` and octal escapes are bytes, decoded as UTF-8 with
- * the neighbouring text (invalid sequences become U+FFFD). Raw strings drop `\r`. For `'…'` the
- * caller checks that exactly one character came out.
- * @throws {SyntaxError} `invalid syntax` for anything malformed.
- */
-export function unquote(lit: string): string {
-  const n = lit.length;
-  if (n < 2) throw new SyntaxError('invalid syntax');
-  const q = lit[0]!;
-  if (q !== lit[n - 1]) throw new SyntaxError('invalid syntax');
-  const body = lit.slice(1, n - 1);
-  if (q === '`') {
-    if (body.includes('`')) throw new SyntaxError('invalid syntax');
-    return body.replace(/\r/g, '');
-  }
-  if (q !== '"' && q !== "'") throw new SyntaxError('invalid syntax');
-  if (body.includes('\n')) throw new SyntaxError('invalid syntax');
-  const bytes: number[] = [];
-  const enc = new TextEncoder();
-  let i = 0;
-  while (i < body.length) {
-    const c = body[i]!;
-    if (c === q) throw new SyntaxError('invalid syntax');
-    if (c !== '\\') {
-      const cp = body.codePointAt(i)!;
-      const ch = String.fromCodePoint(cp);
-      for (const b of enc.encode(ch)) bytes.push(b);
-      i += ch.length;
-      continue;
-    }
-    const e = body[i + 1];
-    i += 2;
-    switch (e) {
-      case 'a':
-        bytes.push(7);
-        break;
-      case 'b':
-        bytes.push(8);
-        break;
-      case 'f':
-        bytes.push(12);
-        break;
-      case 'n':
-        bytes.push(10);
-        break;
-      case 'r':
-        bytes.push(13);
-        break;
-      case 't':
-        bytes.push(9);
-        break;
-      case 'v':
-        bytes.push(11);
-        break;
-      case '\\':
-        bytes.push(92);
-        break;
-      case "'":
-      case '"':
-        if (e !== q) throw new SyntaxError('invalid syntax');
-        bytes.push(e.charCodeAt(0));
-        break;
-      case 'x':
-      case 'u':
-      case 'U': {
-        const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
-        const hex = body.slice(i, i + len);
-        if (hex.length !== len || !/^[0-9a-fA-F]+$/.test(hex)) throw new SyntaxError('invalid syntax');
-        i += len;
-        const v = parseInt(hex, 16);
-        if (e === 'x') {
-          if (q === "'") {
-            for (const b of enc.encode(String.fromCodePoint(v))) bytes.push(b);
-          } else bytes.push(v);
-        } else {
-          if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) throw new SyntaxError('invalid syntax');
-          for (const b of enc.encode(String.fromCodePoint(v))) bytes.push(b);
-        }
-        break;
-      }
-      default: {
-        if (e === undefined || e < '0' || e > '7') throw new SyntaxError('invalid syntax');
-        const oct = body.slice(i - 1, i + 2);
-        if (!/^[0-7]{3}$/.test(oct)) throw new SyntaxError('invalid syntax');
-        const v = parseInt(oct, 8);
-        if (v > 255) throw new SyntaxError('invalid syntax');
-        i += 2;
-        bytes.push(v);
-      }
-    }
-  }
-  return utf8.decode(new Uint8Array(bytes));
 }

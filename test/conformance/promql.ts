@@ -20,6 +20,7 @@ import { get as labelOf, compare, key, LabelsBuilder, METRIC_NAME, toString as l
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { goUnquote } from '../../src/model/goquote.js';
 import { matchesAll } from '../../src/model/matcher.js';
 import { compileUnanchored, type Regex } from '../../src/model/regex.js';
 import { parseDuration } from '../../src/model/time.js';
@@ -28,7 +29,7 @@ import { Engine } from '../../src/promql/engine.js';
 import { PromQLError } from '../../src/promql/errors.js';
 import { almostEqual } from '../../src/promql/functions/math.js';
 import { AT_MODIFIER_UNSAFE_FUNCTIONS } from '../../src/promql/functions/signatures.js';
-import { parseNumber, unquote } from '../../src/promql/literals.js';
+import { parseNumber } from '../../src/promql/literals.js';
 import { parseExpr } from '../../src/promql/parser.js';
 import { parseSeriesDesc, SeriesPoint, type SeriesDescription } from '../../src/promql/series-desc.js';
 import type { QueryResult, QueryValue } from '../../src/promql/value.js';
@@ -232,7 +233,7 @@ function parseEval(lines: string[], i: number): [number, EvalCmd] {
       continue;
     }
     if (def.startsWith('expect string')) {
-      cmd.expectedString = unquote(def.slice('expect string'.length).trim());
+      cmd.expectedString = goUnquote(def.slice('expect string'.length).trim());
       cmd.excludeFromRange = true;
       continue;
     }

@@ -4,7 +4,7 @@
  * syntax (quoting rules of 0.25), `group_by` incl. `...`, non-zero intervals.
  */
 import { AmMatcher, MatcherParseError, parseMatchers, sortMatchers } from '../../alertmanager/matcher.js';
-import { isValidLabelName } from '../../alertmanager/alert.js';
+import { isValidLabelName } from '../../model/labels.js';
 import type { YNode } from '../yaml.js';
 import { Fields } from './common.js';
 import type { InhibitRuleConfig, RouteConfig } from './types.js';

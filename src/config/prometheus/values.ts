@@ -1,33 +1,21 @@
 /**
  * Small value parsers shared by the prometheus.yml loader: byte sizes (`15MB`), URLs with Go's
  * `net/url` rules that the config validation depends on, label-name validation per name
- * validation scheme, `os.Expand`-style environment expansion, and relative-path joining.
+ * validation scheme, `os.Expand`-style environment expansion, and relative-path joining (also used
+ * by the alertmanager.yml loader).
  */
 import { isAbsolute, join } from 'node:path';
-import { isValidLabelName } from '../../model/labels.js';
+import { isValidLabelName, isValidUTF8Name } from '../../model/labels.js';
 
 /** Metric/label name validation scheme (`metric_name_validation_scheme`), as upstream `model.ValidationScheme`. */
 export type NameValidationScheme = 'utf8' | 'legacy';
 
 /**
- * Whether `name` is a valid label name under `scheme`: any non-empty string for `utf8` (JS strings
- * from YAML are valid UTF-8), `[a-zA-Z_][a-zA-Z0-9_]*` for `legacy`.
+ * Whether `name` is a valid label name under `scheme`: any non-empty valid UTF-8 text for `utf8`
+ * (`isValidUTF8Name`), `[a-zA-Z_][a-zA-Z0-9_]*` for `legacy`.
  */
 export function isValidLabelNameFor(scheme: NameValidationScheme, name: string): boolean {
-  return scheme === 'utf8' ? name.length > 0 && isWellFormed(name) : isValidLabelName(name);
-}
-
-/** Whether `s` has no lone UTF-16 surrogates (so it encodes to valid UTF-8). */
-export function isWellFormed(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const d = s.charCodeAt(i + 1);
-      if (!(d >= 0xdc00 && d <= 0xdfff)) return false;
-      i++;
-    } else if (c >= 0xdc00 && c <= 0xdfff) return false;
-  }
-  return true;
+  return scheme === 'utf8' ? isValidUTF8Name(name) : isValidLabelName(name);
 }
 
 const BYTE_UNITS: Record<string, number> = {

@@ -5,11 +5,12 @@
  * `groups × steps`, filled series by series in input order (so the floating-point order of
  * operations per group and step matches upstream's).
  */
+import { formatGoFloat } from '../../model/gofloat.js';
 import { key, LabelsBuilder, METRIC_NAME, type Labels } from '../../model/labels.js';
 import { labelsHash } from '../../model/xxhash.js';
 import type { AggregateExpr } from '../ast.js';
 import { PromQLError } from '../errors.js';
-import { formatF, formatG, kahan, kahanInc, quantile, Scratch } from '../functions/math.js';
+import { formatF, kahan, kahanInc, quantile, Scratch } from '../functions/math.js';
 import type { Evaluator } from './evaluator.js';
 import { hasAnyPoint, newStepSeries, type Grid, type StepSeries, type Value, type VectorValue } from './types.js';
 
@@ -197,8 +198,8 @@ function checkQuantileParam(ev: Evaluator, e: AggregateExpr, q: Float64Array): v
   const { min, max, nan } = paramStats(q);
   const pos = e.param!.pos;
   if (nan) ev.ctx.annotations.warn('quantile value should be between 0 and 1, got NaN', pos);
-  if (max > 1) ev.ctx.annotations.warn(`quantile value should be between 0 and 1, got ${formatG(max)}`, pos);
-  if (min < 0) ev.ctx.annotations.warn(`quantile value should be between 0 and 1, got ${formatG(min)}`, pos);
+  if (max > 1) ev.ctx.annotations.warn(`quantile value should be between 0 and 1, got ${formatGoFloat(max)}`, pos);
+  if (min < 0) ev.ctx.annotations.warn(`quantile value should be between 0 and 1, got ${formatGoFloat(min)}`, pos);
 }
 
 const scratch = new Scratch();
@@ -295,13 +296,13 @@ function selectK(ev: Evaluator, e: AggregateExpr, param: Float64Array, input: Ve
   if (ratio) {
     if (max === 0 && min === 0) return { kind: 'vector', series: [] };
     if (nan) throw new PromQLError('execution', 'Ratio value is NaN');
-    if (max > 1) ev.ctx.annotations.warn(`ratio value should be between -1 and 1, got ${formatG(max)}, capping to 1`, e.param!.pos);
-    if (min < -1) ev.ctx.annotations.warn(`ratio value should be between -1 and 1, got ${formatG(min)}, capping to -1`, e.param!.pos);
+    if (max > 1) ev.ctx.annotations.warn(`ratio value should be between -1 and 1, got ${formatGoFloat(max)}, capping to 1`, e.param!.pos);
+    if (min < -1) ev.ctx.annotations.warn(`ratio value should be between -1 and 1, got ${formatGoFloat(min)}, capping to -1`, e.param!.pos);
   } else {
     if (max < 1) return { kind: 'vector', series: [] };
     if (nan) throw new PromQLError('execution', 'Parameter value is NaN');
-    if (min <= -MAX_INT64) throw new PromQLError('execution', `Scalar value ${formatG(min)} underflows int64`);
-    if (max >= MAX_INT64) throw new PromQLError('execution', `Scalar value ${formatG(max)} overflows int64`);
+    if (min <= -MAX_INT64) throw new PromQLError('execution', `Scalar value ${formatGoFloat(min)} underflows int64`);
+    if (max >= MAX_INT64) throw new PromQLError('execution', `Scalar value ${formatGoFloat(max)} overflows int64`);
   }
   const series = input.series;
   const { groupOf, labels } = makeGroups(series, e.grouping, e.without);

@@ -6,14 +6,14 @@
  * Grouping, `le` parsing and the bucket order are computed once per query; each step then only
  * gathers the present buckets of each group into scratch arrays.
  */
-import { parseGoFloat } from '../../model/gofloat.js';
+import { formatGoFloat, parseGoFloat } from '../../model/gofloat.js';
 import { get as labelOf, key, LabelsBuilder, METRIC_NAME, type Labels } from '../../model/labels.js';
 import type { Call } from '../ast.js';
 import type { Evaluator } from '../engine/evaluator.js';
 import { hasAnyPoint, newStepSeries, stepTime, type Grid, type StepSeries, type VectorValue } from '../engine/types.js';
 import { DUPLICATE_LABELSET } from '../engine/merge.js';
 import { PromQLError } from '../errors.js';
-import { almostEqual, formatG, formatOpenMetricsFloat, Scratch } from './math.js';
+import { almostEqual, formatOpenMetricsFloat, Scratch } from './math.js';
 
 /** Counts closer than this (relative) are treated as equal when fixing monotonicity. */
 const SMALL_DELTA_TOLERANCE = 1e-12;
@@ -216,7 +216,7 @@ class MonotonicityFixes {
     ev.ctx.annotations.info(
       'input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)' +
         (this.name ? ` for metric name ${JSON.stringify(this.name)}` : '') +
-        `, from buckets ${formatG(this.minBucket)} to ${formatG(this.maxBucket)}, with a max diff of ${formatTwoDigits(this.maxDiff)}` +
+        `, from buckets ${formatGoFloat(this.minBucket)} to ${formatGoFloat(this.maxBucket)}, with a max diff of ${formatTwoDigits(this.maxDiff)}` +
         `, over ${this.count} samples from ${rfc3339(this.minTs)} to ${rfc3339(this.maxTs)}`,
       call.args[argIndex]!.pos,
     );
@@ -225,7 +225,7 @@ class MonotonicityFixes {
 
 function warnQuantile(ev: Evaluator, q: number, call: Call, argIndex: number): void {
   if (Number.isNaN(q) || q < 0 || q > 1) {
-    ev.ctx.annotations.warn(`quantile value should be between 0 and 1, got ${formatG(q)}`, call.args[argIndex]!.pos);
+    ev.ctx.annotations.warn(`quantile value should be between 0 and 1, got ${formatGoFloat(q)}`, call.args[argIndex]!.pos);
   }
 }
 
@@ -325,5 +325,5 @@ export function histogramFraction(
 function formatTwoDigits(v: number): string {
   if (v === 0) return '0';
   const p = Number(v.toPrecision(2));
-  return formatG(p);
+  return formatGoFloat(p);
 }

@@ -3,18 +3,11 @@
  * series that end up with equal label sets are merged (an error if both have a point at a step).
  * Writing `__name__` keeps the metric name even where an inner function would drop it.
  */
-import { get as labelOf, LabelsBuilder, METRIC_NAME } from '../../model/labels.js';
+import { get as labelOf, isValidUTF8Name, LabelsBuilder, METRIC_NAME } from '../../model/labels.js';
 import { compileAnchored, expand, namedGroups, RegexSyntaxError } from '../../model/regex.js';
 import { PromQLError } from '../errors.js';
 import { mergeSameLabels } from '../engine/merge.js';
 import type { VectorValue } from '../engine/types.js';
-
-/** Upstream `model.UTF8Validation.IsValidLabelName`: any non-empty valid UTF-8 string. */
-function isValidLabelName(name: string): boolean {
-  return name.length > 0 && !LONE_SURROGATE.test(name);
-}
-
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
  * `label_replace(v, dst, replacement, src, regex)`: where the fully anchored RE2 `regex` matches
@@ -32,7 +25,7 @@ export function labelReplace(v: VectorValue, dst: string, repl: string, src: str
     if (e instanceof RegexSyntaxError) throw new PromQLError('execution', `invalid regular expression in label_replace(): ${regex}`);
     throw e;
   }
-  if (!isValidLabelName(dst)) throw new PromQLError('execution', `invalid destination label name in label_replace(): ${dst}`);
+  if (!isValidUTF8Name(dst)) throw new PromQLError('execution', `invalid destination label name in label_replace(): ${dst}`);
   const b = new LabelsBuilder();
   for (const s of v.series) {
     const groups = re.exec(labelOf(s.labels, src));
@@ -51,9 +44,9 @@ export function labelReplace(v: VectorValue, dst: string, repl: string, src: str
  */
 export function labelJoin(v: VectorValue, dst: string, sep: string, srcs: string[]): VectorValue {
   for (const src of srcs) {
-    if (!isValidLabelName(src)) throw new PromQLError('execution', `invalid source label name in label_join(): ${src}`);
+    if (!isValidUTF8Name(src)) throw new PromQLError('execution', `invalid source label name in label_join(): ${src}`);
   }
-  if (!isValidLabelName(dst)) throw new PromQLError('execution', `invalid destination label name in label_join(): ${dst}`);
+  if (!isValidUTF8Name(dst)) throw new PromQLError('execution', `invalid destination label name in label_join(): ${dst}`);
   const b = new LabelsBuilder();
   for (const s of v.series) {
     const joined = srcs.map((n) => labelOf(s.labels, n)).join(sep);

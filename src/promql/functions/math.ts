@@ -3,6 +3,7 @@
  * Kahan–Neumaier summation (`util/kahansum`), PromQL's `quantile` (NaN sorts first, linear
  * interpolation between closest ranks) and the relative float comparison of `util/almost`.
  */
+import { formatGoFloat } from '../../model/gofloat.js';
 
 /** Compensation term written by {@link kahanInc} (avoids returning a tuple per call). */
 export const kahan = { c: 0 };
@@ -81,22 +82,6 @@ export class Scratch {
 }
 
 /**
- * Go `%g` / `%v` of a float64 (shortest round-trip digits): exponent form `1.5e+06` when the
- * decimal exponent is < -4 or ≥ 6 (Go's rule for the shortest precision), plain otherwise;
- * `NaN`, `+Inf`, `-Inf`.
- */
-export function formatG(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  const [mant, e] = v.toExponential().split('e') as [string, string];
-  const exp = Number(e);
-  if (exp < -4 || exp >= 6) return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  return String(v);
-}
-
-/**
  * Go `strconv.FormatFloat(v, 'f', -1, 64)`: shortest round-trip digits, never in exponent form
  * (`1e+21` → `1000000000000000000000`); `NaN`, `+Inf`, `-Inf`.
  */
@@ -119,11 +104,11 @@ export function formatF(v: number): string {
 }
 
 /**
- * Upstream `labels.FormatOpenMetricsFloat`: {@link formatG}, with `.0` appended when the text has
+ * Upstream `labels.FormatOpenMetricsFloat`: {@link formatGoFloat}, with `.0` appended when the text has
  * neither `.` nor `e` (`1` → `1.0`, `0.25` → `0.25`, `1e+06` stays).
  */
 export function formatOpenMetricsFloat(v: number): string {
-  const s = formatG(v);
+  const s = formatGoFloat(v);
   if (Number.isNaN(v) || !Number.isFinite(v) || /[.e]/.test(s)) return s;
   return `${s}.0`;
 }

@@ -6,8 +6,9 @@
  * the decoded samples step by step and calls the kernel; a kernel writes its result to `w.out`
  * and returns true, or returns false for "no point at this step". Kernels do not allocate.
  */
+import { formatGoFloat } from '../../model/gofloat.js';
 import { PromQLError } from '../errors.js';
-import { formatG, kahan, kahanInc, quantile, Scratch } from './math.js';
+import { kahan, kahanInc, quantile, Scratch } from './math.js';
 
 /** One window of one series, reused across steps and series. */
 export interface Window {
@@ -245,7 +246,7 @@ function quantileOverTime(w: Window): boolean {
   const { vs, lo, hi } = w;
   if (hi <= lo) return false;
   const q = w.args[0]!;
-  if (Number.isNaN(q) || q < 0 || q > 1) w.warn(`quantile value should be between 0 and 1, got ${formatG(q)}`);
+  if (Number.isNaN(q) || q < 0 || q > 1) w.warn(`quantile value should be between 0 and 1, got ${formatGoFloat(q)}`);
   const n = hi - lo;
   const buf = scratch.ensure(n);
   buf.set(vs.subarray(lo, hi));

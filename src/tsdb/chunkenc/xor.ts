@@ -82,9 +82,7 @@ export class XorAppendState {
     this.leading = growColumn(this.leading, capacity);
     this.trailing = growColumn(this.trailing, capacity);
     this.tail = growColumn(this.tail, capacity);
-    const count = new Uint16Array(capacity);
-    count.set(this.count);
-    this.count = count;
+    this.count = growColumn(this.count, capacity);
   }
 
   /** Starts entry `i` over as an empty chunk. */

@@ -1,8 +1,8 @@
 /** Go-compatible float formatting (parsing: test/unit/model/gofloat.test.ts). */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { formatGoFloat, formatOpenMetricsFloat, formatValue } from '../../../src/exposition/index.js';
-import { parseFloatBytes } from '../../../src/model/gofloat.js';
+import { formatOpenMetricsFloat, formatValue } from '../../../src/exposition/index.js';
+import { formatGoFloat, parseFloatBytes } from '../../../src/model/gofloat.js';
 import { SHARED } from '../../support/shared.js';
 
 const parse = (s: string) => parseFloatBytes(Buffer.from(s, 'latin1'), 0, Buffer.byteLength(s, 'latin1'));

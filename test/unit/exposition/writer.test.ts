@@ -2,7 +2,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromObject } from '../../../src/model/labels.js';
-import { escapeLabelValue, TextWriter } from '../../../src/exposition/index.js';
+import { TextWriter } from '../../../src/exposition/index.js';
+import { escapeLabelValue } from '../../../src/model/labels.js';
 import { seriesOf } from './helpers.js';
 
 describe('TextWriter', () => {

@@ -1,8 +1,7 @@
 /** Go `strconv.ParseFloat` / `ParseInt(s, 0, _)` parsing shared by exposition, PromQL and templates. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatGoFloat } from '../../../src/exposition/index.js';
-import { parseFloatBytes, parseGoFloat } from '../../../src/model/gofloat.js';
+import { formatGoFloat, parseFloatBytes, parseGoFloat } from '../../../src/model/gofloat.js';
 import { parseGoIntLiteral, underscoreOK } from '../../../src/model/goint.js';
 
 const parse = (s: string) => parseFloatBytes(Buffer.from(s, 'latin1'), 0, Buffer.byteLength(s, 'latin1'));

@@ -1,7 +1,7 @@
 /** Go `strconv.Quote` / `QuoteRune` (shared by PromQL, Alertmanager, exposition and templates) and the lossless UTF-8 decoding it pairs with. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeUtf8Lossless, goQuote, goQuoteBytes, goQuoteRune, isPrint } from '../../../src/model/goquote.js';
+import { decodeUtf8Lossless, goQuote, goQuoteBytes, goQuoteRune, goUnquote, isPrint, UnquoteError } from '../../../src/model/goquote.js';
 
 describe('goQuote', () => {
   it.each([
@@ -58,5 +58,35 @@ describe('decodeUtf8Lossless / goQuoteBytes', () => {
     const b = Buffer.from([0x78, 0x22, 0x00, 0xc3, 0xa9, 0xff, 0x79]);
     expect(goQuoteBytes(b, 0, b.length)).toBe('"x\\"\\x00é\\xffy"');
     expect(goQuoteBytes(b, 1, 3)).toBe('"\\"\\x00"');
+  });
+});
+
+describe('goUnquote', () => {
+  it('decodes escapes; single quotes work as double quotes (PromQL, strutil.Unquote)', () => {
+    expect(goUnquote('"\\x41\\u00e9\\101\\t\\U0001F600"')).toBe('AéA\t😀');
+    expect(goUnquote("'a\\'b\\n'")).toBe("a'b\n");
+    expect(goUnquote('`a\\n\r`')).toBe('a\\n');
+    expect(goUnquote('"plain"')).toBe('plain');
+  });
+  it.each(['"\\q"', '"a', "'a\"", '"a"b"', '"a\nb"', '"\\x4"', '"\\400"', '"\\ud800"', '"\\\'"', '`a`b`', 'x'])('rejects %j', (s) => {
+    expect(() => goUnquote(s)).toThrow(new UnquoteError());
+  });
+  it('keeps invalid UTF-8 bytes as lone surrogates by default, U+FFFD on request', () => {
+    expect(goUnquote('"a\\xffb"')).toBe('a\udcffb');
+    expect(goQuote(goUnquote('"\\xc3\\xa9\\xff"'))).toBe('"é\\xff"');
+    expect(goUnquote('"a\\xffb"', { replaceInvalid: true })).toBe('a\ufffdb');
+  });
+  it("reads \\x in a rune literal as a rune when asked (text/template's character constants)", () => {
+    expect(goUnquote("'\\xe9'", { runeLiteral: true, replaceInvalid: true })).toBe('é');
+    expect(goUnquote("'\\xe9'", { replaceInvalid: true })).toBe('\ufffd');
+    expect(goUnquote('"\\xe9"', { runeLiteral: true, replaceInvalid: true })).toBe('\ufffd');
+  });
+  it('inverts goQuote', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (s) => {
+        expect(goUnquote(goQuote(s))).toBe(s);
+        expect(goUnquote(goQuote(s, true))).toBe(s);
+      }),
+    );
   });
 });

@@ -20,6 +20,12 @@ describe('labels', () => {
     expect(L.toGoString([])).toBe('{}');
     expect(L.toString(['__name__', 'up', 'job', '\x7f'])).toBe('up{job="\\x7f"}');
   });
+  it('validates names under legacy and UTF-8 rules', () => {
+    expect([L.isValidLabelName('a_1'), L.isValidLabelName('1a'), L.isValidLabelName('a:b')]).toEqual([true, false, false]);
+    expect([L.isValidMetricName('a:b'), L.isValidMetricName('')]).toEqual([true, false]);
+    expect([L.isValidUTF8Name('a.b é'), L.isValidUTF8Name(''), L.isValidUTF8Name('a\udc80'), L.isValidUTF8Name('😀')]).toEqual([true, false, false, true]);
+    expect([L.isWellFormed(''), L.isWellFormed('\ud83d'), L.isWellFormed('\ude00x')]).toEqual([true, false, false]);
+  });
   it('builder sets, deletes and sorts', () => {
     const b = new L.LabelsBuilder(L.fromObject({ b: '2', a: '1' }));
     b.set('c', '3').set('a', '').set('0', 'z');
@@ -83,6 +89,15 @@ describe('time', () => {
     expect(() => parseDuration('5x')).toThrow();
     expect(formatDuration(5_400_000)).toBe('1h30m');
     expect(formatDuration(0)).toBe('0s');
+  });
+  it('formats durations as upstream model.Duration (years and weeks only when exact)', () => {
+    expect(formatDuration(0)).toBe('0s');
+    expect(formatDuration(90 * 86_400_000)).toBe('90d');
+    expect(formatDuration(14 * 86_400_000)).toBe('2w');
+    expect(formatDuration(1500)).toBe('1s500ms');
+    expect(formatDuration(8 * 86_400_000)).toBe('8d');
+    expect(formatDuration(365 * 86_400_000 + 3_600_000)).toBe('365d1h');
+    expect(formatDuration(-90_000)).toBe('-1m30s');
   });
   it('parses API times', () => {
     expect(parseApiTime('1700000000.5')).toBe(1_700_000_000_500);

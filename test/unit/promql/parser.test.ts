@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { exprType, parseExpr, parseMetricSelector, PromQLError, type Expr } from '../../../src/promql/index.js';
 import { tokenize } from '../../../src/promql/lexer.js';
 import { parseGoFloat } from '../../../src/model/gofloat.js';
-import { parseGoInt, unquote } from '../../../src/promql/literals.js';
+import { goUnquote } from '../../../src/model/goquote.js';
+import { parseGoInt } from '../../../src/promql/literals.js';
 
 /** A compact rendering of the tree: operators and operands with explicit parentheses. */
 function show(e: Expr): string {
@@ -203,7 +204,7 @@ describe('literals', () => {
   });
   it('round-trips strings through Go double-quoted escaping', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme' }), (s) => unquote(JSON.stringify(s)) === s),
+      fc.property(fc.string({ unit: 'grapheme' }), (s) => goUnquote(JSON.stringify(s)) === s),
     );
   });
 });

@@ -4,7 +4,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatExpr, parseExpr } from '../../../src/promql/index.js';
-import { formatPromDuration } from '../../../src/promql/printer.js';
 
 const CASES: [string, string][] = [
   ['sum(rate(http_requests_total{job="api",code=~"5.."}[5m]))by(job)', 'sum by (job) (rate(http_requests_total{code=~"5..",job="api"}[5m]))'],
@@ -41,12 +40,5 @@ describe('formatExpr', () => {
       const once = formatExpr(parseExpr(q));
       expect([q, formatExpr(parseExpr(once))]).toEqual([q, once]);
     }
-  });
-  it('formats durations as upstream model.Duration', () => {
-    expect(formatPromDuration(0)).toBe('0s');
-    expect(formatPromDuration(90 * 86_400_000)).toBe('90d');
-    expect(formatPromDuration(14 * 86_400_000)).toBe('2w');
-    expect(formatPromDuration(1500)).toBe('1s500ms');
-    expect(formatPromDuration(5_400_000)).toBe('1h30m');
   });
 });

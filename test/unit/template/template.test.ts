@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defineMethods, formatFloat, GO_TYPE, goFunc, sprintf, Template, TemplateError } from '../../../src/template/index.js';
-import { unquote } from '../../../src/template/strconv.js';
 
 function run(text: string, data: unknown = {}, funcs = {}): string {
   return new Template(funcs).parse('t', text).execute('t', data);
@@ -206,12 +205,6 @@ describe('strconv', () => {
         if (!tie) expect(go.replace(/^-(0\.?0*)$/, '$1')).toBe(js.replace(/^-(0\.?0*)$/, '$1'));
       }),
     );
-  });
-
-  it('unquotes Go literals', () => {
-    expect(unquote('"\\x41\\u00e9\\101\\t"')).toBe('Aé A\t'.replace(' ', ''));
-    expect(unquote('`a\\n`')).toBe('a\\n');
-    expect(() => unquote('"\\q"')).toThrow('invalid syntax');
   });
 
   it('formats with Go fmt verbs', () => {
