@@ -11,9 +11,9 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { ConfigError, loadAlertmanagerConfig, type AlertmanagerConfig } from '../config/alertmanager.js';
+import { loadAlertmanagerConfig, type AlertmanagerConfig } from '../config/alertmanager.js';
 import { Logger } from '../log.js';
-import { ZERO_TIME, makeAlert, validateAlert, type Alert } from './alert.js';
+import { ZERO_TIME, makeAlert, validateAlert } from './alert.js';
 import { ApiV2, type ApiRequest, type ApiResponse } from './api.js';
 import { ApiError, readPostableAlerts, type PostedAlert } from './api-models.js';
 import { clockFromNow, systemClock, type Clock, type TimerHandle } from './clock.js';
@@ -27,7 +27,7 @@ import { Pipeline } from './notify/pipeline.js';
 import { Route } from './route.js';
 import { Silences } from './silences.js';
 import { AlertStore, Marker } from './store.js';
-import { NotificationTemplates } from './template.js';
+import { loadNotificationTemplates } from './template.js';
 import type { AlertSink, PostableAlert } from './types.js';
 
 /** Options of {@link Alertmanager.start}. */
@@ -50,6 +50,11 @@ export interface AlertmanagerOptions {
 }
 
 const MAINTENANCE_INTERVAL = 15 * 60_000;
+/**
+ * ms of work storing one posted batch before yielding to the event loop: a batch of 100,000
+ * alerts (seconds of work) then delays other requests by about this much at a time.
+ */
+const RECEIVE_SLICE_MS = 10;
 const ALERT_GC_INTERVAL = 30 * 60_000;
 
 /** The running Alertmanager. */
@@ -58,6 +63,7 @@ export class Alertmanager implements AlertSink {
   private route!: Route;
   private dispatcher!: Dispatcher;
   private inhibitor!: Inhibitor;
+  private pipeline: Pipeline | null = null;
   private readonly api: ApiV2;
   private readonly timers: TimerHandle[] = [];
   private stopped = false;
@@ -96,7 +102,7 @@ export class Alertmanager implements AlertSink {
 
   /**
    * Loads the config, silences and notification log from `storagePath`, and starts dispatching.
-   * @throws {ConfigError} for an invalid config or notification template (templates: field `templates`)
+   * @throws {ConfigError} for an invalid config or notification template (located at the `templates:` entry)
    * @throws {StateFileError} for an unreadable state file
    */
   static async start(opts: AlertmanagerOptions): Promise<Alertmanager> {
@@ -130,16 +136,12 @@ export class Alertmanager implements AlertSink {
   }
 
   private apply(cfg: AlertmanagerConfig): void {
-    let templates: NotificationTemplates;
-    try {
-      templates = new NotificationTemplates(cfg.templates, this.externalURL, () => this.clock.now());
-    } catch (e) {
-      throw new ConfigError(this.opts.configFile, 0, 0, 'templates', `failed to parse templates: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    const templates = loadNotificationTemplates(cfg, this.opts.configFile, this.externalURL, () => this.clock.now());
     const receivers = buildReceivers(cfg, this.log);
     const route = new Route(cfg.route);
     this.dispatcher?.stop();
     this.inhibitor?.stop();
+    this.pipeline?.stop();
     const now = () => this.clock.now();
     this.cfg = cfg;
     this.route = route;
@@ -159,6 +161,7 @@ export class Alertmanager implements AlertSink {
       },
       this.externalURL,
     );
+    this.pipeline = pipeline;
     this.dispatcher = new Dispatcher(route, this.store, this.clock, (ctx, alerts) => pipeline.exec(ctx, alerts), this.log.with({ component: 'dispatcher' }));
     this.dispatcher.start();
   }
@@ -187,35 +190,47 @@ export class Alertmanager implements AlertSink {
   /**
    * Receives alerts as `POST /api/v2/alerts` does: sets `updatedAt`, defaults `startsAt` (now,
    * or `endsAt` when only that is given) and `endsAt` (now + `resolve_timeout`, marked as timeout),
-   * drops empty label values, validates, stores the valid alerts.
+   * drops empty label values, validates, stores the valid alerts. A large batch is stored in
+   * slices of {@link RECEIVE_SLICE_MS} of work, one per event-loop turn.
    * @returns the `; `-joined validation errors of rejected alerts, or null
    */
-  private receive(posted: PostedAlert[]): string | null {
+  private async receive(posted: PostedAlert[]): Promise<string | null> {
     const now = this.clock.now();
-    const valid: Alert[] = [];
     const errors: string[] = [];
-    for (const p of posted) {
-      let startsAt = p.startsAt;
-      let endsAt = p.endsAt;
-      let timeout = false;
-      if (startsAt === ZERO_TIME) startsAt = endsAt === ZERO_TIME ? now : endsAt;
-      if (endsAt === ZERO_TIME) {
-        timeout = true;
-        endsAt = now + this.cfg.global.resolve_timeout;
+    for (let from = 0; from < posted.length; ) {
+      if (from > 0) await new Promise<void>((r) => setImmediate(r));
+      const sliceEnd = performance.now() + RECEIVE_SLICE_MS;
+      let firing = 0;
+      let resolved = 0;
+      let invalid = 0;
+      while (from < posted.length && performance.now() < sliceEnd) {
+        const p = posted[from++]!;
+        let startsAt = p.startsAt;
+        let endsAt = p.endsAt;
+        let timeout = false;
+        if (startsAt === ZERO_TIME) startsAt = endsAt === ZERO_TIME ? now : endsAt;
+        if (endsAt === ZERO_TIME) {
+          timeout = true;
+          endsAt = now + this.cfg.global.resolve_timeout;
+        }
+        if (endsAt > now) firing++;
+        else resolved++;
+        const labels: Record<string, string> = {};
+        for (const [k, v] of Object.entries(p.labels)) if (v !== '') labels[k] = v;
+        const candidate = { labels, annotations: p.annotations, startsAt, endsAt };
+        const err = validateAlert(candidate);
+        if (err) {
+          errors.push(err);
+          invalid++;
+          continue;
+        }
+        // Stored one by one: storing (routing, grouping) is most of the work the slice bounds.
+        this.store.put([makeAlert({ ...candidate, updatedAt: now, generatorURL: p.generatorURL, timeout })]);
       }
-      this.metrics.alertsReceived.inc({ status: endsAt > now ? 'firing' : 'resolved', version: 'v2' });
-      const labels: Record<string, string> = {};
-      for (const [k, v] of Object.entries(p.labels)) if (v !== '') labels[k] = v;
-      const candidate = { labels, annotations: p.annotations, startsAt, endsAt };
-      const err = validateAlert(candidate);
-      if (err) {
-        errors.push(err);
-        this.metrics.alertsInvalid.inc({ version: 'v2' });
-        continue;
-      }
-      valid.push(makeAlert({ ...candidate, updatedAt: now, generatorURL: p.generatorURL, timeout }));
+      if (firing > 0) this.metrics.alertsReceived.inc({ status: 'firing', version: 'v2' }, firing);
+      if (resolved > 0) this.metrics.alertsReceived.inc({ status: 'resolved', version: 'v2' }, resolved);
+      if (invalid > 0) this.metrics.alertsInvalid.inc({ version: 'v2' }, invalid);
     }
-    this.store.put(valid);
     if (errors.length > 0) {
       this.log.error('Failed to validate alerts', { err: errors.join('; ') });
       return errors.join('; ');
@@ -235,7 +250,7 @@ export class Alertmanager implements AlertSink {
       if (e instanceof ApiError) throw new Error(e.message);
       throw e;
     }
-    const err = this.receive(posted);
+    const err = await this.receive(posted);
     if (err !== null) throw new Error(err);
   }
 
@@ -274,6 +289,7 @@ export class Alertmanager implements AlertSink {
     for (const t of this.timers) this.clock.clearTimeout(t);
     this.dispatcher.stop();
     this.inhibitor.stop();
+    this.pipeline?.stop();
     this.silences.persist();
     this.nflog.persist();
   }

@@ -8,6 +8,7 @@ import { goQuote } from '../model/goquote.js';
 import { ZERO_TIME, formatRFC3339Millis, parseRFC3339, type Alert } from './alert.js';
 import type { Silence, SilenceMatcher, SilenceState } from './silences.js';
 import type { AlertStatus } from './store.js';
+import { isRequestURI } from './uri.js';
 
 /** An API error response: status and body (a JSON string, or `{code, message}` for validation errors). */
 export class ApiError extends Error {
@@ -96,7 +97,8 @@ export interface PostedAlert {
 
 /**
  * Reads a `POST /alerts` body.
- * @throws {ApiError} 400 for a body that is not a list or has wrongly typed fields, 422 for a missing `labels`.
+ * @throws {ApiError} 400 for a body that is not a list or has wrongly typed fields, 422 for a
+ *   `generatorURL` that is not a URI (see `uri.ts`) or a missing `labels`.
  */
 export function readPostableAlerts(body: unknown): PostedAlert[] {
   if (!Array.isArray(body)) {
@@ -104,9 +106,11 @@ export function readPostableAlerts(body: unknown): PostedAlert[] {
   }
   return body.map((item, i) => {
     if (!isObject(item)) throw validationError(400, `parsing alerts body from "" failed, because json: cannot unmarshal ${typeof item} into Go value of type models.PostableAlert`, 400);
-    if (item.labels === undefined || item.labels === null) throw validationError(602, `${i}.labels in body is required`);
     const gen = item.generatorURL ?? '';
     if (typeof gen !== 'string') throw validationError(400, `parsing alerts body from "" failed, because json: cannot unmarshal ${typeof gen} into Go value of type strfmt.URI`, 400);
+    // Upstream validates generatorURL before labels.
+    if (gen !== '' && !isRequestURI(gen)) throw validationError(601, `${i}.generatorURL in body must be of type uri: ${goQuote(gen)}`);
+    if (item.labels === undefined || item.labels === null) throw validationError(602, `${i}.labels in body is required`);
     return {
       labels: stringMap(item.labels, 'labels', 'alerts'),
       annotations: item.annotations === undefined || item.annotations === null ? {} : stringMap(item.annotations, 'annotations', 'alerts'),

@@ -38,8 +38,12 @@ export interface ApiRequest {
   method: string;
   path: string;
   query: URLSearchParams;
-  /** Parsed JSON body (a string is parsed here). */
+  /** Parsed JSON body (a string is parsed here); undefined when the request had none. */
   body: unknown;
+  /** Media type of a non-empty body, lower-cased (`application/octet-stream` when unnamed). */
+  contentType?: string;
+  /** Go's JSON syntax error for a body that did not decode (e.g. `unexpected EOF`). */
+  bodyError?: string;
 }
 
 /** An API response: status and JSON body (`undefined` for an empty body). */
@@ -61,8 +65,8 @@ export interface ApiBackend {
   groups(): GroupView[];
   /** Re-evaluates inhibition and silencing of an alert (updates the marker). */
   refreshStatus(a: Alert): void;
-  /** Stores posted alerts; returns the joined validation errors of rejected ones, or null. */
-  receive(alerts: PostedAlert[]): string | null;
+  /** Stores posted alerts; resolves to the joined validation errors of rejected ones, or null. */
+  receive(alerts: PostedAlert[]): Promise<string | null>;
   now(): number;
   /** ms: when the Alertmanager started. */
   startTime: number;
@@ -118,21 +122,28 @@ export class ApiV2 {
   /** Answers one request; never throws. */
   async handle(req: ApiRequest): Promise<ApiResponse> {
     try {
-      return this.route(req);
+      return await this.route(req);
     } catch (e) {
       if (e instanceof ApiError) return { status: e.status, body: e.body };
       return { status: 500, body: e instanceof Error ? e.message : String(e) };
     }
   }
 
-  private route(req: ApiRequest): ApiResponse {
+  private route(req: ApiRequest): ApiResponse | Promise<ApiResponse> {
     const path = req.path.replace(/\/+$/, '') || '/';
-    const body = typeof req.body === 'string' ? parseJSONBody(req.body) : req.body;
     const allow = (methods: string[]) => {
       if (!methods.includes(req.method.toUpperCase())) {
         throw validationError(405, `method ${req.method.toUpperCase()} is not allowed, but [${methods.join(',')}] are`, 405);
       }
+      if (req.contentType !== undefined && req.contentType !== 'application/json') {
+        throw validationError(415, `unsupported media type ${JSON.stringify(req.contentType)}, only [application/json] are allowed`, 415);
+      }
       return req.method.toUpperCase();
+    };
+    const body = (noun: 'alerts' | 'silence') => {
+      if (req.bodyError !== undefined) throw validationError(400, `parsing ${noun} body from "" failed, because ${req.bodyError}`, 400);
+      if (req.body === undefined) throw validationError(602, `${noun} in body is required`);
+      return typeof req.body === 'string' ? parseJSONBody(req.body, noun) : req.body;
     };
     if (path === '/status') {
       allow(['GET']);
@@ -142,12 +153,12 @@ export class ApiV2 {
       allow(['GET']);
       return { status: 200, body: this.b.config().receivers.map((r) => ({ name: r.name })) };
     }
-    if (path === '/alerts') return allow(['POST', 'GET']) === 'GET' ? this.getAlerts(req.query) : this.postAlerts(body);
+    if (path === '/alerts') return allow(['POST', 'GET']) === 'GET' ? this.getAlerts(req.query) : this.postAlerts(body('alerts'));
     if (path === '/alerts/groups') {
       allow(['GET']);
       return this.getGroups(req.query);
     }
-    if (path === '/silences') return allow(['POST', 'GET']) === 'GET' ? this.getSilences(req.query) : this.postSilence(body);
+    if (path === '/silences') return allow(['POST', 'GET']) === 'GET' ? this.getSilences(req.query) : this.postSilence(body('silence'));
     const m = /^\/silence\/([^/]+)$/.exec(path);
     if (m) {
       const method = allow(['DELETE', 'GET']);
@@ -202,8 +213,8 @@ export class ApiV2 {
     return { status: 200, body: out };
   }
 
-  private postAlerts(body: unknown): ApiResponse {
-    const err = this.b.receive(readPostableAlerts(body));
+  private async postAlerts(body: unknown): Promise<ApiResponse> {
+    const err = await this.b.receive(readPostableAlerts(body));
     if (err !== null) return { status: 400, body: err };
     return { status: 200, body: undefined };
   }
@@ -284,10 +295,10 @@ export class ApiV2 {
   }
 }
 
-function parseJSONBody(s: string): unknown {
+function parseJSONBody(s: string, noun: string): unknown {
   try {
     return JSON.parse(s);
   } catch (e) {
-    throw validationError(400, `parsing body body from "" failed, because ${(e as Error).message}`, 400);
+    throw validationError(400, `parsing ${noun} body from "" failed, because ${(e as Error).message}`, 400);
   }
 }

@@ -41,16 +41,25 @@ export function writeState(file: string, entries: readonly unknown[]): number {
   return Buffer.byteLength(body);
 }
 
-/** How long changes are coalesced before the state file is rewritten (ms of real time). */
+/** How long changes are coalesced before the state file is rewritten (ms of real time), at least. */
 export const WRITE_DELAY_MS = 1000;
 
 /**
- * Rewrites a state file at most once per {@link WRITE_DELAY_MS} after changes (a crash loses at
- * most that much; upstream snapshots only every 15 minutes). Uses real, unref'd timers so it
- * never keeps the process alive; {@link flush} writes pending changes at once (on stop).
+ * The delay grows with the cost of a rewrite (the whole file is written each time): it is at least
+ * this many times the last write's duration, so rewriting a large state (say 100,000 notification
+ * log entries) takes at most ~5% of the process's time instead of blocking it every second.
+ */
+export const WRITE_COST_FACTOR = 20;
+
+/**
+ * Rewrites a state file at most once per {@link WRITE_DELAY_MS} (or {@link WRITE_COST_FACTOR} ×
+ * the last write's duration, if longer) after changes (a crash loses at most that much; upstream
+ * snapshots only every 15 minutes). Uses real, unref'd timers so it never keeps the process
+ * alive; {@link flush} writes pending changes at once (on stop).
  */
 export class StateWriter {
   private timer: NodeJS.Timeout | null = null;
+  private lastWriteMs = 0;
 
   constructor(
     private readonly file: string,
@@ -61,7 +70,7 @@ export class StateWriter {
   /** Schedules a write. */
   markDirty(): void {
     if (this.timer) return;
-    this.timer = setTimeout(() => this.flush(), WRITE_DELAY_MS);
+    this.timer = setTimeout(() => this.flush(), Math.max(WRITE_DELAY_MS, WRITE_COST_FACTOR * this.lastWriteMs));
     this.timer.unref();
   }
 
@@ -70,10 +79,12 @@ export class StateWriter {
     if (!this.timer) return;
     clearTimeout(this.timer);
     this.timer = null;
+    const start = performance.now();
     try {
       writeState(this.file, this.entries());
     } catch (e) {
       this.onError(e);
     }
+    this.lastWriteMs = performance.now() - start;
   }
 }

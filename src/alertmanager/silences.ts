@@ -95,6 +95,23 @@ export function validateSilence(s: Silence): string | null {
   return null;
 }
 
+/** Seconds of 0001-01-01T00:00:00Z and of 10000-01-01T00:00:00Z: the range of a protobuf `Timestamp`. */
+const MIN_TIMESTAMP_SECONDS = -62135596800;
+const MAX_TIMESTAMP_SECONDS = 253402300800;
+
+/**
+ * Upstream's error for a time (ms) outside what a protobuf `Timestamp` holds (gogo/protobuf
+ * `validateTimestamp`, with the timestamp printed by `%#v`), or null when it fits:
+ * `timestamp: &types.Timestamp{Seconds: 253402732799,\nNanos: 0,\n} after 10000-01-01`.
+ */
+export function protobufTimestampError(ms: number): string | null {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds >= MIN_TIMESTAMP_SECONDS && seconds < MAX_TIMESTAMP_SECONDS) return null;
+  const nanos = (ms - seconds * 1000) * 1_000_000;
+  const shown = `&types.Timestamp{Seconds: ${seconds},\nNanos: ${nanos},\n}`;
+  return `timestamp: ${shown} ${seconds < MIN_TIMESTAMP_SECONDS ? 'before 0001-01-01' : 'after 10000-01-01'}`;
+}
+
 interface Entry {
   silence: Silence;
   /** ms: when GC drops the silence (endsAt + retention). */
@@ -135,14 +152,22 @@ export class Silences {
     s.updatedAt = now;
     const err = validateSilence(s);
     if (err) throw new SilenceError(`silence invalid: ${err}`);
-    this.st.set(s.id, { silence: s, expiresAt: s.endsAt + this.retention });
+    const expiresAt = s.endsAt + this.retention;
+    // Upstream stores silences as protobuf, whose timestamps stop at year 9999: checked in the
+    // order its encoder writes them.
+    for (const t of [expiresAt, s.updatedAt, s.endsAt, s.startsAt]) {
+      const bad = protobufTimestampError(t);
+      if (bad) throw new SilenceError(bad);
+    }
+    this.st.set(s.id, { silence: s, expiresAt });
     this.writer?.markDirty();
   }
 
   /**
    * Creates a silence (empty `id`) or updates one, as upstream `Silences.Set`; returns its ID
    * (a new one when the update cannot be done in place).
-   * @throws {SilenceError} `silence not found` (notFound) for an unknown ID, or `silence invalid: …`
+   * @throws {SilenceError} `silence not found` (notFound) for an unknown ID, `silence invalid: …`,
+   *   or {@link protobufTimestampError}'s text when `endsAt` + retention is past year 9999
    */
   set(input: Omit<Silence, 'updatedAt'>): string {
     const now = this.now();

@@ -4,7 +4,8 @@
  * The store keeps one alert per fingerprint; a re-sent alert whose active interval overlaps the
  * stored one is merged (earliest start, latest explicit end). Subscribers (dispatcher, inhibitor)
  * are called synchronously for each stored alert; a new subscriber first receives every stored
- * alert. {@link AlertStore.gc} drops resolved alerts (upstream runs it every
+ * alert, unless it takes them from {@link AlertStore.list} itself (the dispatcher does, in
+ * slices). {@link AlertStore.gc} drops resolved alerts (upstream runs it every
  * `--alerts.gc-interval`, 30m).
  */
 import { mergeAlerts, resolvedAt, type Alert } from './alert.js';
@@ -95,11 +96,19 @@ export class AlertStore {
     return [...this.alerts.values()];
   }
 
-  /** Subscribes to stored alerts; `fn` is first called for every alert already stored. Returns an unsubscribe function. */
-  subscribe(fn: AlertListener): () => void {
-    for (const a of this.alerts.values()) fn(a);
+  /**
+   * Subscribes to stored alerts; unless `replay` is false, `fn` is first called for every alert
+   * already stored. Returns an unsubscribe function.
+   */
+  subscribe(fn: AlertListener, replay = true): () => void {
+    if (replay) for (const a of this.alerts.values()) fn(a);
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /** The stored alert with this fingerprint (the object last stored), if any. */
+  get(fingerprint: string): Alert | undefined {
+    return this.alerts.get(fingerprint);
   }
 
   /** Deletes alerts resolved at the current time; returns them. */

@@ -10,9 +10,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { ConfigError, fileErrorText, type AlertmanagerConfig } from '../config/alertmanager.js';
+import { globFiles } from '../config/prometheus/glob.js';
 import { quoteMeta } from '../model/regex.js';
 import { GoTime, Template, alertmanagerFuncs, defineMethods } from '../template/index.js';
-import { glob } from './glob.js';
 import { ZERO_TIME, alertStatus, type Alert } from './alert.js';
 
 /**
@@ -184,9 +185,23 @@ export const DEFAULT_TEMPLATES = `
 {{ define "email.default.subject" }}{{ template "__subject" . }}{{ end }}
 `;
 
+/** A `templates:` entry that could not be loaded: which one (index into the globs) and why. */
+export class TemplateLoadError extends Error {
+  override name = 'TemplateLoadError';
+  constructor(
+    message: string,
+    /** Index of the glob in the list given to {@link NotificationTemplates}. */
+    readonly index: number,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * The notification template set: defaults, then the user's template files (`templates:` globs,
- * later definitions replacing earlier ones, as Go's `ParseGlob`).
+ * later definitions replacing earlier ones, as Go's `ParseGlob`). Globs follow Go's
+ * `filepath.Glob` (`config/prometheus/glob.ts`): a glob matching nothing adds nothing, a class
+ * such as `[z-a]` simply matches nothing, an unclosed `[` is an error.
  */
 export class NotificationTemplates {
   private readonly tmpl: Template;
@@ -194,8 +209,9 @@ export class NotificationTemplates {
   /**
    * @param globs template file globs (absolute, or relative to the working directory)
    * @param now clock (ms) for the `since` function
-   * @throws {TemplateError} (from `src/template`) when a template file does not parse (message names the file)
-   * @throws {Error} when a matched file cannot be read
+   * @throws {TemplateLoadError} when a glob is malformed (`syntax error in pattern: …`), a
+   *   matched file cannot be read (`open F: permission denied`) or does not parse
+   *   (`template: name.tmpl:3: …`)
    */
   constructor(
     globs: readonly string[],
@@ -204,8 +220,20 @@ export class NotificationTemplates {
   ) {
     this.tmpl = new Template(alertmanagerFuncs({ now }));
     this.tmpl.parse('default.tmpl', DEFAULT_TEMPLATES);
-    for (const g of globs) {
-      for (const file of glob(g)) this.tmpl.parse(basename(file), readFileSync(file, 'utf8'));
+    for (const [i, g] of globs.entries()) {
+      try {
+        for (const file of globFiles(g)) {
+          let text: string;
+          try {
+            text = readFileSync(file, 'utf8');
+          } catch (e) {
+            throw new Error(fileErrorText(file, e));
+          }
+          this.tmpl.parse(basename(file), text);
+        }
+      } catch (e) {
+        throw new TemplateLoadError(e instanceof Error ? e.message : String(e), i);
+      }
     }
   }
 
@@ -218,3 +246,19 @@ export class NotificationTemplates {
   }
 }
 
+/**
+ * Loads the notification templates of a loaded config, as Alertmanager does on (re)load and
+ * `amtool check-config` does after the config checks.
+ * @param configFile the config's file name, for errors
+ * @throws {ConfigError} `F:line:col: templates[i]: failed to parse templates: …`, located at the
+ *   failing `templates:` entry (line 0 when the config was not read from a file)
+ */
+export function loadNotificationTemplates(cfg: AlertmanagerConfig, configFile: string, externalURL: string, now?: () => number): NotificationTemplates {
+  try {
+    return new NotificationTemplates(cfg.templates, externalURL, now);
+  } catch (e) {
+    if (!(e instanceof TemplateLoadError)) throw e;
+    const pos = cfg.templatePositions?.[e.index];
+    throw new ConfigError(configFile, pos?.line ?? 0, pos?.column ?? 0, `templates[${e.index}]`, `failed to parse templates: ${e.message}`);
+  }
+}

@@ -6,10 +6,11 @@
 import { join } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { Alertmanager } from '../alertmanager/alertmanager.js';
+import { MatcherParseError, parseMatcher } from '../alertmanager/matcher.js';
 import { loadAlertmanagerConfig, matchRoutes } from '../config/alertmanager.js';
 import { logger, setLogLevel, type LogLevel } from '../log.js';
 import { startWebServer } from '../web/server.js';
-import { FlagError, str, type FlagSpecs, type ParsedFlags } from './flags.js';
+import { str, type FlagSpecs, type ParsedFlags } from './flags.js';
 import { DEFAULT_CONFIG_DIR } from './paths.js';
 
 export const ALERTMANAGER_FLAGS: FlagSpecs = {
@@ -63,15 +64,29 @@ export async function runAlertmanager(flags: ParsedFlags): Promise<void> {
   });
 }
 
-/** Prints the receivers (comma-separated, in route order) an alert with the given labels reaches. */
+/**
+ * Prints the receivers (comma-separated, in route order) an alert with the given labels reaches,
+ * as `amtool config routes test`: each argument is a matcher (`name=value`, `name="value"`) that
+ * must use `=`.
+ * @throws {ConfigError} for an unreadable or invalid config (checked first, as amtool does)
+ * @throws {Error} `Failed to parse labels: …` with amtool's reason: `bad matcher format: …`,
+ *   `matcher value contains unescaped double quote: …`, a regex syntax error, or
+ *   `labels must be specified as key=value pairs` for `!=`, `=~`, `!~`
+ */
 export function routesTest(flags: ParsedFlags, out: (line: string) => void): number {
+  const cfg = loadAlertmanagerConfig(str(flags, 'config.file'));
   const labels: Record<string, string> = {};
   for (const arg of flags.positionals) {
-    const m = /^([^=]+)=(.*)$/.exec(arg);
-    if (!m) throw new FlagError(`bad label "${arg}": expected name=value`);
-    labels[m[1]!] = m[2]!.replace(/^"(.*)"$/, '$1');
+    let m;
+    try {
+      m = parseMatcher(arg);
+    } catch (e) {
+      if (e instanceof MatcherParseError) throw new Error(`Failed to parse labels: ${e.message}`);
+      throw e;
+    }
+    if (m.type !== '=') throw new Error('Failed to parse labels: labels must be specified as key=value pairs');
+    labels[m.name] = m.value;
   }
-  const cfg = loadAlertmanagerConfig(str(flags, 'config.file'));
   out(matchRoutes(cfg, labels).join(','));
   return 0;
 }

@@ -3,9 +3,11 @@
  * `promtool check rules` and `amtool check-config` do, printing `SUCCESS`/`FAILED` per file with
  * file:line errors. Returns the process exit code (0 all valid, 1 otherwise).
  */
+import { loadNotificationTemplates } from '../alertmanager/template.js';
 import { loadAlertmanagerConfig } from '../config/alertmanager.js';
-import { globFiles, loadPrometheusConfig } from '../config/prometheus.js';
-import { loadRuleFile } from '../config/rules.js';
+import { loadPrometheusConfig } from '../config/prometheus.js';
+import { expandRuleFiles, loadRuleFile } from '../config/rules.js';
+import { goQuote } from '../model/goquote.js';
 
 type Out = (line: string) => void;
 
@@ -24,7 +26,10 @@ function checkRuleFile(file: string, out: Out): boolean {
   }
 }
 
-/** `check config`: each prometheus.yml and the rule files it names. */
+/**
+ * `check config`: each prometheus.yml and the rule files it names. As promtool, a `rule_files`
+ * entry without `*` that names no existing file fails the check.
+ */
 export function checkConfig(files: string[], out: Out): number {
   let ok = true;
   for (const file of files) {
@@ -32,8 +37,12 @@ export function checkConfig(files: string[], out: Out): number {
     let ruleFiles: string[] = [];
     try {
       const cfg = loadPrometheusConfig(file);
-      ruleFiles = cfg.ruleFiles.flatMap(globFiles);
-      out(`  SUCCESS: ${ruleFiles.length} rule files found`);
+      for (const pattern of cfg.ruleFiles) {
+        const expanded = expandRuleFiles([pattern]);
+        if (expanded.missing.length > 0) throw new Error(`${goQuote(pattern)} does not point to an existing file`);
+        ruleFiles.push(...expanded.files);
+      }
+      if (ruleFiles.length > 0) out(`  SUCCESS: ${ruleFiles.length} rule files found`);
       out(` SUCCESS: ${file} is valid prometheus config file syntax`);
       out('');
     } catch (e) {
@@ -54,23 +63,34 @@ export function checkRules(files: string[], out: Out): number {
   return ok ? 0 : 1;
 }
 
-/** `check alertmanager`: each alertmanager.yml, as `amtool check-config`. */
+/**
+ * `check alertmanager`: each alertmanager.yml, as `amtool check-config`: the config, then its
+ * notification templates (parsed as the Alertmanager does on load).
+ */
 export function checkAlertmanager(files: string[], out: Out): number {
   let ok = true;
   for (const file of files) {
-    out(`Checking '${file}'`);
     try {
       const cfg = loadAlertmanagerConfig(file);
-      out('  SUCCESS');
+      out(`Checking '${file}'  SUCCESS`);
       out('Found:');
       out(' - global config');
       out(' - route');
       out(` - ${cfg.inhibit_rules.length} inhibit rules`);
       out(` - ${cfg.receivers.length} receivers`);
       out(` - ${cfg.templates.length} templates`);
+      if (cfg.templates.length > 0) {
+        try {
+          loadNotificationTemplates(cfg, file, '');
+          out('  SUCCESS');
+        } catch (e) {
+          out(`  FAILED: ${(e as Error).message}`);
+          ok = false;
+        }
+      }
       out('');
     } catch (e) {
-      out(`  FAILED: ${(e as Error).message}`);
+      out(`Checking '${file}'  FAILED: ${(e as Error).message}`);
       out('');
       ok = false;
     }

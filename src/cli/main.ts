@@ -88,12 +88,23 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * The one line printed for a command that failed (startup errors included: bad flag values, port
+ * in use, a held TSDB lock, unreadable state files): `lookout: error: <reason>`, as kingpin
+ * programs print theirs. The JavaScript stack follows only with `--log.level=debug`.
+ */
+function errorLine(e: unknown): string {
+  if (e instanceof FlagError) return `lookout: error: ${e.message}, try --help`;
+  if (e instanceof ConfigError) return `lookout: error loading config: ${e.message}`;
+  const message = e instanceof Error ? e.message : String(e);
+  return `lookout: error: ${message.replace(/\s*\n\s*/g, ' ')}`;
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    if (e instanceof FlagError) process.stderr.write(`lookout: error: ${e.message}, try --help\n`);
-    else if (e instanceof ConfigError) process.stderr.write(`lookout: error loading config: ${e.message}\n`);
-    else process.stderr.write(`lookout: error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(errorLine(e) + '\n');
+    if (e instanceof Error && e.stack && process.argv.includes('--log.level=debug')) process.stderr.write(e.stack + '\n');
     process.exit(1);
   },
 );

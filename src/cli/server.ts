@@ -7,17 +7,18 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { Alertmanager } from '../alertmanager/alertmanager.js';
-import { globFiles, loadPrometheusConfig, type PrometheusConfig } from '../config/prometheus.js';
-import { loadRuleFile } from '../config/rules.js';
+import { loadPrometheusConfig, type PrometheusConfig } from '../config/prometheus.js';
+import { expandRuleFiles, loadRuleFile } from '../config/rules.js';
 import { HostCollector } from '../hostmetrics/index.js';
 import { logger, setLogLevel, type LogLevel } from '../log.js';
 import { parseDuration } from '../model/time.js';
-import { Engine } from '../promql/index.js';
+import { Engine, type EngineOptions } from '../promql/index.js';
 import { alertsURL, Notifier, type AlertmanagerTarget } from '../rules/notifier.js';
 import { RuleManager } from '../rules/manager.js';
 import { ScrapeManager } from '../scrape/manager.js';
 import { TSDB } from '../tsdb/db.js';
 import { statusJSON } from '../tsdb/status.js';
+import { QueryPool } from '../web/query-pool.js';
 import { parseListenAddress, startWebServer, type WebServer } from '../web/server.js';
 import { str, bool, type FlagSpecs, type ParsedFlags } from './flags.js';
 import { DEFAULT_CONFIG_DIR, UI_DIR, VERSION } from './paths.js';
@@ -32,6 +33,15 @@ export const SERVER_FLAGS: FlagSpecs = {
   'storage.tsdb.path': { default: 'data/', help: 'Base path for metrics storage.' },
   'storage.tsdb.retention.time': { default: '15d', help: 'How long to retain samples in storage.' },
   'query.lookback-delta': { default: '5m', help: 'The maximum lookback duration for retrieving metrics during expression evaluations.' },
+  'query.timeout': { default: '2m', help: 'Maximum time a query may take before being aborted.' },
+  'query.max-concurrency': {
+    default: '20',
+    help: 'Maximum number of queries executed concurrently (at most one per CPU: each runs in its own worker thread).',
+  },
+  'query.max-samples': {
+    default: '50000000',
+    help: 'Maximum number of samples a single query can load into memory. Note that queries will fail if they try to load more samples than this into memory, so this also limits the number of samples a query can return.',
+  },
   'rules.alert.for-outage-tolerance': { default: '1h', help: "Max time to tolerate prometheus outage for restoring 'for' state of alert." },
   'rules.alert.for-grace-period': { default: '10m', help: "Minimum duration between alert and restored 'for' state." },
   'rules.alert.resend-delay': { default: '1m', help: 'Minimum amount of time to wait before resending an alert to Alertmanager.' },
@@ -55,9 +65,22 @@ function durationFlag(flags: ParsedFlags, name: string): number {
   }
 }
 
-/** Rule file patterns (already joined with the config file's folder) → existing files, as upstream's glob. */
+/** An integer flag of at least `min` (kingpin `Int`), e.g. `--query.max-samples`. */
+function intFlag(flags: ParsedFlags, name: string, min: number): number {
+  const v = str(flags, name);
+  const n = /^[+-]?\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw new Error(`invalid value for --${name}: "${v}" is not an integer ≥ ${min}`);
+  return n;
+}
+
+/**
+ * Rule file patterns (already joined with the config file's folder) → existing files, as upstream's
+ * glob. A pattern naming a file that is not there is dropped, as upstream does, but with a warning.
+ */
 function ruleFiles(cfg: PrometheusConfig): string[] {
-  return cfg.ruleFiles.flatMap(globFiles);
+  const { files, missing } = expandRuleFiles(cfg.ruleFiles);
+  for (const file of missing) log.warn('Rule file does not exist; no rules loaded from it', { file });
+  return files;
 }
 
 function alertmanagerTargets(cfg: PrometheusConfig): AlertmanagerTarget[] {
@@ -87,6 +110,12 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
   let cfg = loadPrometheusConfig(configFile);
   const retentionMs = durationFlag(flags, 'storage.tsdb.retention.time');
   const lookbackDeltaMs = durationFlag(flags, 'query.lookback-delta');
+  const engineOptions: EngineOptions = {
+    lookbackDeltaMs,
+    timeoutMs: durationFlag(flags, 'query.timeout'),
+    maxSamples: intFlag(flags, 'query.max-samples', 0),
+  };
+  const maxConcurrency = intFlag(flags, 'query.max-concurrency', 1);
   const tsdbPath = str(flags, 'storage.tsdb.path');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -103,7 +132,17 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
 
   const externalURL = computeExternalURL(str(flags, 'web.external-url'), str(flags, 'web.listen-address'));
   const tsdb = TSDB.open({ dir: tsdbPath, retentionMs, registry, log: logger('tsdb') });
-  const engine = new Engine({ lookbackDeltaMs });
+  // A later startup step may fail (port in use, bad rule file): the TSDB is closed (WAL synced, lock
+  // released) on any exit; after a normal shutdown this does nothing.
+  process.once('exit', () => tsdb.close());
+  // Rules evaluate in-process; API queries run in worker threads (see web/query-pool.ts).
+  const engine = new Engine(engineOptions);
+  const queryPool = new QueryPool({
+    storage: tsdb,
+    engine: engineOptions,
+    maxConcurrency,
+    log: logger('query'),
+  });
   const alertmanager = await Alertmanager.start({
     configFile: str(flags, 'alertmanager.config.file'),
     storagePath: str(flags, 'alertmanager.storage.path') || join(tsdbPath, 'alertmanager'),
@@ -189,6 +228,7 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
     apiV1: {
       storage: tsdb,
       engine,
+      queryRunner: queryPool,
       tsdbStatus: (limit) => statusJSON(tsdb.status(limit)),
       scrape,
       rules,
@@ -225,6 +265,7 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
       await notifier.stop();
       await alertmanager.stop();
       await web?.close();
+      await queryPool.close();
       tsdb.close();
       log.info('See you next time!');
     })().finally(markStopped);

@@ -255,21 +255,42 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
     inhibit_rules: (top.get('inhibit_rules')?.seq() ?? []).map(parseInhibitRule),
     receivers,
     templates: top.strings('templates').map((t) => joinDir(dir, t)),
+    templatePositions: (top.get('templates')?.seq() ?? []).map((n) => ({ line: n.line, column: n.column })),
     time_intervals: intervals,
     original: text,
   };
 }
 
 /**
+ * Go's wording for a file that cannot be read: `open F: no such file or directory`,
+ * `open F: permission denied`, `read F: is a directory`; other errors keep Node's message.
+ */
+export function fileErrorText(file: string, e: unknown): string {
+  switch ((e as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return `open ${file}: no such file or directory`;
+    case 'EACCES':
+      return `open ${file}: permission denied`;
+    case 'EISDIR':
+      return `read ${file}: is a directory`;
+    default:
+      return e instanceof Error ? e.message : String(e);
+  }
+}
+
+/**
  * Loads and validates an `alertmanager.yml` file (`--config.file`).
- * @throws {ConfigError} (also for a file that cannot be read: line 0)
+ * @throws {ConfigError} (for a file that cannot be read: line 0, and the message is just
+ *   {@link fileErrorText}'s, e.g. `open am.yml: no such file or directory`)
  */
 export function loadAlertmanagerConfig(file: string): AlertmanagerConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError(file, 0, 0, '', e instanceof Error ? e.message : String(e));
+    const err = new ConfigError(file, 0, 0, '', fileErrorText(file, e));
+    err.message = err.reason;
+    throw err;
   }
   return parseAlertmanagerConfig(text, file);
 }

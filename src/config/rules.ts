@@ -26,6 +26,7 @@
 import { isValidLabelName, isValidMetricName, isValidUTF8Name } from '../model/labels.js';
 import { parseExpr } from '../promql/index.js';
 import { prometheusFuncs, Template } from '../template/index.js';
+import { globFiles } from './prometheus/glob.js';
 import { ConfigError, loadYaml, type YNode } from './yaml.js';
 
 /** One recording or alerting rule. Durations in milliseconds. */
@@ -84,6 +85,32 @@ const RULE_FIELDS = ['record', 'alert', 'expr', 'for', 'keep_firing_for', 'label
 
 const TEMPLATE_DEFS = '{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}';
 const TEMPLATE_FUNCS = prometheusFuncs({ externalURL: '' });
+
+/** `rule_files` patterns expanded to files, and the patterns that name a file that is not there. */
+export interface RuleFileExpansion {
+  /** Matching files, in pattern order (each pattern's matches sorted, as Go's `filepath.Glob`). */
+  files: string[];
+  /** Patterns without a `*` that match no file: promtool treats them as names of missing files. */
+  missing: string[];
+}
+
+/**
+ * Expands `rule_files` patterns (already joined with the config file's folder) as Prometheus does.
+ * A pattern without `*` that matches nothing is reported in `missing`: `promtool check config`
+ * fails on it (`"x.yml" does not point to an existing file`); the Prometheus server drops it
+ * silently (Lookout's server logs a warning).
+ * @throws {BadPatternError} (from `prometheus/glob.ts`) for a malformed pattern
+ */
+export function expandRuleFiles(patterns: readonly string[]): RuleFileExpansion {
+  const files: string[] = [];
+  const missing: string[] = [];
+  for (const p of patterns) {
+    const matched = globFiles(p);
+    if (matched.length === 0 && !p.includes('*')) missing.push(p);
+    files.push(...matched);
+  }
+  return { files, missing };
+}
 
 /**
  * Reads and validates a rule file.

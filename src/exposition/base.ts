@@ -4,8 +4,8 @@
  * a series whose key is already cached costs no label decoding at all.
  */
 import { parseGoFloat } from '../model/gofloat.js';
-import { goQuoteBytes } from '../model/goquote.js';
 import { METRIC_NAME, type Labels } from '../model/labels.js';
+import { quoteExcerpt, quoteTextExcerpt } from './excerpt.js';
 import { formatOpenMetricsFloat } from './float.js';
 import { CHAR_CLASS, C_NAME, C_NAME_START, hasBackslash, isValidUtf8, unescape } from './scan.js';
 import { EntryType, ExpositionParseError, type Exemplar, type ExpositionParser, type MetricType } from './types.js';
@@ -128,11 +128,14 @@ export abstract class ParserBase implements ExpositionParser {
     throw this.failure;
   }
 
-  /** Throws `<expected>, got "<token>" while parsing: "<entry so far>"`, as upstream's parseError. */
+  /**
+   * Throws `<expected>, got "<token>" while parsing: "<entry so far>"`, as upstream's parseError;
+   * token and entry are quoted as bounded excerpts ({@link quoteExcerpt}).
+   */
   protected failAt(expected: string, tokenStart: number, tokenEnd: number): never {
     const e = Math.min(this.n, Math.max(tokenEnd, tokenStart + 1));
     const s = Math.min(tokenStart, e);
-    return this.fail(`${expected}, got ${goQuoteBytes(this.b, s, e)} while parsing: ${goQuoteBytes(this.b, this.entryStart, e)}`);
+    return this.fail(`${expected}, got ${quoteExcerpt(this.b, s, e)} while parsing: ${quoteExcerpt(this.b, this.entryStart, e)}`);
   }
 
   /** Throws upstream's float error text for the value token `[s, e)`. */
@@ -141,10 +144,10 @@ export abstract class ParserBase implements ExpositionParser {
     for (let i = s; i < e; i++) {
       const c = b[i];
       if (c === 112 || c === 80 || c === 95) {
-        return this.fail(`unsupported character in float while parsing: ${goQuoteBytes(b, this.entryStart, e)}`);
+        return this.fail(`unsupported character in float while parsing: ${quoteExcerpt(b, this.entryStart, e)}`);
       }
     }
-    return this.fail(`strconv.ParseFloat: parsing ${goQuoteBytes(b, s, e)}: invalid syntax while parsing: ${goQuoteBytes(b, this.entryStart, e)}`);
+    return this.fail(`strconv.ParseFloat: parsing ${quoteExcerpt(b, s, e)}: invalid syntax while parsing: ${quoteExcerpt(b, this.entryStart, e)}`);
   }
 
   /**
@@ -229,7 +232,7 @@ export abstract class ParserBase implements ExpositionParser {
 
   /** Decodes a (possibly quoted) name's bytes; quoted names must be valid UTF-8. */
   protected decodeName(s: number, e: number): string {
-    if (!isValidUtf8(this.b, s, e)) this.fail(`invalid UTF-8 name: ${goQuoteBytes(this.b, s, e)}`);
+    if (!isValidUtf8(this.b, s, e)) this.fail(`invalid UTF-8 name: ${quoteExcerpt(this.b, s, e)}`);
     const text = this.b.toString('utf8', s, e);
     return hasBackslash(this.b, s, e) ? unescape(text, true) : text;
   }
@@ -237,7 +240,7 @@ export abstract class ParserBase implements ExpositionParser {
   /** Decodes a label value's bytes (escapes `\\`, `\"`, `\n`); must be valid UTF-8 as upstream. */
   protected decodeValue(s: number, e: number): string {
     if (!isValidUtf8(this.b, s, e)) {
-      this.fail(`invalid UTF-8 label value: ${goQuoteBytes(this.b, s - 1, e + 1)}`);
+      this.fail(`invalid UTF-8 label value: ${quoteExcerpt(this.b, s - 1, e + 1)}`);
     }
     const text = this.b.toString('utf8', s, e);
     return hasBackslash(this.b, s, e) ? unescape(text, true) : text;
@@ -255,7 +258,7 @@ export abstract class ParserBase implements ExpositionParser {
       let j = idx.length;
       while (j > 0 && pairs[2 * idx[j - 1]!]! > name) j--;
       if (j > 0 && pairs[2 * idx[j - 1]!] === name) {
-        this.fail(`duplicate label name ${JSON.stringify(name)} in series ${goQuoteBytes(this.b, this.keyStart, this.keyEnd)}`);
+        this.fail(`duplicate label name ${quoteTextExcerpt(name)} in series ${quoteExcerpt(this.b, this.keyStart, this.keyEnd)}`);
       }
       idx.splice(j, 0, i);
     }

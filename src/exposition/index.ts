@@ -8,3 +8,4 @@ export type { Exemplar, ExpositionFormat, ExpositionParser, MetricType } from '.
 export { validateOpenMetrics } from './omvalidate.js';
 export { TextWriter, formatValue } from './writer.js';
 export { formatOpenMetricsFloat } from './float.js';
+export { EXCERPT_MAX_BYTES, quoteExcerpt, quoteTextExcerpt, textExcerpt } from './excerpt.js';

@@ -19,12 +19,14 @@
  * Deviation: exemplar label values are unescaped (upstream stores the escaped text verbatim).
  */
 import { parseFloatBytes } from '../model/gofloat.js';
-import { goQuoteBytes } from '../model/goquote.js';
 import { ParserBase, pushOffsets } from './base.js';
+import { quoteExcerpt } from './excerpt.js';
 import { CHAR_CLASS, C_LNAME, C_LNAME_START, C_NAME, C_NAME_START, isValidUtf8, unescape } from './scan.js';
 import type { Labels } from '../model/labels.js';
 import { EntryType, type Exemplar, type MetricType } from './types.js';
 
+/** Length of the longest OpenMetrics TYPE word (`gaugehistogram`) with room to spare. */
+const MAX_TYPE_WORD = 16;
 /** OpenMetrics TYPE words. */
 const OM_TYPES: ReadonlySet<string> = new Set<MetricType>([
   'counter',
@@ -140,13 +142,14 @@ export class OpenMetricsParser extends ParserBase {
     this.textStart = k + 1;
     this.textEnd = eol;
     if (kind === EntryType.Type) {
-      const word = b.toString('utf8', k + 1, eol);
-      if (!OM_TYPES.has(word)) this.fail(`invalid metric type ${JSON.stringify(word)}`);
+      // Only short text can be a type word: a huge line is not decoded just to be rejected.
+      const word = eol - (k + 1) <= MAX_TYPE_WORD ? b.toString('latin1', k + 1, eol) : '';
+      if (!OM_TYPES.has(word)) this.fail(`invalid metric type ${quoteExcerpt(b, k + 1, eol)}`);
       this.mtype = word as MetricType;
     } else if (kind === EntryType.Unit) {
       this.checkUnit(k + 1, eol);
     } else if (!isValidUtf8(b, k + 1, eol)) {
-      this.fail(`help text ${goQuoteBytes(b, k + 1, eol)} is not a valid utf8 string`);
+      this.fail(`help text ${quoteExcerpt(b, k + 1, eol)} is not a valid utf8 string`);
     }
     this.finishLine(eol);
     return kind;
@@ -162,7 +165,7 @@ export class OpenMetricsParser extends ParserBase {
     let ok = ne - ns >= len + 1 && b[ne - len - 1] === 95;
     for (let k = 0; ok && k < len; k++) ok = b[ne - len + k] === b[us + k];
     if (!ok) {
-      this.fail(`unit ${JSON.stringify(b.toString('utf8', us, ue))} not a suffix of metric ${JSON.stringify(b.toString('utf8', ns, ne))}`);
+      this.fail(`unit ${quoteExcerpt(b, us, ue)} not a suffix of metric ${quoteExcerpt(b, ns, ne)}`);
     }
   }
 
@@ -186,7 +189,7 @@ export class OpenMetricsParser extends ParserBase {
       this.nameStart = -1;
       this.nameEnd = -1;
       j = this.labelSet(i + 1, false);
-      if (this.nameStart < 0) this.fail(`metric name not set while parsing: ${goQuoteBytes(b, this.entryStart, j)}`);
+      if (this.nameStart < 0) this.fail(`metric name not set while parsing: ${quoteExcerpt(b, this.entryStart, j)}`);
     }
     this.keyEnd = j;
     j = this.floatToken(j, 'expected value after metric');
@@ -291,7 +294,7 @@ export class OpenMetricsParser extends ParserBase {
       }
       if (quoted && j < n && (b[j] === 44 || b[j] === 125)) {
         if (exemplar) this.failAt('expected label name', j, j + 1);
-        if (this.nameStart >= 0) this.fail(`metric name already set while parsing: ${goQuoteBytes(b, this.entryStart, j + 1)}`);
+        if (this.nameStart >= 0) this.fail(`metric name already set while parsing: ${quoteExcerpt(b, this.entryStart, j + 1)}`);
         this.nameStart = ns;
         this.nameEnd = ne;
         if (b[j] === 125) return j + 1;

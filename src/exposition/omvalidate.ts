@@ -27,6 +27,7 @@
  */
 import { parseFloatBytes } from '../model/gofloat.js';
 import { METRIC_NAME } from '../model/labels.js';
+import { EXCERPT_MAX_BYTES, textExcerpt } from './excerpt.js';
 import { OpenMetricsParser } from './omparse.js';
 import { EntryType, ExpositionParseError, type MetricType } from './types.js';
 
@@ -141,7 +142,8 @@ class Validator {
   }
 
   private fail(msg: string): never {
-    throw new ExpositionParseError(msg, this.p.line());
+    // Messages end in a metric name, which input can make arbitrarily long.
+    throw new ExpositionParseError(textExcerpt(msg, 2 * EXCERPT_MAX_BYTES), this.p.line());
   }
 
   /** A HELP, TYPE or UNIT line for family `p.family()`. */

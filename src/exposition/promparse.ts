@@ -20,8 +20,8 @@
  * name") and UTF-8 validation accepts.
  */
 import { parseFloatBytes } from '../model/gofloat.js';
-import { goQuoteBytes } from '../model/goquote.js';
 import { ParserBase } from './base.js';
+import { quoteExcerpt } from './excerpt.js';
 import { CHAR_CLASS, C_DIGIT, C_LNAME, C_LNAME_START, C_NAME, C_NAME_START, C_TEXT_VALUE, isValidUtf8, unescape } from './scan.js';
 import { EntryType, type Exemplar, type MetricType } from './types.js';
 
@@ -30,6 +30,8 @@ const INT64_MAX = '9223372036854775807';
 /** Digit runs up to this length sum exactly in a float64 (10^15 < 2^53). */
 const MAX_EXACT_DIGITS = 15;
 
+/** Length of the longest TYPE word (`histogram`) with room to spare. */
+const MAX_TYPE_WORD = 16;
 /** Text-format TYPE words and the type each reports. */
 const TEXT_TYPES: ReadonlyMap<string, MetricType> = new Map<string, MetricType>([
   ['counter', 'counter'],
@@ -116,12 +118,12 @@ export class PromTextParser extends ParserBase {
     this.textStart = blankRest || eol - k <= 1 ? eol : k + 1;
     this.textEnd = eol;
     if (kind === EntryType.Type) {
-      const word = b.toString('utf8', this.textStart, eol);
-      const t = TEXT_TYPES.get(word);
-      if (t === undefined) this.fail(`invalid metric type ${JSON.stringify(word)}`);
+      // Only short text can be a type word: a huge line is not decoded just to be rejected.
+      const t = eol - this.textStart <= MAX_TYPE_WORD ? TEXT_TYPES.get(b.toString('latin1', this.textStart, eol)) : undefined;
+      if (t === undefined) this.fail(`invalid metric type ${quoteExcerpt(b, this.textStart, eol)}`);
       this.mtype = t;
     } else if (!isValidUtf8(b, this.textStart, eol)) {
-      this.fail(`help text ${goQuoteBytes(b, this.textStart, eol)} is not a valid utf8 string`);
+      this.fail(`help text ${quoteExcerpt(b, this.textStart, eol)} is not a valid utf8 string`);
     }
     this.finishLine(eol);
     return kind;
@@ -153,7 +155,7 @@ export class PromTextParser extends ParserBase {
       this.nameEnd = -1;
       j = this.labelSet(i + 1);
       this.keyEnd = j;
-      if (this.nameStart < 0) this.fail(`metric name not set while parsing: ${goQuoteBytes(b, this.entryStart, j)}`);
+      if (this.nameStart < 0) this.fail(`metric name not set while parsing: ${quoteExcerpt(b, this.entryStart, j)}`);
     }
     while (j < n && isBlank(b[j])) j++;
     const vs = j;
@@ -188,7 +190,7 @@ export class PromTextParser extends ParserBase {
     while (i < e - 1 && this.b[i] === 48) i++;
     const digits = this.b.toString('latin1', i, e);
     if (digits.length > INT64_MAX.length || (digits.length === INT64_MAX.length && digits > INT64_MAX)) {
-      this.fail(`strconv.ParseInt: parsing ${goQuoteBytes(this.b, s, e)}: value out of range while parsing: ${goQuoteBytes(this.b, this.entryStart, e)}`);
+      this.fail(`strconv.ParseInt: parsing ${quoteExcerpt(this.b, s, e)}: value out of range while parsing: ${quoteExcerpt(this.b, this.entryStart, e)}`);
     }
     return Number(digits);
   }
@@ -221,7 +223,7 @@ export class PromTextParser extends ParserBase {
       }
       while (j < n && isBlank(b[j])) j++;
       if (quoted && j < n && (b[j] === 44 || b[j] === 125)) {
-        if (this.nameStart >= 0) this.fail(`metric name already set while parsing: ${goQuoteBytes(b, this.entryStart, j + 1)}`);
+        if (this.nameStart >= 0) this.fail(`metric name already set while parsing: ${quoteExcerpt(b, this.entryStart, j + 1)}`);
         this.nameStart = ns;
         this.nameEnd = ne;
         if (b[j] === 125) return j + 1;

@@ -236,6 +236,26 @@ export function isSetOp(op: BinaryOp): boolean {
  * selectors and subqueries matrices, binary operations scalars only between two scalars.
  */
 export function exprType(e: Expr): 'vector' | 'matrix' | 'scalar' | 'string' {
+  // A binary expression is a scalar when every operand under it is: checked with a work list so
+  // long operator chains (`a + b + … + z`) need no recursion.
+  const todo: Expr[] = [e];
+  let binary = false;
+  while (todo.length > 0) {
+    let n = todo.pop()!;
+    while (n.type === 'ParenExpr' || n.type === 'UnaryExpr') n = n.expr;
+    if (n.type === 'BinaryExpr') {
+      binary = true;
+      todo.push(n.rhs, n.lhs);
+      continue;
+    }
+    const t = leafType(n);
+    if (!binary) return t;
+    if (t !== 'scalar') return 'vector';
+  }
+  return 'scalar';
+}
+
+function leafType(e: Exclude<Expr, ParenExpr | UnaryExpr | BinaryExpr>): 'vector' | 'matrix' | 'scalar' | 'string' {
   switch (e.type) {
     case 'NumberLiteral':
       return 'scalar';
@@ -247,11 +267,6 @@ export function exprType(e: Expr): 'vector' | 'matrix' | 'scalar' | 'string' {
     case 'MatrixSelector':
     case 'SubqueryExpr':
       return 'matrix';
-    case 'ParenExpr':
-    case 'UnaryExpr':
-      return exprType(e.expr);
-    case 'BinaryExpr':
-      return exprType(e.lhs) === 'scalar' && exprType(e.rhs) === 'scalar' ? 'scalar' : 'vector';
     case 'Call':
       return e.func.returnType;
   }
@@ -263,35 +278,48 @@ export function unwrapParens(e: Expr): Expr {
   return e;
 }
 
-/**
- * Calls `fn(node, path)` for every node of the tree in depth-first pre-order; `path` lists the
- * ancestors, outermost first. Duration expressions are not visited.
- */
-export function walk(e: Expr, fn: (node: Expr, path: readonly Expr[]) => void, path: Expr[] = []): void {
-  fn(e, path);
-  path.push(e);
+/** Children of a node in source order (an aggregation's parameter before its expression). */
+function childrenOf(e: Expr): Expr[] {
   switch (e.type) {
     case 'MatrixSelector':
-      walk(e.vs, fn, path);
-      break;
+      return [e.vs];
     case 'SubqueryExpr':
     case 'ParenExpr':
     case 'UnaryExpr':
-      walk(e.expr, fn, path);
-      break;
+      return [e.expr];
     case 'BinaryExpr':
-      walk(e.lhs, fn, path);
-      walk(e.rhs, fn, path);
-      break;
+      return [e.lhs, e.rhs];
     case 'AggregateExpr':
-      if (e.param) walk(e.param, fn, path);
-      walk(e.expr, fn, path);
-      break;
+      return e.param ? [e.param, e.expr] : [e.expr];
     case 'Call':
-      for (const a of e.args) walk(a, fn, path);
-      break;
+      return e.args;
     default:
-      break;
+      return [];
   }
-  path.pop();
+}
+
+/**
+ * Calls `fn(node, path)` for every node of the tree in depth-first pre-order; `path` lists the
+ * ancestors, outermost first (one array, updated as the walk goes: copy it to keep it). Duration
+ * expressions are not visited. Iterative, so any nesting depth is walked without recursion.
+ */
+export function walk(e: Expr, fn: (node: Expr, path: readonly Expr[]) => void): void {
+  const path: Expr[] = [];
+  const pending: { kids: Expr[]; next: number }[] = [];
+  let node: Expr | undefined = e;
+  while (node !== undefined) {
+    fn(node, path);
+    path.push(node);
+    pending.push({ kids: childrenOf(node), next: 0 });
+    node = undefined;
+    while (pending.length > 0) {
+      const top = pending[pending.length - 1]!;
+      if (top.next < top.kids.length) {
+        node = top.kids[top.next++]!;
+        break;
+      }
+      pending.pop();
+      path.pop();
+    }
+  }
 }

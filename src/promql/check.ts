@@ -33,89 +33,145 @@ function opRange(e: BinaryExpr, input: string): Pos {
   return { start, end };
 }
 
-function expectType(e: Expr, want: ValueType, context: string, input: string): void {
-  const t = checkAST(e, input);
-  if (t !== want) throw fail(e.pos, `expected type ${documentedType(want)} in ${context}, got ${documentedType(t)}`);
+/** A node being checked: its children in checking order and the types of those done so far. */
+interface CheckFrame {
+  e: Expr;
+  kids: Expr[];
+  types: ValueType[];
+}
+
+/** Children in upstream's checking order (an aggregation's expression before its parameter). */
+function checkedChildren(e: Expr): Expr[] {
+  switch (e.type) {
+    case 'AggregateExpr':
+      return e.param ? [e.expr, e.param] : [e.expr];
+    case 'BinaryExpr':
+      return [e.lhs, e.rhs];
+    case 'Call':
+      return e.args;
+    case 'ParenExpr':
+    case 'UnaryExpr':
+    case 'SubqueryExpr':
+      return [e.expr];
+    case 'MatrixSelector':
+      return [e.vs];
+    default:
+      return [];
+  }
 }
 
 /**
- * Checks `e` (recursively) and returns its value type.
+ * Checks `e` and returns its value type. The tree is walked with an explicit stack (children
+ * first, left to right), so any nesting depth is checked without recursion.
  * @throws {ParseFailure} at the first problem, with upstream's message.
  */
 export function checkAST(e: Expr, input: string): ValueType {
+  const stack: CheckFrame[] = [];
+  const enter = (n: Expr) => {
+    beforeChildren(n);
+    stack.push({ e: n, kids: checkedChildren(n), types: [] });
+  };
+  enter(e);
+  for (;;) {
+    const f = stack[stack.length - 1]!;
+    if (f.types.length < f.kids.length) {
+      enter(f.kids[f.types.length]!);
+      continue;
+    }
+    const t = afterChildren(f.e, f.types, input);
+    stack.pop();
+    const parent = stack[stack.length - 1];
+    if (!parent) return t;
+    checkChild(parent.e, parent.types.length, t);
+    parent.types.push(t);
+  }
+}
+
+/** Checks made before a node's children are: argument counts of calls, `info()`'s selector. */
+function beforeChildren(e: Expr): void {
+  if (e.type !== 'Call') return;
+  const f = e.func;
+  const nargs = f.argTypes.length;
+  if (f.variadic === 0) {
+    if (nargs !== e.args.length) {
+      throw fail(e.pos, `expected ${nargs} argument(s) in call to ${JSON.stringify(f.name)}, got ${e.args.length}`);
+    }
+  } else {
+    const na = nargs - 1;
+    if (na > e.args.length) {
+      throw fail(e.pos, `expected at least ${na} argument(s) in call to ${JSON.stringify(f.name)}, got ${e.args.length}`);
+    }
+    if (f.variadic > 0 && na + f.variadic < e.args.length) {
+      throw fail(e.pos, `expected at most ${na + f.variadic} argument(s) in call to ${JSON.stringify(f.name)}, got ${e.args.length}`);
+    }
+  }
+  if (f.name === 'info' && e.args.length > 1) {
+    const sel = e.args[1]!;
+    if (exprType(sel) !== 'vector') {
+      throw fail(e.pos, `expected type instant vector in call to function "info", got ${documentedType(exprType(sel))}`);
+    }
+    if (sel.type !== 'VectorSelector') throw fail(sel.pos, 'expected label selectors only');
+    if (sel.name !== '') throw fail(sel.pos, 'expected label selectors only, got vector selector instead');
+    sel.bypassEmptyMatcherCheck = true;
+  }
+}
+
+/** Checks the type `t` of child `i` of `e` (aggregation operands, call arguments). */
+function checkChild(e: Expr, i: number, t: ValueType): void {
+  if (e.type === 'AggregateExpr') {
+    if (i === 0) {
+      if (t !== 'vector') throw fail(e.expr.pos, `expected type instant vector in aggregation expression, got ${documentedType(t)}`);
+      return;
+    }
+    const want: ValueType | null =
+      e.op === 'count_values'
+        ? 'string'
+        : e.op === 'topk' || e.op === 'bottomk' || e.op === 'quantile' || e.op === 'limitk' || e.op === 'limit_ratio'
+          ? 'scalar'
+          : null;
+    if (want !== null && t !== want) {
+      throw fail(e.param!.pos, `expected type ${documentedType(want)} in aggregation parameter, got ${documentedType(t)}`);
+    }
+    return;
+  }
+  if (e.type !== 'Call') return;
+  const f = e.func;
+  const nargs = f.argTypes.length;
+  let ti = i;
+  if (i >= nargs) {
+    if (f.variadic === 0) return;
+    ti = nargs - 1;
+  }
+  const want = f.argTypes[ti]!;
+  if (t !== want) {
+    throw fail(e.args[i]!.pos, `expected type ${documentedType(want)} in call to function ${JSON.stringify(f.name)}, got ${documentedType(t)}`);
+  }
+}
+
+/** Checks a node once its children are checked (`types` in checking order) and returns its type. */
+function afterChildren(e: Expr, types: ValueType[], input: string): ValueType {
   switch (e.type) {
-    case 'AggregateExpr': {
-      expectType(e.expr, 'vector', 'aggregation expression', input);
-      if (e.op === 'topk' || e.op === 'bottomk' || e.op === 'quantile' || e.op === 'limitk' || e.op === 'limit_ratio') {
-        expectType(e.param!, 'scalar', 'aggregation parameter', input);
-      }
-      if (e.op === 'count_values') expectType(e.param!, 'string', 'aggregation parameter', input);
+    case 'AggregateExpr':
       return 'vector';
-    }
     case 'BinaryExpr':
-      return checkBinary(e, input);
-    case 'Call': {
-      const f = e.func;
-      const nargs = f.argTypes.length;
-      if (f.variadic === 0) {
-        if (nargs !== e.args.length) {
-          throw fail(e.pos, `expected ${nargs} argument(s) in call to ${JSON.stringify(f.name)}, got ${e.args.length}`);
-        }
-      } else {
-        const na = nargs - 1;
-        if (na > e.args.length) {
-          throw fail(e.pos, `expected at least ${na} argument(s) in call to ${JSON.stringify(f.name)}, got ${e.args.length}`);
-        }
-        if (f.variadic > 0 && na + f.variadic < e.args.length) {
-          throw fail(
-            e.pos,
-            `expected at most ${na + f.variadic} argument(s) in call to ${JSON.stringify(f.name)}, got ${e.args.length}`,
-          );
-        }
-      }
-      if (f.name === 'info' && e.args.length > 1) {
-        const sel = e.args[1]!;
-        if (exprType(sel) !== 'vector') {
-          throw fail(e.pos, `expected type instant vector in call to function "info", got ${documentedType(exprType(sel))}`);
-        }
-        if (sel.type !== 'VectorSelector') throw fail(sel.pos, 'expected label selectors only');
-        if (sel.name !== '') throw fail(sel.pos, 'expected label selectors only, got vector selector instead');
-        sel.bypassEmptyMatcherCheck = true;
-      }
-      for (let i = 0; i < e.args.length; i++) {
-        let ti = i;
-        if (i >= nargs) {
-          if (f.variadic === 0) break;
-          ti = nargs - 1;
-        }
-        const want = f.argTypes[ti]!;
-        const got = checkAST(e.args[i]!, input);
-        if (got !== want) {
-          throw fail(
-            e.args[i]!.pos,
-            `expected type ${documentedType(want)} in call to function ${JSON.stringify(f.name)}, got ${documentedType(got)}`,
-          );
-        }
-      }
-      return f.returnType;
-    }
+      return checkBinary(e, types[0]!, types[1]!, input);
+    case 'Call':
+      return e.func.returnType;
     case 'ParenExpr':
-      checkAST(e.expr, input);
-      return exprType(e);
+      return types[0]!;
     case 'UnaryExpr': {
-      const t = checkAST(e.expr, input);
+      const t = types[0]!;
       if (t !== 'scalar' && t !== 'vector') {
         throw fail(e.pos, `unary expression only allowed on expressions of type scalar or instant vector, got ${JSON.stringify(documentedType(t))}`);
       }
       return t;
     }
     case 'SubqueryExpr': {
-      const t = checkAST(e.expr, input);
+      const t = types[0]!;
       if (t !== 'vector') throw fail(e.pos, `subquery is only allowed on instant vector, got ${t} instead`);
       return 'matrix';
     }
     case 'MatrixSelector':
-      checkAST(e.vs, input);
       return 'matrix';
     case 'VectorSelector': {
       if (e.name !== '') {
@@ -139,9 +195,7 @@ export function checkAST(e: Expr, input: string): ValueType {
   }
 }
 
-function checkBinary(n: BinaryExpr, input: string): ValueType {
-  const lt = checkAST(n.lhs, input);
-  const rt = checkAST(n.rhs, input);
+function checkBinary(n: BinaryExpr, lt: ValueType, rt: ValueType, input: string): ValueType {
   if (n.returnBool && !isComparisonOp(n.op)) throw fail(opRange(n, input), 'bool modifier can only be used on comparison operators');
   if (isComparisonOp(n.op) && !n.returnBool && lt === 'scalar' && rt === 'scalar') {
     throw fail(opRange(n, input), 'comparisons between scalars must use BOOL modifier');

@@ -12,7 +12,7 @@ import { Evaluator, type EvalContext } from './engine/evaluator.js';
 import { DUPLICATE_LABELSET, mergeSameLabels } from './engine/merge.js';
 import { makeGrid, type StepSeries, type Value } from './engine/types.js';
 import { PromQLError } from './errors.js';
-import { parseExpr, sourceOf } from './parser.js';
+import { isStackOverflow, parseExpr, sourceOf } from './parser.js';
 import type { MatrixSeries, QueryResult, QueryValue, VectorSample } from './value.js';
 
 /** Engine settings (all optional). */
@@ -28,6 +28,18 @@ export interface EngineOptions {
   noStepSubqueryIntervalMs?: number;
   /** Longest evaluation of one query, ms (upstream `--query.timeout`, default 2m). */
   timeoutMs?: number;
+}
+
+/** Settings of one query (all optional). */
+export interface QueryOptions {
+  /**
+   * Absolute deadline, ms since the epoch on the `Date.now()` clock: the API's `timeout`
+   * parameter counted from the request's arrival. The engine's own `timeoutMs` still runs from
+   * the start of evaluation; the earlier of the two ends the query (as upstream's nested contexts).
+   */
+  deadline?: number;
+  /** Lookback delta of this query, ms (API `lookback_delta`); absent or ≤ 0 = the engine's. */
+  lookbackDeltaMs?: number;
 }
 
 /** Evaluates PromQL queries. Stateless between queries; safe to share. */
@@ -48,21 +60,32 @@ export class Engine {
    * Instant query at `t` (ms). The result type is the expression's: vector (samples stamped `t`),
    * scalar, string, or matrix (for a range selector or subquery, sorted by labels).
    * @throws {PromQLError} `bad_data` for parse/type errors, `execution` for evaluation errors such
-   *   as `vector cannot contain metrics with the same labelset` or many-to-many matching,
-   *   `timeout` past `timeoutMs`.
+   *   as `vector cannot contain metrics with the same labelset` or many-to-many matching or
+   *   `query processing would load too many samples into memory in query execution` (more than
+   *   `maxSamples` in one node), `timeout` past the deadline (`query timed out in expression
+   *   evaluation`, or `… in query execution` when it passed before evaluation began).
    */
-  instantQuery(storage: Pick<Storage, 'querier'>, query: string | Expr, t: number): QueryResult {
+  instantQuery(storage: Pick<Storage, 'querier'>, query: string | Expr, t: number, opts: QueryOptions = {}): QueryResult {
     const { expr, source } = this.prepare(query);
-    return this.run(storage, expr, source, t, t, 0, (v) => instantValue(v, t, exprType(expr)));
+    return this.run(storage, expr, source, t, t, 0, opts, (v) => instantValue(v, t, exprType(expr)));
   }
 
   /**
    * Range query over `[start, end]` every `step` (all ms, step > 0). The result is always a
    * matrix sorted by labels; a scalar expression gives one series without labels.
    * @throws {PromQLError} as {@link instantQuery}, and `bad_data` for expressions that are not a
-   *   scalar or instant vector.
+   *   scalar or instant vector or a negative step; a step of 0 (a sub-millisecond API step) fails
+   *   as upstream's engine does on it, `execution` `unexpected error: runtime error: integer
+   *   divide by zero`.
    */
-  rangeQuery(storage: Pick<Storage, 'querier'>, query: string | Expr, start: number, end: number, step: number): QueryResult {
+  rangeQuery(
+    storage: Pick<Storage, 'querier'>,
+    query: string | Expr,
+    start: number,
+    end: number,
+    step: number,
+    opts: QueryOptions = {},
+  ): QueryResult {
     const { expr, source } = this.prepare(query);
     const type = exprType(expr);
     if (type !== 'vector' && type !== 'scalar') {
@@ -71,8 +94,9 @@ export class Engine {
         `invalid expression type "${type === 'matrix' ? 'range vector' : type}" for range query, must be Scalar or instant Vector`,
       );
     }
+    if (step === 0) throw new PromQLError('execution', 'unexpected error: runtime error: integer divide by zero');
     if (!(step > 0)) throw new PromQLError('bad_data', 'zero or negative query resolution step widths are not accepted');
-    return this.run(storage, expr, source, start, end, step, (v) => rangeValue(v, start, step));
+    return this.run(storage, expr, source, start, end, step, opts, (v) => rangeValue(v, start, step));
   }
 
   private prepare(query: string | Expr): { expr: Expr; source: string | undefined } {
@@ -87,19 +111,23 @@ export class Engine {
     start: number,
     end: number,
     step: number,
+    opts: QueryOptions,
     convert: (v: Value) => QueryValue,
   ): QueryResult {
+    const started = Date.now();
+    const deadline = Math.min(started + this.timeoutMs, opts.deadline ?? Infinity);
+    if (started >= deadline) throw new PromQLError('timeout', 'query timed out in query execution');
     const annotations = new Annotations(source);
     const ctx: EvalContext = {
       querier: emptyQuerier,
-      lookbackMs: this.lookbackMs,
+      lookbackMs: opts.lookbackDeltaMs !== undefined && opts.lookbackDeltaMs > 0 ? opts.lookbackDeltaMs : this.lookbackMs,
       noStepSubqueryIntervalMs: this.noStepSubqueryIntervalMs,
       queryStart: start,
       queryEnd: end,
       queryStep: step,
       annotations,
       maxSamples: this.maxSamples,
-      deadline: Date.now() + this.timeoutMs,
+      deadline,
     };
     const ev = new Evaluator(ctx);
     try {
@@ -110,6 +138,9 @@ export class Engine {
       return { value, warnings: annotations.warningList(), infos: annotations.infoList() };
     } catch (e) {
       if (e instanceof PromQLError) throw e;
+      if (isStackOverflow(e)) {
+        throw new PromQLError('execution', 'unexpected error: expression nested too deeply to evaluate (maximum call stack size exceeded)');
+      }
       if (e instanceof RangeError) throw new PromQLError('execution', `unexpected error: ${e.message}`);
       throw e;
     }

@@ -8,7 +8,7 @@
  */
 export { PromQLError, type PromQLErrorType, type PositionRange } from './errors.js';
 export { parseExpr, parseMetricSelector } from './parser.js';
-export { Engine, type EngineOptions } from './engine.js';
+export { Engine, type EngineOptions, type QueryOptions } from './engine.js';
 export { exprType, walk, unwrapParens } from './ast.js';
 export type {
   AggregateExpr,

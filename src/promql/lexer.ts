@@ -150,6 +150,12 @@ class Lexer {
     return false;
   }
 
+  /** A `)` without its `(`: the error replaces the `)` just emitted, as upstream's lexer item slot. */
+  private unbalancedParen(): false {
+    this.tokens.pop();
+    return this.error(`unexpected right parenthesis ${quoteChar(')')}`);
+  }
+
   private skipSpaces(): void {
     while (isSpace(this.peek())) this.pos++;
     this.start = this.pos;
@@ -230,7 +236,7 @@ class Lexer {
       case ')':
         this.emit(')');
         this.parenDepth--;
-        if (this.parenDepth < 0) return this.error(`unexpected right parenthesis ${quoteChar(')')}`);
+        if (this.parenDepth < 0) return this.unbalancedParen();
         return true;
       case '{':
         this.emit('{');
@@ -359,7 +365,7 @@ class Lexer {
       case ')':
         this.emit(')');
         this.parenDepth--;
-        if (this.parenDepth < 0) return this.error(`unexpected right parenthesis ${quoteChar(')')}`);
+        if (this.parenDepth < 0) return this.unbalancedParen();
         return true;
       case '+':
       case '-':

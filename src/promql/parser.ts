@@ -34,7 +34,7 @@ import {
 } from './ast.js';
 import { checkAST } from './check.js';
 import { ParseFailure, parseError } from './errors.js';
-import { FUNCTIONS } from './functions/signatures.js';
+import { FUNCTIONS, type FunctionSignature } from './functions/signatures.js';
 import { describeToken, isAggregatorKind, tokenize, type Token, type TokenKind } from './lexer.js';
 import { parseNumber } from './literals.js';
 
@@ -119,6 +119,24 @@ function literalSecondsToMs(seconds: number): number {
   return Math.trunc(Math.round(seconds * 1e9) / 1e6);
 }
 
+/**
+ * What `parseExpr`'s explicit stack holds while an operand is parsed: an operator, sign or
+ * parenthesis waiting for its right operand, or a call or aggregation collecting its arguments.
+ * `minPrec` is the binding power in force where the construct began.
+ */
+type Frame =
+  | { kind: 'unary' | 'paren'; minPrec: number; tok: Token }
+  | { kind: 'binary'; minPrec: number; tok: Token; lhs: Expr; returnBool: boolean; matching: VectorMatching }
+  | { kind: 'call'; minPrec: number; tok: Token; func: FunctionSignature; args: Expr[] }
+  | { kind: 'aggregate'; minPrec: number; tok: Token; args: Expr[]; grouping: string[]; without: boolean; modifierSeen: boolean };
+
+/** `-x` / `+x`: a sign folded into a number literal, else a unary expression. */
+function signed(sign: Token, operand: Expr): Expr {
+  const pos = { start: sign.pos, end: operand.pos.end };
+  if (operand.type === 'NumberLiteral') return { ...operand, val: sign.kind === '-' ? -operand.val : operand.val, pos };
+  return { type: 'UnaryExpr', op: sign.kind as '+' | '-', expr: operand, pos };
+}
+
 class Parser {
   private i = 0;
   /**
@@ -194,44 +212,166 @@ class Parser {
     return e;
   }
 
+  /**
+   * An expression whose binary operators bind at least as tightly as `minPrec`. Operators, signs,
+   * parentheses, calls and aggregations are parsed with an explicit stack instead of recursion,
+   * so `((((…))))`, `abs(abs(…))` and `a + b + … + z` of any length use constant JS stack (as
+   * upstream's table-driven parser). Only duration expressions inside `[…]` recurse.
+   */
   private parseExpr(minPrec: number): Expr {
-    let lhs = this.parseUnary();
+    const stack: Frame[] = [];
+    let min = minPrec;
     for (;;) {
+      // Operand position: open every sign, parenthesis, call and aggregation, then one primary.
       const t = this.peek();
-      if (t.kind === 'ERROR') throw this.lexError(t);
-      const prec = BINARY_PRECEDENCE[t.kind];
-      if (prec === undefined || prec < minPrec) return lhs;
-      this.next();
-      const op = t.kind as BinaryOp;
-      const mods = this.parseBinModifiers();
-      const rhs = this.parseExpr(op === '^' ? prec : prec + 1);
-      lhs = {
-        type: 'BinaryExpr',
-        op,
-        lhs,
-        rhs,
-        returnBool: mods.returnBool,
-        matching: mods.matching,
-        pos: { start: lhs.pos.start, end: rhs.pos.end },
-      };
+      if (t.kind === '+' || t.kind === '-' || t.kind === '(') {
+        this.next();
+        stack.push({ kind: t.kind === '(' ? 'paren' : 'unary', minPrec: min, tok: t });
+        min = t.kind === '(' ? 0 : POW_PRECEDENCE;
+        continue;
+      }
+      let e: Expr | null = null;
+      const opened = this.openCallOrAggregation(min);
+      if (opened === null) e = this.parsePostfix(this.parsePrimary());
+      else if ('type' in opened) e = this.parsePostfix(opened);
+      else {
+        stack.push(opened);
+        min = 0;
+        continue;
+      }
+      // Reduce: take operators of precedence ≥ min, else close (or continue) the innermost frame.
+      for (;;) {
+        const op = this.peek();
+        if (op.kind === 'ERROR') throw this.lexError(op);
+        const prec = BINARY_PRECEDENCE[op.kind];
+        if (prec !== undefined && prec >= min) {
+          this.next();
+          const mods = this.parseBinModifiers();
+          stack.push({ kind: 'binary', minPrec: min, tok: op, lhs: e, ...mods });
+          min = op.kind === '^' ? prec : prec + 1;
+          break;
+        }
+        const f = stack.pop();
+        if (!f) return e;
+        if (f.kind === 'call' || f.kind === 'aggregate') {
+          f.args.push(e);
+          const sep = this.peek();
+          if (sep.kind === ',') {
+            this.next();
+            if (this.peek().kind === ')') {
+              throw new ParseFailure(sep.pos, this.tokenEnd(sep), 'trailing commas not allowed in function call args');
+            }
+            stack.push(f);
+            min = 0;
+            break;
+          }
+          if (sep.kind !== ')') throw this.unexpected(sep);
+          const end = this.tokenEnd(this.next());
+          min = f.minPrec;
+          e = this.parsePostfix(f.kind === 'call' ? this.call(f.tok, f.func, f.args, end) : this.closeAggregation(f, end));
+          continue;
+        }
+        min = f.minPrec;
+        if (f.kind === 'binary') {
+          e = {
+            type: 'BinaryExpr',
+            op: f.tok.kind as BinaryOp,
+            lhs: f.lhs,
+            rhs: e,
+            returnBool: f.returnBool,
+            matching: f.matching,
+            pos: { start: f.lhs.pos.start, end: e.pos.end },
+          };
+        } else if (f.kind === 'unary') {
+          e = signed(f.tok, e);
+        } else {
+          const close = this.peek();
+          if (close.kind !== ')') throw this.unexpected(close);
+          this.next();
+          e = this.parsePostfix({ type: 'ParenExpr', expr: e, pos: { start: f.tok.pos, end: this.tokenEnd(close) } });
+        }
+      }
     }
   }
 
-  private parseUnary(): Expr {
+  /**
+   * At a function call or aggregation: reads up to and including its `(` and returns its frame,
+   * or the finished node when the argument list is empty (`time()`, `sum()` fails its checks).
+   * Null when the next token starts neither.
+   */
+  private openCallOrAggregation(minPrec: number): Frame | Expr | null {
     const t = this.peek();
-    if (t.kind === '+' || t.kind === '-') {
+    const n = this.peek(1).kind;
+    if (isAggregatorKind(t.kind) && (n === '(' || n === 'by' || n === 'without')) {
       this.next();
-      const operand = this.parseExpr(POW_PRECEDENCE);
-      if (operand.type === 'NumberLiteral') {
-        return {
-          ...operand,
-          val: t.kind === '-' ? -operand.val : operand.val,
-          pos: { start: t.pos, end: operand.pos.end },
-        };
+      const f: Frame = { kind: 'aggregate', minPrec, tok: t, args: [], grouping: [], without: false, modifierSeen: false };
+      if (n === 'by' || n === 'without') {
+        this.next();
+        f.without = n === 'without';
+        this.contexts.push('aggregation');
+        f.grouping = this.parseGroupingLabels();
+        this.contexts.pop();
+        f.modifierSeen = true;
       }
-      return { type: 'UnaryExpr', op: t.kind, expr: operand, pos: { start: t.pos, end: operand.pos.end } };
+      const open = this.peek();
+      if (open.kind !== '(') throw this.unexpected(open, 'aggregation');
+      this.next();
+      this.contexts.push('aggregation');
+      if (this.peek().kind === ')') return this.closeAggregation(f, this.tokenEnd(this.next()));
+      return f;
     }
-    return this.parsePostfix(this.parsePrimary());
+    const callable = t.kind === 'IDENTIFIER' || t.kind === 'start' || t.kind === 'end' || t.kind === 'step' || t.kind === 'range';
+    if ((callable || t.kind === 'max_of' || t.kind === 'min_of') && n === '(') {
+      this.next();
+      const func = FUNCTIONS.get(t.val);
+      if (!func) throw new ParseFailure(t.pos, this.tokenEnd(t), `unknown function with name ${JSON.stringify(t.val)}`);
+      this.next();
+      if (this.peek().kind === ')') return this.call(t, func, [], this.tokenEnd(this.next()));
+      return { kind: 'call', minPrec, tok: t, func, args: [] };
+    }
+    return null;
+  }
+
+  private call(name: Token, func: FunctionSignature, args: Expr[], end: number): Call {
+    return { type: 'Call', func, args, pos: { start: name.pos, end } };
+  }
+
+  /** Finishes an aggregation after its `)` (which ends at `end`): a trailing `by`/`without`, argument checks. */
+  private closeAggregation(f: Extract<Frame, { kind: 'aggregate' }>, closeEnd: number): AggregateExpr {
+    this.contexts.pop();
+    const op = f.tok.kind as AggregateOp;
+    let { grouping, without } = f;
+    let end = closeEnd;
+    if (!f.modifierSeen) {
+      const after = this.peek().kind;
+      if (after === 'by' || after === 'without') {
+        this.next();
+        without = after === 'without';
+        grouping = this.parseGroupingLabels();
+        end = this.tokenEnd(this.tokens[this.i - 1]!);
+      }
+    }
+    const pos = { start: f.tok.pos, end };
+    const args = f.args;
+    if (args.length === 0) throw this.fail(pos, 'no arguments for aggregate expression provided');
+    const want = AGGREGATORS_WITH_PARAM.has(op) ? 2 : 1;
+    if (args.length !== want) {
+      throw this.fail(pos, `wrong number of arguments for aggregate expression provided, expected ${want}, got ${args.length}`);
+    }
+    return {
+      type: 'AggregateExpr',
+      op,
+      expr: args[want - 1]!,
+      param: want === 2 ? args[0]! : null,
+      grouping,
+      without,
+      pos,
+    };
+  }
+
+  /** Position (UTF-16 index) of the token being read, for errors raised outside the grammar. */
+  position(): number {
+    return this.peek().pos;
   }
 
   private parseBinModifiers(): { returnBool: boolean; matching: VectorMatching } {
@@ -323,34 +463,10 @@ class Parser {
       case 'STRING':
         this.next();
         return { type: 'StringLiteral', val: this.unquote(t), pos: { start: t.pos, end: this.tokenEnd(t) } };
-      case '(': {
-        this.next();
-        const e = this.parseExpr(0);
-        const close = this.peek();
-        if (close.kind !== ')') throw this.unexpected(close);
-        this.next();
-        return { type: 'ParenExpr', expr: e, pos: { start: t.pos, end: this.tokenEnd(close) } };
-      }
       case '{':
         return this.parseVectorSelector(null);
       default:
         break;
-    }
-    if (isAggregatorKind(t.kind)) {
-      const n = this.peek(1).kind;
-      if (n === '(' || n === 'by' || n === 'without') return this.parseAggregation();
-    }
-    if (
-      (t.kind === 'IDENTIFIER' ||
-        t.kind === 'start' ||
-        t.kind === 'end' ||
-        t.kind === 'step' ||
-        t.kind === 'range' ||
-        t.kind === 'max_of' ||
-        t.kind === 'min_of') &&
-      this.peek(1).kind === '('
-    ) {
-      return this.parseCall();
     }
     if (METRIC_IDENTIFIER_KINDS.has(t.kind)) {
       this.next();
@@ -473,85 +589,6 @@ class Parser {
         return labels;
       }
     }
-  }
-
-  /** `(arg, …)`; returns the args and the index after `)`. */
-  private parseCallBody(context: string): { args: Expr[]; end: number } {
-    const open = this.peek();
-    if (open.kind !== '(') throw this.unexpected(open, context);
-    return this.parseArgs();
-  }
-
-  private parseArgs(): { args: Expr[]; end: number } {
-    this.next();
-    const args: Expr[] = [];
-    if (this.peek().kind === ')') return { args, end: this.tokenEnd(this.next()) };
-    for (;;) {
-      args.push(this.parseExpr(0));
-      const t = this.peek();
-      if (t.kind === ')') return { args, end: this.tokenEnd(this.next()) };
-      if (t.kind !== ',') throw this.unexpected(t);
-      this.next();
-      if (this.peek().kind === ')') {
-        throw new ParseFailure(t.pos, this.tokenEnd(t), 'trailing commas not allowed in function call args');
-      }
-    }
-  }
-
-  private parseCall(): Call {
-    const name = this.next();
-    const func = FUNCTIONS.get(name.val);
-    if (!func) {
-      throw new ParseFailure(name.pos, this.tokenEnd(name), `unknown function with name ${JSON.stringify(name.val)}`);
-    }
-    const { args, end } = this.parseCallBody('function call');
-    return { type: 'Call', func, args, pos: { start: name.pos, end } };
-  }
-
-  private parseAggregation(): AggregateExpr {
-    const opTok = this.next();
-    const op = opTok.kind as AggregateOp;
-    let grouping: string[] = [];
-    let without = false;
-    let modifierSeen = false;
-    const mod = this.peek().kind;
-    if (mod === 'by' || mod === 'without') {
-      this.next();
-      without = mod === 'without';
-      this.contexts.push('aggregation');
-      grouping = this.parseGroupingLabels();
-      this.contexts.pop();
-      modifierSeen = true;
-    }
-    this.contexts.push('aggregation');
-    const body = this.parseCallBody('aggregation');
-    this.contexts.pop();
-    let end = body.end;
-    if (!modifierSeen) {
-      const after = this.peek().kind;
-      if (after === 'by' || after === 'without') {
-        this.next();
-        without = after === 'without';
-        grouping = this.parseGroupingLabels();
-        end = this.tokenEnd(this.tokens[this.i - 1]!);
-      }
-    }
-    const pos = { start: opTok.pos, end };
-    const args = body.args;
-    if (args.length === 0) throw this.fail(pos, 'no arguments for aggregate expression provided');
-    const want = AGGREGATORS_WITH_PARAM.has(op) ? 2 : 1;
-    if (args.length !== want) {
-      throw this.fail(pos, `wrong number of arguments for aggregate expression provided, expected ${want}, got ${args.length}`);
-    }
-    return {
-      type: 'AggregateExpr',
-      op,
-      expr: args[want - 1]!,
-      param: want === 2 ? args[0]! : null,
-      grouping,
-      without,
-      pos,
-    };
   }
 
   private parsePostfix(e: Expr): Expr {
@@ -839,6 +876,14 @@ function formatGoF(v: number): string {
   return v.toFixed(6);
 }
 
+/**
+ * Whether `err` is V8's stack exhaustion (`RangeError: Maximum call stack size exceeded`), which
+ * deeply nested calls or aggregations can cause where the JS stack is small (the main thread).
+ */
+export function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && err.message.includes('call stack');
+}
+
 /** Source text of each parsed tree, for annotation positions (`line:col`). */
 const SOURCES = new WeakMap<Expr, string>();
 
@@ -856,11 +901,17 @@ export function sourceOf(e: Expr): string | undefined {
  */
 export function parseExpr(input: string): Expr {
   let e: Expr;
+  let parser: Parser | undefined;
   try {
-    e = new Parser(input, tokenize(input)).parseTop();
+    parser = new Parser(input, tokenize(input));
+    e = parser.parseTop();
     checkAST(e, input);
   } catch (err) {
     if (err instanceof ParseFailure) throw parseError(input, err.start, err.end, err.message);
+    if (isStackOverflow(err)) {
+      const at = parser?.position() ?? 0;
+      throw parseError(input, at, at, 'expression nested too deeply (maximum call stack size exceeded)');
+    }
     throw err;
   }
   SOURCES.set(e, input);

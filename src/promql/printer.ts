@@ -9,7 +9,16 @@ import { goQuote } from '../model/goquote.js';
 import { METRIC_NAME, isValidLabelName } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 import { formatDuration } from '../model/time.js';
-import { AGGREGATORS_WITH_PARAM, type BinaryExpr, type DurationExpr, type Expr, type NumberLiteral, type TimeModifiers } from './ast.js';
+import {
+  AGGREGATORS_WITH_PARAM,
+  type BinaryExpr,
+  type DurationExpr,
+  type Expr,
+  type NumberLiteral,
+  type ParenExpr,
+  type TimeModifiers,
+  type UnaryExpr,
+} from './ast.js';
 import { formatF } from './functions/math.js';
 
 function matcherString(m: Matcher): string {
@@ -76,19 +85,48 @@ function matchingString(e: BinaryExpr): string {
   return s;
 }
 
-/** The expression as upstream prints it (`Expr.String()`). */
+/**
+ * The expression as upstream prints it (`Expr.String()`). Parentheses, signs and left-deep
+ * operator chains (`a + b + … + z`) are unrolled in loops, so long inputs print without deep
+ * recursion.
+ */
 export function formatExpr(e: Expr): string {
+  let prefix = '';
+  let parens = 0;
+  for (;;) {
+    if (e.type === 'ParenExpr') {
+      prefix += '(';
+      parens++;
+      e = e.expr;
+    } else if (e.type === 'UnaryExpr') {
+      prefix += e.op;
+      e = e.expr;
+    } else break;
+  }
+  let body: string;
+  if (e.type === 'BinaryExpr') {
+    const spine: BinaryExpr[] = [e];
+    let l = e.lhs;
+    while (l.type === 'BinaryExpr') {
+      spine.push(l);
+      l = l.lhs;
+    }
+    body = formatExpr(l);
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const b = spine[i]!;
+      body += ` ${b.op}${b.returnBool ? ' bool' : ''}${matchingString(b)} ${formatExpr(b.rhs)}`;
+    }
+  } else body = formatNode(e);
+  return prefix + body + ')'.repeat(parens);
+}
+
+/** Any node but parentheses, signs and binary operators. */
+function formatNode(e: Exclude<Expr, ParenExpr | UnaryExpr | BinaryExpr>): string {
   switch (e.type) {
     case 'NumberLiteral':
       return numberString(e);
     case 'StringLiteral':
       return goQuote(e.val);
-    case 'ParenExpr':
-      return `(${formatExpr(e.expr)})`;
-    case 'UnaryExpr':
-      return `${e.op}${formatExpr(e.expr)}`;
-    case 'BinaryExpr':
-      return `${formatExpr(e.lhs)} ${e.op}${e.returnBool ? ' bool' : ''}${matchingString(e)} ${formatExpr(e.rhs)}`;
     case 'Call':
       return `${e.func.name}(${e.args.map(formatExpr).join(', ')})`;
     case 'AggregateExpr': {

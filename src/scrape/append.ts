@@ -4,9 +4,10 @@
  * Per sample line: one `seriesKey()` slice, one `Map` lookup in the scrape cache, one float parse
  * and one `Appender.append`. Labels are only parsed, merged with the target labels and metric
  * relabeled for series the cache does not know. Series exposed in the previous scrape but not in
- * this one get a staleness marker at the scrape timestamp.
+ * this one get a staleness marker at the scrape timestamp. {@link ScrapeAppend} does this in
+ * resumable slices so a huge body need not hold the event loop.
  */
-import { createParser, EntryType, type ExpositionFormat } from '../exposition/index.js';
+import { createParser, EntryType, EXCERPT_MAX_BYTES, textExcerpt, type ExpositionFormat, type ExpositionParser } from '../exposition/index.js';
 import { isValidMetricName, LabelsBuilder, METRIC_NAME, toGoString, type Labels } from '../model/labels.js';
 import { STALE_NAN } from '../model/value.js';
 import { relabelBuilder, type RelabelConfig } from '../config/relabel.js';
@@ -130,13 +131,170 @@ function validLabelSet(ls: Labels, scheme: NameValidationScheme): boolean {
 }
 
 /**
- * Parses `body` and queues its samples on `app` at `defTime` (ms; explicit timestamps win with
- * `honor_timestamps`), then queues staleness markers for series that disappeared, and ends the
- * cache iteration. Per-sample storage rejections (out of order, duplicate, out of bounds) are
- * counted, not fatal.
- * @throws {AppendError} for parse errors, a missing metric name, invalid names, label limits, or
- * more than `sample_limit` samples (after reading the whole body, so counts are complete). The
- * caller must then roll back and call {@link appendFailed}. `stats` holds the counts either way.
+ * Entries parsed between two looks at the clock in {@link ScrapeAppend.run}: small enough that a
+ * slice overshoots its end by well under a millisecond, large enough that `performance.now()`
+ * costs nothing measurable per sample.
+ */
+const ENTRIES_PER_CLOCK_CHECK = 256;
+
+/**
+ * Appending one scrape body, resumable: {@link run} parses and queues entries until the body is
+ * done or a time budget runs out, so a caller can hand the event loop back between slices of a
+ * huge body (the scrape loop does; {@link appendScrape} runs it in one go). Samples are queued on
+ * `app` at `defTime` (ms; explicit timestamps win with `honor_timestamps`); at the end staleness
+ * markers are queued for series that disappeared and the cache iteration ends. Per-sample storage
+ * rejections (out of order, duplicate, out of bounds) are counted, not fatal. `stats` holds the
+ * counts so far at any time.
+ *
+ * The cache and appender must not be used by anyone else until {@link run} has returned true or
+ * thrown.
+ */
+export class ScrapeAppend {
+  private readonly p: ExpositionParser | null;
+  private readonly maxTime: number;
+  private sampleCount = 0;
+  private sampleLimitHit = false;
+  private outOfOrder = 0;
+  private duplicates = 0;
+  private outOfBounds = 0;
+  private done = false;
+
+  constructor(
+    private readonly app: Appender,
+    private readonly cache: ScrapeCache,
+    body: Buffer,
+    format: ExpositionFormat,
+    private readonly defTime: number,
+    private readonly opts: AppendOptions,
+    private readonly metrics: ScrapeMetrics,
+    private readonly stats: AppendStats,
+  ) {
+    stats.total = 0;
+    stats.added = 0;
+    stats.seriesAdded = 0;
+    this.p = body.length === 0 ? null : createParser(body, format);
+    this.maxTime = Date.now() + MAX_AHEAD_MS;
+  }
+
+  /**
+   * Parses and queues entries until the body ends (then finishes the scrape and returns true) or
+   * `until` (a `performance.now()` time in ms) has passed (returns false; call again to go on).
+   * Returns true at once when already done.
+   * @throws {AppendError} for parse errors, a missing metric name, invalid names, label limits, or
+   * more than `sample_limit` samples (after reading the whole body, so counts are complete). The
+   * caller must then roll back and call {@link appendFailed}.
+   */
+  run(until = Infinity): boolean {
+    if (this.done) return true;
+    const p = this.p;
+    if (p === null) {
+      this.done = true;
+      appendFailed(this.app, this.cache, this.defTime);
+      return true;
+    }
+    const { app, cache, opts, stats, defTime, maxTime } = this;
+    const iter = cache.iter;
+    let sinceClock = 0;
+    for (;;) {
+      if (++sinceClock === ENTRIES_PER_CLOCK_CHECK) {
+        sinceClock = 0;
+        if (performance.now() >= until) return false;
+      }
+      let et: number;
+      try {
+        et = p.next();
+      } catch (e) {
+        throw new AppendError((e as Error).message);
+      }
+      if (et === EntryType.EOF) break;
+      if (et !== EntryType.Series) {
+        if (et === EntryType.Type) cache.setType(p.family(), p.type());
+        else if (et === EntryType.Help) cache.setHelp(p.family(), p.help());
+        else if (et === EntryType.Unit) cache.setUnit(p.family(), p.unit());
+        continue;
+      }
+      const pos = stats.total++;
+      const key = p.seriesKey();
+      const v = p.value();
+      const explicitTs = opts.honorTimestamps ? p.timestamp() : undefined;
+      const t = explicitTs ?? defTime;
+      // A text is either cached or known-dropped, never both, so the common case costs one lookup.
+      let e = cache.get(key, pos);
+      let labels: Labels;
+      let alreadyScraped = false;
+      if (e) {
+        alreadyScraped = e.lastIter === iter;
+        e.lastIter = iter;
+        labels = e.labels;
+      } else {
+        if (cache.isDropped(key, pos)) continue;
+        let scraped: Labels;
+        try {
+          scraped = p.labels();
+        } catch (err) {
+          throw new AppendError((err as Error).message);
+        }
+        const mutated = mutateSampleLabels(scraped, opts);
+        if (mutated === null) {
+          cache.addDropped(key, pos);
+          continue;
+        }
+        labels = mutated;
+        if (!hasMetricName(labels)) throw new AppendError('missing metric name (__name__ label)');
+        if (!validLabelSet(labels, opts.validationScheme)) throw new AppendError(`invalid metric name or label names: ${labelsExcerpt(labels)}`);
+        const limitErr = labelLimitError(labels, opts);
+        if (limitErr) throw new AppendError(limitErr, 'label');
+      }
+
+      let result: number;
+      let ref = e ? e.ref : 0;
+      if (alreadyScraped && explicitTs === undefined) {
+        result = AppendResult.Duplicate;
+      } else if (opts.sampleLimit > 0 && ++this.sampleCount > opts.sampleLimit) {
+        this.sampleLimitHit = true;
+        stats.added++;
+        continue;
+      } else if (t > maxTime) {
+        result = AppendResult.OutOfBounds;
+      } else {
+        if (ref === 0) ref = app.seriesRef(labels);
+        result = app.append(ref, t, v);
+        if (result === AppendResult.UnknownSeries) {
+          ref = app.seriesRef(labels);
+          result = app.append(ref, t, v);
+        }
+      }
+
+      if (result === AppendResult.Ok) {
+        const track = explicitTs === undefined || opts.trackTimestampsStaleness;
+        if (e) {
+          e.ref = ref;
+        } else {
+          e = cache.add(key, ref, labels, pos);
+          if (!this.sampleLimitHit) stats.seriesAdded++;
+        }
+        if (track) cache.track(e);
+      } else if (result === AppendResult.OutOfOrder) this.outOfOrder++;
+      else if (result === AppendResult.Duplicate) this.duplicates++;
+      else if (result === AppendResult.OutOfBounds) this.outOfBounds++;
+      stats.added++;
+    }
+    this.done = true;
+    const m = this.metrics;
+    if (this.outOfOrder > 0) m.sampleOutOfOrder.inc(this.outOfOrder);
+    if (this.duplicates > 0) m.sampleDuplicate.inc(this.duplicates);
+    if (this.outOfBounds > 0) m.sampleOutOfBounds.inc(this.outOfBounds);
+    if (this.sampleLimitHit) throw new AppendError('sample limit exceeded', 'sample');
+    appendStaleMarkers(app, cache, defTime);
+    cache.iterDone(true);
+    return true;
+  }
+}
+
+/**
+ * Parses `body` and queues its samples on `app` in one go: {@link ScrapeAppend} run to the end.
+ * @throws {AppendError} as {@link ScrapeAppend.run}; the caller must then roll back and call
+ * {@link appendFailed}. `stats` holds the counts either way.
  */
 export function appendScrape(
   app: Appender,
@@ -148,107 +306,17 @@ export function appendScrape(
   metrics: ScrapeMetrics,
   stats: AppendStats,
 ): void {
-  stats.total = 0;
-  stats.added = 0;
-  stats.seriesAdded = 0;
-  if (body.length === 0) {
-    appendFailed(app, cache, defTime);
-    return;
-  }
-  const p = createParser(body, format);
-  const iter = cache.iter;
-  const maxTime = Date.now() + MAX_AHEAD_MS;
-  let sampleCount = 0;
-  let sampleLimitHit = false;
-  let outOfOrder = 0;
-  let duplicates = 0;
-  let outOfBounds = 0;
-  for (;;) {
-    let et: number;
-    try {
-      et = p.next();
-    } catch (e) {
-      throw new AppendError((e as Error).message);
-    }
-    if (et === EntryType.EOF) break;
-    if (et !== EntryType.Series) {
-      if (et === EntryType.Type) cache.setType(p.family(), p.type());
-      else if (et === EntryType.Help) cache.setHelp(p.family(), p.help());
-      else if (et === EntryType.Unit) cache.setUnit(p.family(), p.unit());
-      continue;
-    }
-    const pos = stats.total++;
-    const key = p.seriesKey();
-    const v = p.value();
-    const explicitTs = opts.honorTimestamps ? p.timestamp() : undefined;
-    const t = explicitTs ?? defTime;
-    // A text is either cached or known-dropped, never both, so the common case costs one lookup.
-    let e = cache.get(key, pos);
-    let labels: Labels;
-    let alreadyScraped = false;
-    if (e) {
-      alreadyScraped = e.lastIter === iter;
-      e.lastIter = iter;
-      labels = e.labels;
-    } else {
-      if (cache.isDropped(key, pos)) continue;
-      let scraped: Labels;
-      try {
-        scraped = p.labels();
-      } catch (err) {
-        throw new AppendError((err as Error).message);
-      }
-      const mutated = mutateSampleLabels(scraped, opts);
-      if (mutated === null) {
-        cache.addDropped(key, pos);
-        continue;
-      }
-      labels = mutated;
-      if (!hasMetricName(labels)) throw new AppendError('missing metric name (__name__ label)');
-      if (!validLabelSet(labels, opts.validationScheme)) throw new AppendError(`invalid metric name or label names: ${toGoString(labels)}`);
-      const limitErr = labelLimitError(labels, opts);
-      if (limitErr) throw new AppendError(limitErr, 'label');
-    }
+  new ScrapeAppend(app, cache, body, format, defTime, opts, metrics, stats).run();
+}
 
-    let result: number;
-    let ref = e ? e.ref : 0;
-    if (alreadyScraped && explicitTs === undefined) {
-      result = AppendResult.Duplicate;
-    } else if (opts.sampleLimit > 0 && ++sampleCount > opts.sampleLimit) {
-      sampleLimitHit = true;
-      stats.added++;
-      continue;
-    } else if (t > maxTime) {
-      result = AppendResult.OutOfBounds;
-    } else {
-      if (ref === 0) ref = app.seriesRef(labels);
-      result = app.append(ref, t, v);
-      if (result === AppendResult.UnknownSeries) {
-        ref = app.seriesRef(labels);
-        result = app.append(ref, t, v);
-      }
-    }
-
-    if (result === AppendResult.Ok) {
-      const track = explicitTs === undefined || opts.trackTimestampsStaleness;
-      if (e) {
-        e.ref = ref;
-      } else {
-        e = cache.add(key, ref, labels, pos);
-        if (!sampleLimitHit) stats.seriesAdded++;
-      }
-      if (track) cache.track(e);
-    } else if (result === AppendResult.OutOfOrder) outOfOrder++;
-    else if (result === AppendResult.Duplicate) duplicates++;
-    else if (result === AppendResult.OutOfBounds) outOfBounds++;
-    stats.added++;
-  }
-  if (outOfOrder > 0) metrics.sampleOutOfOrder.inc(outOfOrder);
-  if (duplicates > 0) metrics.sampleDuplicate.inc(duplicates);
-  if (outOfBounds > 0) metrics.sampleOutOfBounds.inc(outOfBounds);
-  if (sampleLimitHit) throw new AppendError('sample limit exceeded', 'sample');
-  appendStaleMarkers(app, cache, defTime);
-  cache.iterDone(true);
+/**
+ * A label set in Go's `{a="b", …}` form ({@link toGoString}) for an error message; a name or value
+ * longer than {@link EXCERPT_MAX_BYTES} characters is shown as its start followed by
+ * `... (N bytes)` ({@link textExcerpt}), so a series with a huge label does not make a huge message.
+ */
+function labelsExcerpt(ls: Labels): string {
+  if (ls.every((s) => s.length <= EXCERPT_MAX_BYTES)) return toGoString(ls);
+  return toGoString(ls.map((s) => (s.length <= EXCERPT_MAX_BYTES ? s : textExcerpt(s))));
 }
 
 /**

@@ -1,19 +1,49 @@
 /**
  * HTTP GET for scrapes and HTTP service discovery, over `node:http`/`node:https` keep-alive
  * agents, with the scrape config's `HTTPClientConfig`: basic auth, authorization, bearer tokens,
- * TLS settings, extra headers, redirects. Timeouts abort the request; gzip bodies are inflated;
- * bodies at or above the size limit fail the request, as upstream.
+ * TLS settings, extra headers, redirects.
  *
- * Error texts follow Go's `net/http` client as Prometheus shows them in `lastError`, e.g.
- * `Get "http://host:9100/metrics": context deadline exceeded`.
+ * As upstream, the timeout covers the whole request — connecting, the response headers, reading
+ * and decompressing the body — and the body size limit applies to the decompressed body. gzip
+ * bodies are inflated as they stream in and the request is abandoned (inflater included) as soon
+ * as the deadline passes or the limit is reached, so memory stays proportional to what was read in
+ * time and a gzip bomb is never inflated past the limit. The body is kept as the chunks read and
+ * joined once at the end: up to twice its size for that moment.
+ *
+ * Error texts follow Go's `net/http` client as Prometheus shows them in `lastError`: errors before
+ * the response headers name the URL (`Get "http://host:9100/metrics": context deadline exceeded`),
+ * errors while reading the body do not (`context deadline exceeded`, `unexpected EOF`,
+ * `gzip: invalid header`).
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { SecureVersion } from 'node:tls';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type Gunzip } from 'node:zlib';
 import type { HTTPClientConfig } from '../config/prometheus.js';
 import { requestHeaders } from '../config/prometheus/http.js';
+import { goQuote } from '../model/goquote.js';
+import { locationParseError } from './location.js';
+
+/**
+ * Largest body read when no `body_size_limit` is set (bytes): the exposition parsers keep byte
+ * offsets in `Int32Array`s, so bigger bodies cannot be parsed anyway. Upstream has no such cap.
+ * Reaching it fails the request as the configured limit does.
+ */
+export const MAX_BODY_BYTES = 2 ** 31 - 1;
+
+/**
+ * Output chunk size of the gzip inflater (bytes). Also the most the body can overshoot the size
+ * limit by before the request is abandoned. Node's default (16 KiB) costs four times the
+ * callbacks on big bodies.
+ */
+const INFLATE_CHUNK_BYTES = 64 * 1024;
+
+/** Statuses that redirect a GET (Go's `redirectBehavior`). */
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/** Maximum number of redirects followed (Go's default `CheckRedirect`). */
+const MAX_REDIRECTS = 10;
 
 /** Thrown for a failed request; `bodySizeLimit` marks the body-size-limit case. */
 export class HttpGetError extends Error {
@@ -37,15 +67,24 @@ export interface HttpGetResult {
 
 /** Options of one request. */
 export interface HttpGetOptions {
-  /** Whole-request timeout in ms (connect, headers and body). */
+  /** Whole-request timeout in ms (connect, headers, body read and decompression, redirects). */
   timeoutMs: number;
   headers: Record<string, string>;
-  /** Body bytes at which the request fails; 0 for no limit. */
+  /**
+   * Decompressed body bytes at which the request fails (`body size limit exceeded`); 0 for no
+   * limit other than {@link MAX_BODY_BYTES}.
+   */
   bodySizeLimit?: number;
   /** Only status 200 is a success (scrapes); otherwise any status is returned. */
   require200?: boolean;
-  /** Aborts the request (shutdown). */
+  /** Aborts the request (shutdown). May be shared by any number of requests. */
   signal?: AbortSignal;
+}
+
+/** A redirect to follow: the resolved URL of the next hop and the `Location` it came from. */
+interface Redirect {
+  next: string;
+  location: string;
 }
 
 /** Keep-alive agents and settings for one HTTP client configuration (one per scrape pool). */
@@ -88,54 +127,31 @@ export class HttpClient {
   }
 
   /**
-   * GETs `url`, following redirects when configured (at most 10).
-   * @throws {HttpGetError} for connection errors, timeouts, non-200 statuses (with `require200`),
-   * body size limit, bad gzip
+   * GETs `url`. A redirect's `Location` is checked as Go's `url.Parse` does, also when redirects
+   * are not followed (`Get "<url>": failed to parse Location header "<loc>": parse …`); with
+   * `follow_redirects` at most {@link MAX_REDIRECTS} are followed (`Get "<loc>": stopped after 10
+   * redirects`), else the redirect is the response.
+   * @throws {HttpGetError} for connection errors, timeouts, cancellation, non-200 statuses (with
+   * `require200`), a malformed redirect, the body size limit, bad gzip
    */
   async get(url: string, opts: HttpGetOptions): Promise<HttpGetResult> {
-    const prefix = `Get ${JSON.stringify(url)}: `;
-    if (this.setupError) throw new HttpGetError(prefix + this.setupError);
+    if (this.setupError) throw new HttpGetError(`Get ${goQuote(url)}: ${this.setupError}`);
     const deadline = Date.now() + opts.timeoutMs;
     let current = url;
-    for (let redirects = 0; ; redirects++) {
+    for (let hops = 1; ; hops++) {
       // Secret files are read on each request, as upstream; an unreadable one sends ''.
       const headers = { ...opts.headers, ...requestHeaders(this.cfg, readSecret) };
-      const res = await this.once(current, headers, deadline, opts, prefix);
-      if ('location' in res) {
-        if (!this.cfg.followRedirects) throw new HttpGetError(`server returned HTTP status ${res.statusLine}`);
-        if (redirects >= 9) throw new HttpGetError(`${prefix}stopped after 10 redirects`);
-        current = new URL(res.location, current).toString();
-        continue;
-      }
-      return res;
+      const res = await this.once(current, headers, deadline, opts);
+      if (!('next' in res)) return res;
+      if (hops >= MAX_REDIRECTS) throw new HttpGetError(`Get ${goQuote(res.location)}: stopped after ${MAX_REDIRECTS} redirects`);
+      current = res.next;
     }
   }
 
-  private once(
-    url: string,
-    headers: Record<string, string>,
-    deadline: number,
-    opts: HttpGetOptions,
-    prefix: string,
-  ): Promise<HttpGetResult | { location: string; statusLine: string }> {
+  /** One request/response exchange; resolves with the response or the redirect to follow. */
+  private once(url: string, headers: Record<string, string>, deadline: number, opts: HttpGetOptions): Promise<HttpGetResult | Redirect> {
+    const prefix = `Get ${goQuote(url)}: `;
     return new Promise((resolve, reject) => {
-      let settled = false;
-      const fail = (msg: string, bodySizeLimit = false) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
-        req.destroy();
-        reject(new HttpGetError(msg, bodySizeLimit));
-      };
-      const done = (v: HttpGetResult | { location: string; statusLine: string }) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
-        resolve(v);
-      };
-      const onAbort = () => fail(`${prefix}context canceled`);
       let parsed: URL;
       try {
         parsed = new URL(url);
@@ -145,52 +161,158 @@ export class HttpClient {
       }
       const isHttps = parsed.protocol === 'https:';
       if (!isHttps && parsed.protocol !== 'http:') {
-        reject(new HttpGetError(`${prefix}unsupported protocol scheme ${JSON.stringify(parsed.protocol.replace(/:$/, ''))}`));
+        reject(new HttpGetError(`${prefix}unsupported protocol scheme ${goQuote(parsed.protocol.replace(/:$/, ''))}`));
         return;
       }
+      if (opts.signal?.aborted) {
+        reject(new HttpGetError(`${prefix}context canceled`));
+        return;
+      }
+      let settled = false;
+      /** Response headers are in: later errors come from reading the body and carry no URL. */
+      let responded = false;
+      let inflate: Gunzip | null = null;
+      const settle = () => {
+        settled = true;
+        clearTimeout(timer);
+        unwatch();
+      };
+      const fail = (msg: string, bodySizeLimit = false) => {
+        if (settled) return;
+        settle();
+        inflate?.destroy();
+        req.destroy();
+        reject(new HttpGetError(msg, bodySizeLimit));
+      };
+      /** A transport-level failure: named with the URL before the response, bare while reading the body (as Go). */
+      const failTransport = (msg: string) => fail(responded ? msg : prefix + msg);
+      const done = (v: HttpGetResult | Redirect) => {
+        if (settled) return;
+        settle();
+        resolve(v);
+      };
       const req = (isHttps ? https : http).request(parsed, {
         method: 'GET',
         headers,
         agent: isHttps ? this.httpsAgent! : this.httpAgent,
       });
-      const timer = setTimeout(() => fail(`${prefix}context deadline exceeded`), Math.max(0, deadline - Date.now()));
-      opts.signal?.addEventListener('abort', onAbort);
-      req.on('error', (e) => fail(prefix + describeNetError(e as NodeJS.ErrnoException, parsed)));
+      const timer = setTimeout(() => failTransport('context deadline exceeded'), Math.max(0, deadline - Date.now()));
+      const unwatch = opts.signal ? onAbort(opts.signal, () => failTransport('context canceled')) : () => {};
+      req.on('error', (e) => failTransport(describeNetError(e as NodeJS.ErrnoException, parsed)));
       req.on('response', (res) => {
+        responded = true;
         const status = res.statusCode ?? 0;
         const statusLine = `${status} ${http.STATUS_CODES[status] ?? res.statusMessage ?? ''}`;
         const location = res.headers.location;
-        if ([301, 302, 303, 307, 308].includes(status) && location) {
-          res.resume();
-          done({ location, statusLine });
-          return;
+        if (REDIRECT_STATUSES.has(status) && location) {
+          const parseErr = locationParseError(location);
+          if (parseErr !== null) {
+            fail(`${prefix}failed to parse Location header ${goQuote(location)}: ${parseErr}`);
+            return;
+          }
+          if (this.cfg.followRedirects) {
+            let next: string;
+            try {
+              next = new URL(location, url).toString();
+            } catch {
+              fail(`${prefix}failed to parse Location header ${goQuote(location)}: invalid URL`);
+              return;
+            }
+            res.destroy();
+            done({ next, location });
+            return;
+          }
         }
         if (opts.require200 && status !== 200) {
-          res.resume();
           fail(`server returned HTTP status ${statusLine}`);
           return;
         }
-        const limit = opts.bodySizeLimit && opts.bodySizeLimit > 0 ? opts.bodySizeLimit : Infinity;
-        const gzip = res.headers['content-encoding'] === 'gzip';
-        const stream = gzip ? res.pipe(createGunzip()) : res;
+        const configured = opts.bodySizeLimit ?? 0;
+        const limit = configured > 0 && configured <= MAX_BODY_BYTES ? configured : MAX_BODY_BYTES + 1;
+        let source: NodeJS.ReadableStream = res;
+        let compressedBytes = 0;
+        if (res.headers['content-encoding'] === 'gzip') {
+          const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK_BYTES });
+          inflate = gunzip;
+          res.on('data', (c: Buffer) => {
+            compressedBytes += c.length;
+          });
+          res.pipe(gunzip);
+          gunzip.on('error', (e: NodeJS.ErrnoException) => fail(gzipError(e, compressedBytes)));
+          source = gunzip;
+        }
         const chunks: Buffer[] = [];
         let size = 0;
-        stream.on('data', (c: Buffer) => {
+        source.on('data', (c: Buffer) => {
+          if (settled) return;
           size += c.length;
-          if (size >= limit) {
-            fail('body size limit exceeded', true);
-            return;
-          }
-          chunks.push(c);
+          if (size >= limit) fail('body size limit exceeded', true);
+          else if (Date.now() >= deadline) failTransport('context deadline exceeded');
+          else chunks.push(c);
         });
-        stream.on('error', (e: Error) => fail(gzip ? `gzip: ${e.message}` : prefix + e.message));
-        res.on('aborted', () => fail(`${prefix}unexpected EOF`));
-        stream.on('end', () => done({ status, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks, size) }));
+        // The connection closed before the whole body arrived (Go: unexpected EOF on read).
+        res.on('error', () => fail('unexpected EOF'));
+        res.on('close', () => {
+          if (!res.complete) fail('unexpected EOF');
+        });
+        source.on('end', () => {
+          if (settled) return;
+          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+          done({ status, contentType: String(res.headers['content-type'] ?? ''), body });
+        });
       });
       req.end();
     });
   }
+}
 
+/**
+ * Per signal, the callbacks of the requests waiting on it. A scrape manager's shutdown signal is
+ * shared by every request in flight; one `abort` listener per request would pile up on it (Node
+ * warns past 10: `MaxListenersExceededWarning`), so each signal gets one listener that calls the
+ * callbacks registered at that time.
+ */
+const abortWaiters = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Calls `cb` when `signal` aborts; returns the function that unregisters it. */
+function onAbort(signal: AbortSignal, cb: () => void): () => void {
+  let waiters = abortWaiters.get(signal);
+  if (waiters === undefined) {
+    const set = new Set<() => void>();
+    waiters = set;
+    abortWaiters.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const f of [...set]) f();
+        set.clear();
+      },
+      { once: true },
+    );
+  }
+  const set = waiters;
+  set.add(cb);
+  return () => set.delete(cb);
+}
+
+/**
+ * Go's text for a failed gzip stream: a bad header (also trailing garbage, which Go reads as the
+ * next member's header) is `gzip: invalid header`, a CRC or length mismatch `gzip: invalid
+ * checksum`, a truncated stream `unexpected EOF` (`EOF` when nothing came at all); other
+ * corruption, which Go reports with an input offset zlib does not give, keeps zlib's words.
+ */
+function gzipError(e: NodeJS.ErrnoException, compressedBytes: number): string {
+  switch (e.message) {
+    case 'incorrect header check':
+      return 'gzip: invalid header';
+    case 'incorrect data check':
+    case 'incorrect length check':
+      return 'gzip: invalid checksum';
+    case 'unexpected end of file':
+      return compressedBytes === 0 ? 'EOF' : 'unexpected EOF';
+    default:
+      return `gzip: ${e.message}`;
+  }
 }
 
 function readSecret(path: string): string {

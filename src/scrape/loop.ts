@@ -1,8 +1,9 @@
 /**
  * The scrape loop of one target, as upstream `scrapeLoop`: first scrape at the target's offset
  * within the interval, then one scrape per interval; each scrape's timestamp is snapped to the
- * scheduled tick when within the tolerance (min(interval/100, 2 ms)). Per scrape: HTTP GET, then
- * — synchronously, with one appender and one commit — the samples, staleness markers and the
+ * scheduled tick when within the tolerance (min(interval/100, 2 ms)). Per scrape: HTTP GET (the
+ * scrape timeout bounds it, body included), then — with one appender and one commit, the body
+ * parsed in slices that yield to the event loop — the samples, staleness markers and the
  * report series `up`, `scrape_duration_seconds`, `scrape_samples_scraped`,
  * `scrape_samples_post_metric_relabeling`, `scrape_series_added` (plus `scrape_timeout_seconds`,
  * `scrape_sample_limit`, `scrape_body_size_bytes` with `extra_scrape_metrics`).
@@ -11,12 +12,13 @@
  * target down, writes `up 0` and staleness markers for the series of the previous scrape that
  * this attempt did not see, as upstream.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LabelsBuilder, type Labels } from '../model/labels.js';
 import { STALE_NAN } from '../model/value.js';
 import { formatDuration } from '../model/time.js';
 import type { Logger } from '../log.js';
 import { AppendResult, type Appender, type SeriesRef, type Storage } from '../tsdb/types.js';
-import { AppendError, appendFailed, appendScrape, type AppendOptions, type AppendStats } from './append.js';
+import { AppendError, appendFailed, ScrapeAppend, type AppendOptions, type AppendStats } from './append.js';
 import type { ScrapeCache } from './cache.js';
 import { HttpGetError, type HttpClient } from './http.js';
 import type { ScrapeMetrics } from './metrics.js';
@@ -24,6 +26,12 @@ import { formatForContentType } from './protocol.js';
 import type { ScrapeProtocol } from '../config/prometheus.js';
 import { scrapeOffset, type Target } from './target.js';
 
+/**
+ * Longest stretch (ms) the parsing of one body holds the event loop before letting other work
+ * (HTTP requests, other scrapes, timers) run: a body of millions of samples takes seconds to
+ * append, which would otherwise freeze the whole server.
+ */
+const APPEND_SLICE_MS = 20;
 /** Upper bound of the timestamp snapping tolerance (upstream `ScrapeTimestampTolerance`). */
 const TIMESTAMP_TOLERANCE_MS = 2;
 const REPORT_NAMES = [
@@ -173,7 +181,7 @@ export class ScrapeLoop {
     }
     if (o.shutdown.aborted) return;
     try {
-      this.store(body, contentType, scrapeErr, bodySizeLimitHit, appendTime, start);
+      await this.store(body, contentType, scrapeErr, bodySizeLimitHit, appendTime, start);
     } catch (e) {
       // The storage refused the commit (e.g. WAL write error, storage closed): nothing of this
       // scrape is stored; the loop goes on.
@@ -181,15 +189,19 @@ export class ScrapeLoop {
     }
   }
 
-  /** Appends the scrape result, staleness markers and report series with one appender and one commit. */
-  private store(
+  /**
+   * Appends the scrape result, staleness markers and report series with one appender and one
+   * commit. The body is parsed in slices of {@link APPEND_SLICE_MS}, yielding to the event loop in
+   * between; on shutdown during that, the batch is rolled back and nothing is stored.
+   */
+  private async store(
     body: Buffer | null,
     contentType: string,
     fetchErr: string | null,
     bodySizeLimitHit: boolean,
     appendTime: number,
     start: number,
-  ): void {
+  ): Promise<void> {
     const o = this.opts;
     let scrapeErr = fetchErr;
     let app = o.storage.appender();
@@ -198,7 +210,14 @@ export class ScrapeLoop {
     if (body !== null) {
       try {
         const format = formatForContentType(contentType, o.fallbackProtocol);
-        appendScrape(app, o.cache, body, format, appendTime, o.append, o.metrics, stats);
+        const job = new ScrapeAppend(app, o.cache, body, format, appendTime, o.append, o.metrics, stats);
+        while (!job.run(performance.now() + APPEND_SLICE_MS)) {
+          await nextTurn();
+          if (o.shutdown.aborted) {
+            app.rollback();
+            return;
+          }
+        }
       } catch (e) {
         app.rollback();
         app = o.storage.appender();

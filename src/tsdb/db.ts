@@ -130,7 +130,7 @@ export class TSDB implements Storage {
         expired_samples: replay.expired,
         duration: `${seconds.toFixed(3)}s`,
       });
-      wal = WAL.open(walDir, { segmentSize: opts.walSegmentSize, metrics: walMetrics }, replay.segmentRanges);
+      wal = WAL.open(walDir, { segmentSize: opts.walSegmentSize, metrics: walMetrics, log }, replay.segmentRanges);
       head.setLog(new HeadWALLog(wal, head));
       const db = new TSDB(head, wal, lock, walMetrics, log, now, retentionMs);
       db.registry = opts.registry ?? null;

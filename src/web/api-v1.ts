@@ -8,11 +8,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Labels } from '../model/labels.js';
 import { compare, key } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
-import { parseApiDuration, parseApiTime, TimeParseError } from '../model/time.js';
+import { TimeParseError } from '../model/time.js';
 import { PromQLError, parseMetricSelector, type Engine } from '../promql/index.js';
 import type { Storage } from '../tsdb/types.js';
-import { labelsJson, queryResponseJson } from './encode.js';
-import { params } from './params.js';
+import { labelsJson } from './encode.js';
+import { MAX_TIME, MIN_TIME, params, parseAtoi, parseDurationNs, parseLimit, parseTime } from './params.js';
+import { executeQuery, type QueryRequest } from './query-exec.js';
 
 /** What the `/api/v1` routes read from; each optional part answers 404-free empty data when absent. */
 export interface ApiV1Deps {
@@ -20,7 +21,7 @@ export interface ApiV1Deps {
   engine: Engine;
   /** `data` of /api/v1/status/tsdb. */
   tsdbStatus?: (limit: number) => unknown;
-  scrape?: { targetsApi(state?: string): unknown; metadataApi(metric?: string, limit?: number): unknown };
+  scrape?: { targetsApi(state?: string): unknown; metadataApi(metric?: string, limit?: number, limitPerMetric?: number): unknown };
   rules?: { rulesApi(filter?: { type?: 'alert' | 'record' }): unknown; alertsApi(): unknown };
   /** URLs alerts are posted to (`alerting.alertmanagers`), for /api/v1/alertmanagers. */
   alertmanagerURLs?: () => string[];
@@ -31,7 +32,12 @@ export interface ApiV1Deps {
   /** Extra runtime facts for /api/v1/status/runtimeinfo. */
   runtimeInfo: () => Record<string, unknown>;
   buildInfo: Record<string, string>;
-  /** ms clock (defaults to Date.now). */
+  /**
+   * Runs `/query` and `/query_range` evaluations off the event loop (a `QueryPool`); without it
+   * they run in-process on `engine`, blocking the event loop while they last.
+   */
+  queryRunner?: { run(req: QueryRequest): Promise<string> };
+  /** ms clock for the default `time` of instant queries (defaults to Date.now). */
   now?: () => number;
 }
 
@@ -63,30 +69,84 @@ export function sendError(reply: FastifyReply, err: ApiError): FastifyReply {
     .send(JSON.stringify({ status: 'error', errorType: err.errorType, error: err.message }));
 }
 
-/** Sends `{"status":"success","data":…}` (data already JSON text when a string is passed). */
-export function sendData(reply: FastifyReply, data: unknown): FastifyReply {
+/**
+ * Sends `{"status":"success","data":…}` (data already JSON text when a string is passed), with
+ * `warnings` when there are any.
+ */
+export function sendData(reply: FastifyReply, data: unknown, warnings: string[] = []): FastifyReply {
   const text = typeof data === 'string' ? data : JSON.stringify(data);
-  return reply.type('application/json').send(`{"status":"success","data":${text}}`);
+  const w = warnings.length > 0 ? `,"warnings":${JSON.stringify(warnings)}` : '';
+  return reply.type('application/json').send(`{"status":"success","data":${text}${w}}`);
 }
 
+/** What a route handler returns: the `data`, with warnings (or nothing once it replied itself). */
+class WithWarnings {
+  constructor(
+    readonly data: unknown,
+    readonly warnings: string[],
+  ) {}
+}
+
+/** Upstream's warning when `limit` cut a list. */
+const TRUNCATED = 'results truncated due to limit';
 const MAX_POINTS = 11_000;
-/** Default start/end of metadata queries without a range: all time, as upstream's MinTime/MaxTime. */
-const MIN_TIME = -9_223_372_036_854;
-const MAX_TIME = 9_223_372_036_854;
+/** Methods a route can be asked with; those a route does not take get 405 as upstream's router. */
+const ALL_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD'] as const;
 
 /**
- * A time parameter in ms; `dflt` when absent (NaN default = required). Error texts as upstream,
- * including its extra "Invalid time value for 'time'" prefix on the instant query's `time`.
+ * A time parameter in ms. With a default (`dflt` not NaN) it may be absent and its errors carry
+ * upstream `parseTimeParam`'s "Invalid time value for '<name>'" (as 2.42 writes it; 3.x writes
+ * "invalid"); without, it is required, as `query_range`'s `start`/`end`.
  */
 function timeParam(p: URLSearchParams, name: string, dflt: number): number {
   const v = p.get(name);
   if ((v === null || v === '') && !Number.isNaN(dflt)) return dflt;
   try {
-    return parseApiTime(v ?? '');
+    return parseTime(v ?? '');
   } catch (e) {
     if (!(e instanceof TimeParseError)) throw e;
-    const detail = name === 'time' ? `Invalid time value for 'time': ${e.message}` : e.message;
+    const detail = Number.isNaN(dflt) ? e.message : `Invalid time value for '${name}': ${e.message}`;
     throw new ApiError('bad_data', `invalid parameter "${name}": ${detail}`);
+  }
+}
+
+/** A duration parameter in ns (see `parseDurationNs`); errors as `invalid parameter "<name>": …`. */
+function durationParam(p: URLSearchParams, name: string): number {
+  try {
+    return parseDurationNs(p.get(name) ?? '');
+  } catch (e) {
+    if (e instanceof TimeParseError) throw new ApiError('bad_data', `invalid parameter "${name}": ${e.message}`);
+    throw e;
+  }
+}
+
+/** The `limit` parameter of queries and label/series lists (0 = none). */
+function limitParam(p: URLSearchParams): number {
+  try {
+    return parseLimit(p.get('limit'));
+  } catch (e) {
+    throw new ApiError('bad_data', `invalid parameter "limit": ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The deadline (ms, `Date.now()` clock) set by the `timeout` parameter, counted from `arrival`;
+ * `Infinity` without one.
+ */
+function deadlineParam(p: URLSearchParams, arrival: number): number {
+  if (!p.get('timeout')) return Infinity;
+  return arrival + durationParam(p, 'timeout') / 1e6;
+}
+
+/** `lookback_delta` (ms; 0 = the engine's), with upstream's error text. */
+function lookbackParam(p: URLSearchParams): number {
+  const v = p.get('lookback_delta');
+  if (!v) return 0;
+  try {
+    return Math.trunc(parseDurationNs(v) / 1e6);
+  } catch (e) {
+    if (e instanceof TimeParseError) throw new ApiError('bad_data', `error parsing lookback delta duration: ${e.message}`);
+    throw e;
   }
 }
 
@@ -111,7 +171,16 @@ function promqlError(e: unknown): never {
   throw e;
 }
 
-/** Registers every `/api/v1` route on `app`. */
+/** The first `limit` entries (all when 0), with upstream's warning when some were cut. */
+function limitList(list: string[], limit: number): WithWarnings {
+  if (limit > 0 && list.length > limit) return new WithWarnings(list.slice(0, limit), [TRUNCATED]);
+  return new WithWarnings(list, []);
+}
+
+/**
+ * Registers every `/api/v1` route on `app`. Each answers its methods (GET, and POST where
+ * upstream takes it), `OPTIONS` with 204, and any other method with 405 as upstream's router.
+ */
 export function registerApiV1(app: FastifyInstance, deps: ApiV1Deps): void {
   const now = deps.now ?? Date.now;
 
@@ -120,103 +189,121 @@ export function registerApiV1(app: FastifyInstance, deps: ApiV1Deps): void {
     handler: (p: URLSearchParams, req: FastifyRequest, reply: FastifyReply) => unknown,
     methods: ('GET' | 'POST')[] = ['GET', 'POST'],
   ) => {
+    const url = `/api/v1${path}`;
     app.route({
       method: methods,
-      url: `/api/v1${path}`,
+      url,
+      exposeHeadRoute: false,
       handler: async (req, reply) => {
         try {
           const out = await handler(params(req), req, reply);
-          if (!reply.sent) return sendData(reply, out);
-          return reply;
+          if (reply.sent) return reply;
+          return out instanceof WithWarnings ? sendData(reply, out.data, out.warnings) : sendData(reply, out);
         } catch (e) {
           if (e instanceof ApiError) return sendError(reply, e);
           throw e;
         }
       },
     });
+    const allow = [...methods, 'OPTIONS'].sort().join(', ');
+    app.route({
+      method: ALL_METHODS.filter((m) => !(methods as string[]).includes(m)),
+      url,
+      exposeHeadRoute: false,
+      handler: (_req, reply) => reply.code(405).header('allow', allow).type('text/plain; charset=utf-8').send('Method Not Allowed\n'),
+    });
+    app.options(url, (_req, reply) => reply.code(204).send());
   };
 
-  route('/query', (p, _req, reply) => {
-    const query = p.get('query') ?? '';
-    const t = timeParam(p, 'time', now());
-    let res;
+  const runQuery = async (req: QueryRequest): Promise<string> => {
     try {
-      res = deps.engine.instantQuery(deps.storage, query, t);
+      if (deps.queryRunner) return await deps.queryRunner.run(req);
+      return executeQuery(deps.engine, deps.storage, req);
     } catch (e) {
       promqlError(e);
     }
-    return reply.type('application/json').send(queryResponseJson(res));
+  };
+
+  route('/query', async (p, _req, reply) => {
+    const arrival = Date.now();
+    const limit = limitParam(p);
+    const t = timeParam(p, 'time', now());
+    const deadline = deadlineParam(p, arrival);
+    const lookbackDeltaMs = lookbackParam(p);
+    const query = p.get('query') ?? '';
+    const json = await runQuery({ kind: 'instant', query, start: t, end: t, step: 0, deadline, lookbackDeltaMs, limit });
+    return reply.type('application/json').send(json);
   });
 
-  route('/query_range', (p, _req, reply) => {
-    const query = p.get('query') ?? '';
+  route('/query_range', async (p, _req, reply) => {
+    const arrival = Date.now();
+    const limit = limitParam(p);
     const start = timeParam(p, 'start', NaN);
     const end = timeParam(p, 'end', NaN);
     if (end < start) throw new ApiError('bad_data', 'invalid parameter "end": end timestamp must not be before start time');
-    let step: number;
-    try {
-      step = parseApiDuration(p.get('step') ?? '');
-    } catch (e) {
-      if (e instanceof TimeParseError) throw new ApiError('bad_data', `invalid parameter "step": ${e.message}`);
-      throw e;
-    }
-    if (step <= 0) {
+    const stepNs = durationParam(p, 'step');
+    if (stepNs <= 0) {
       throw new ApiError(
         'bad_data',
         'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer',
       );
     }
-    if ((end - start) / step > MAX_POINTS) {
+    // Upstream divides nanosecond durations: steps below 1 ms count here too.
+    if (Math.trunc(((end - start) * 1e6) / stepNs) > MAX_POINTS) {
       throw new ApiError(
         'bad_data',
         'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)',
       );
     }
-    let res;
-    try {
-      res = deps.engine.rangeQuery(deps.storage, query, start, end, step);
-    } catch (e) {
-      promqlError(e);
-    }
-    return reply.type('application/json').send(queryResponseJson(res));
+    const deadline = deadlineParam(p, arrival);
+    const lookbackDeltaMs = lookbackParam(p);
+    // The engine works in whole milliseconds: a sub-millisecond step becomes 0, which it refuses
+    // after parsing, as upstream's engine.
+    const step = Math.trunc(stepNs / 1e6);
+    const query = p.get('query') ?? '';
+    const json = await runQuery({ kind: 'range', query, start, end, step, deadline, lookbackDeltaMs, limit });
+    return reply.type('application/json').send(json);
   });
 
   route('/query_exemplars', () => []);
 
   route('/series', (p) => {
-    const sets = matchersParam(p, true);
+    if (p.getAll('match[]').length === 0) throw new ApiError('bad_data', 'no match[] parameter provided');
+    const limit = limitParam(p);
     const start = timeParam(p, 'start', MIN_TIME);
     const end = timeParam(p, 'end', MAX_TIME);
+    const sets = matchersParam(p, true);
     const q = deps.storage.querier(start, end);
     const seen = new Map<string, Labels>();
     for (const ms of sets) for (const ls of q.series(ms, start, end)) seen.set(key(ls), ls);
     const all = [...seen.values()].sort(compare);
-    const limit = Number(p.get('limit') ?? 0);
     const out = limit > 0 ? all.slice(0, limit) : all;
     return `[${out.map(labelsJson).join(',')}]`;
   });
 
   route('/labels', (p) => {
-    const sets = matchersParam(p, false);
+    const limit = limitParam(p);
     const start = timeParam(p, 'start', MIN_TIME);
     const end = timeParam(p, 'end', MAX_TIME);
+    const sets = matchersParam(p, false);
     const q = deps.storage.querier(start, end);
     const names = new Set<string>();
     for (const ms of sets.length ? sets : [[]]) for (const n of q.labelNames(ms)) names.add(n);
-    return limitList([...names].sort(), p);
+    return limitList([...names].sort(), limit);
   });
 
   route(
     '/label/:name/values',
     (p, req) => {
       const name = (req.params as { name: string }).name;
-      const sets = matchersParam(p, false);
+      const limit = limitParam(p);
       const start = timeParam(p, 'start', MIN_TIME);
       const end = timeParam(p, 'end', MAX_TIME);
+      const sets = matchersParam(p, false);
       const q = deps.storage.querier(start, end);
       const values = new Set<string>();
       for (const ms of sets.length ? sets : [[]]) for (const v of q.labelValues(name, ms)) values.add(v);
-      return limitList([...values].sort(), p);
+      return limitList([...values].sort(), limit);
     },
     ['GET'],
   );
@@ -224,8 +311,19 @@ export function registerApiV1(app: FastifyInstance, deps: ApiV1Deps): void {
   route(
     '/metadata',
     (p) => {
-      const limit = p.get('limit');
-      return deps.scrape?.metadataApi(p.get('metric') ?? undefined, limit === null ? undefined : Number(limit)) ?? {};
+      const number = (name: string): number | undefined => {
+        const v = p.get(name);
+        if (!v) return undefined;
+        try {
+          const n = parseAtoi(v);
+          return n < 0 ? undefined : n;
+        } catch {
+          throw new ApiError('bad_data', `${name} must be a number`);
+        }
+      };
+      const limit = number('limit');
+      const limitPerMetric = number('limit_per_metric');
+      return deps.scrape?.metadataApi(p.get('metric') ?? undefined, limit, limitPerMetric) ?? {};
     },
     ['GET'],
   );
@@ -266,10 +364,7 @@ export function registerApiV1(app: FastifyInstance, deps: ApiV1Deps): void {
     ['GET'],
   );
 
-  app.all('/api/v1/*', (_req, reply) => reply.code(404).type('text/plain').send('404 page not found\n'));
-}
-
-function limitList(list: string[], p: URLSearchParams): string[] {
-  const limit = Number(p.get('limit') ?? 0);
-  return limit > 0 ? list.slice(0, limit) : list;
+  app.all('/api/v1/*', (req, reply) =>
+    req.method === 'OPTIONS' ? reply.code(204).send() : reply.code(404).type('text/plain; charset=utf-8').send('404 page not found\n'),
+  );
 }

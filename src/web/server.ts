@@ -5,12 +5,14 @@
  * (`/metrics`), the host collector (`/node/metrics`) and the web UI.
  */
 import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { logger } from '../log.js';
 import { registerApiV1, type ApiV1Deps } from './api-v1.js';
+import { decodeFirstJSON } from './gojson.js';
 import { acceptFormBodies, params } from './params.js';
 
 const log = logger('web');
@@ -27,7 +29,18 @@ export interface WebServerOptions {
   apiV1?: ApiV1Deps;
   /** Alertmanager API v2 (`path` is the part after `/api/v2`). */
   alertmanager?: {
-    handleApiV2(req: { method: string; path: string; query: URLSearchParams; body: unknown }): Promise<{
+    /**
+     * `body` is the decoded JSON body (undefined when empty), `contentType` the media type of a
+     * non-empty body (`application/octet-stream` when unnamed), `bodyError` Go's JSON syntax error.
+     */
+    handleApiV2(req: {
+      method: string;
+      path: string;
+      query: URLSearchParams;
+      body: unknown;
+      contentType?: string;
+      bodyError?: string;
+    }): Promise<{
       status: number;
       body: unknown;
       headers?: Record<string, string>;
@@ -66,10 +79,61 @@ export function parseListenAddress(addr: string): { host: string; port: number }
   return { host: host === '' ? '0.0.0.0' : host, port };
 }
 
+/**
+ * Longest request line plus headers accepted, bytes: Go's `http.DefaultMaxHeaderBytes` (1 MiB),
+ * which Prometheus keeps, so PromQL of several hundred KB fits in a GET query string. Also the
+ * bound on a path parameter (a label name in `/api/v1/label/<name>/values`).
+ */
+export const MAX_HEADER_BYTES = 1 << 20;
+/** Largest request body read, bytes (url-encoded forms stop at 10 MiB, see `params.ts`). */
+export const BODY_LIMIT = 32 << 20;
+
+/**
+ * Answers requests Node's HTTP parser rejects as Go's server does: `431 Request Header Fields
+ * Too Large` past {@link MAX_HEADER_BYTES}, else `400 Bad Request`, in plain text.
+ */
+function clientError(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  if (socket.writable) socket.write(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${status}`);
+  socket.destroy(err);
+}
+
+/**
+ * The API error text for a body fastify could not read before a handler ran (too large,
+ * unreadable), worded as Go's form parsing: `http: POST too large` for an oversized form.
+ */
+function apiV1FrameworkError(err: Error & { code?: string }): string {
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'error parsing form values: http: POST too large';
+  return `error parsing form values: ${err.message}`;
+}
+
 /** Builds the fastify app with every route for the given options (not yet listening). */
 export async function buildApp(opts: WebServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 32 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    clientErrorHandler: clientError,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_HEADER_BYTES },
+  });
   acceptFormBodies(app);
+  // Before any route: each route keeps the error handler in force when it is added.
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) log.error('request failed', { url: req.url, err: err.stack ?? String(err) });
+    if (req.url.startsWith('/api/v1/')) {
+      // Prometheus's shape: a request it cannot read is bad_data (400), anything else internal.
+      const bad = status < 500;
+      const body = JSON.stringify({
+        status: 'error',
+        errorType: bad ? 'bad_data' : 'internal',
+        error: bad && err.code?.startsWith('FST_ERR_CTP') ? apiV1FrameworkError(err) : err.message,
+      });
+      return reply.code(bad ? 400 : 500).type('application/json').send(body);
+    }
+    return reply.code(status).type('application/json').send(JSON.stringify({ code: status, message: err.message }));
+  });
 
   app.get('/-/healthy', (_req, reply) => reply.type('text/plain').send(`${opts.name} is Healthy.\n`));
   app.get('/-/ready', (_req, reply) =>
@@ -111,12 +175,28 @@ export async function buildApp(opts: WebServerOptions): Promise<FastifyInstance>
   if (opts.apiV1) registerApiV1(app, opts.apiV1);
   if (opts.alertmanager) {
     const am = opts.alertmanager;
-    app.all('/api/v2/*', async (req, reply) => {
-      const path = req.url.slice('/api/v2'.length).split('?')[0]!;
-      const res = await am.handleApiV2({ method: req.method, path, query: params(req), body: req.body });
-      if (res.headers) reply.headers(res.headers);
-      reply.code(res.status);
-      return res.body === undefined ? reply.send() : reply.type('application/json').send(JSON.stringify(res.body));
+    // Alertmanager reads bodies itself (go-swagger): any content type as text, checked and
+    // decoded here as Go's JSON decoder would, judged by the API once it knows the endpoint.
+    await app.register(async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+      scope.all('/api/v2/*', async (req, reply) => {
+        const path = req.url.slice('/api/v2'.length).split('?')[0]!;
+        const text = typeof req.body === 'string' ? req.body : '';
+        let body: unknown;
+        let contentType: string | undefined;
+        let bodyError: string | undefined;
+        if (text !== '') {
+          contentType = (req.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim().toLowerCase();
+          const decoded = decodeFirstJSON(text);
+          if (decoded.ok === true) body = decoded.value;
+          else if (decoded.ok === false) bodyError = decoded.error;
+        }
+        const res = await am.handleApiV2({ method: req.method, path, query: params(req), body, contentType, bodyError });
+        if (res.headers) reply.headers(res.headers);
+        reply.code(res.status);
+        return res.body === undefined ? reply.send() : reply.type('application/json').send(JSON.stringify(res.body));
+      });
     });
   }
 
@@ -134,14 +214,6 @@ export async function buildApp(opts: WebServerOptions): Promise<FastifyInstance>
   }
   app.setNotFoundHandler((_req, reply) => reply.code(404).type('text/plain').send('404 page not found\n'));
 
-  app.setErrorHandler((err: Error, req, reply) => {
-    const status = (err as { statusCode?: number }).statusCode ?? 500;
-    if (status >= 500) log.error('request failed', { url: req.url, err: err.stack ?? String(err) });
-    const body = req.url.startsWith('/api/v1/')
-      ? JSON.stringify({ status: 'error', errorType: status >= 500 ? 'internal' : 'bad_data', error: (err as Error).message })
-      : JSON.stringify({ code: status, message: (err as Error).message });
-    return reply.code(status).type('application/json').send(body);
-  });
   return app;
 }
 

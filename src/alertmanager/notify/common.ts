@@ -1,14 +1,15 @@
 /**
  * What every receiver integration shares: the notification context, the retry-aware error type,
  * HTTP POST with an `http_config` (basic auth, authorization, custom headers, redirects,
- * per-request timeout) via `fetch`, upstream's status-code retry rules, Go-compatible JSON
- * encoding and rune truncation.
+ * per-request timeout; the transport is `http.ts`), upstream's status-code retry rules,
+ * Go-compatible JSON encoding and rune truncation.
  */
 import { readFileSync } from 'node:fs';
 import type { HTTPClientConfig } from '../../config/alertmanager/types.js';
 import { requestHeaders } from '../../config/prometheus/http.js';
 import type { Alert } from '../alert.js';
 import type { NotificationTemplates, TemplateData } from '../template.js';
+import { httpPost } from './http.js';
 
 /** Everything an integration needs to know about the notification it sends. */
 export interface NotifyContext {
@@ -132,29 +133,12 @@ export async function post(
     'content-type': opts.contentType ?? 'application/json',
     ...authHeaders(cfg),
   };
-  const signals = [signal];
-  if (opts.timeout && opts.timeout > 0) signals.push(AbortSignal.timeout(opts.timeout));
   const shown = opts.redact ? '<redacted>' : url;
-  let res: Response;
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers,
-      body,
-      signal: AbortSignal.any(signals),
-      redirect: cfg.followRedirects ? 'follow' : 'manual',
-    });
+    return await httpPost(url, headers, body, { signal, timeout: opts.timeout, followRedirects: cfg.followRedirects });
   } catch (e) {
-    const cause = e instanceof Error ? ((e.cause as Error | undefined)?.message ?? e.message) : String(e);
-    throw new NotifyError(`Post ${JSON.stringify(shown)}: ${cause}`, true);
+    throw new NotifyError(`Post ${JSON.stringify(shown)}: ${e instanceof Error ? e.message : String(e)}`, true);
   }
-  let text = '';
-  try {
-    text = await res.text();
-  } catch {
-    // A body cut off by the peer does not change the status outcome.
-  }
-  return { status: res.status, body: text };
 }
 
 /**

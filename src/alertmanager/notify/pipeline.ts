@@ -3,8 +3,15 @@
  * `notify.PipelineBuilder`: inhibition → active time intervals → mute time intervals → silences,
  * then for each integration of the receiver, concurrently: dedup against the notification log →
  * send with retries (exponential backoff until the flush deadline) → record in the notification log.
+ * Each attempt first waits for one of the integration's slots (`limit.ts`: at most 64 sends in
+ * flight per receiver integration; upstream has no such bound).
  *
  * Alerts are filtered by each mute stage; when none are left, the flush counts as successful.
+ *
+ * The per-attempt log lines (`Notify attempt failed, will retry later`, `Notify for alerts failed`,
+ * `Notify success` after retries) are rate-limited per receiver integration (see `limit.ts`): with
+ * thousands of aggregation groups failing against one endpoint, each window writes a few lines and
+ * a count instead of one line per group.
  */
 import type { Logger } from '../../log.js';
 import { resolvedAt, type Alert } from '../alert.js';
@@ -17,6 +24,7 @@ import type { Marker } from '../store.js';
 import { templateData, type NotificationTemplates } from '../template.js';
 import { inAnyInterval, type TimeInterval } from '../timeinterval.js';
 import { NotifyError, type Integration, type NotifyContext } from './common.js';
+import { LogRateLimiter, integrationLimiter } from './limit.js';
 
 /** What the dispatcher passes for one flush of an aggregation group. */
 export interface FlushContext {
@@ -89,10 +97,19 @@ function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
 
 /** The notification pipeline. */
 export class Pipeline {
+  private readonly limitedLog: LogRateLimiter;
+
   constructor(
     private readonly deps: PipelineDeps,
     private readonly externalURL: string,
-  ) {}
+  ) {
+    this.limitedLog = new LogRateLimiter(deps.clock);
+  }
+
+  /** Writes the pending summaries of rate-limited log lines and stops their timers. */
+  stop(): void {
+    this.limitedLog.stop();
+  }
 
   /** Runs the pipeline for one flush; resolves true when every stage and integration succeeded. */
   async exec(ctx: FlushContext, alerts: readonly Alert[]): Promise<boolean> {
@@ -153,6 +170,9 @@ export class Pipeline {
   private async send(ctx: FlushContext, integration: Integration, alerts: readonly Alert[], numFiring: number): Promise<boolean> {
     const d = this.deps;
     const log = d.log.with({ receiver: ctx.receiver, integration: `${integration.name}[${integration.index}]` });
+    const slotKey = `${ctx.receiver}/${integration.name}[${integration.index}]`;
+    const limited = (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) =>
+      this.limitedLog.write(log, level, `${level}\x00${msg}\x00${slotKey}`, msg, fields);
     let sent = alerts;
     if (!integration.sendResolved) {
       if (numFiring === 0) return true;
@@ -168,42 +188,53 @@ export class Pipeline {
       data: (as) => templateData(ctx.receiver, ctx.groupLabels, as, this.externalURL, ctx.now),
     };
     let lastErr = '';
+    const canceled = (attempts: number): false => {
+      const reason = (ctx.signal.reason as Error | undefined)?.message ?? 'context canceled';
+      const fields = {
+        num_alerts: sent.length,
+        err: `${ctx.receiver}/${integration.name}[${integration.index}]: notify retry canceled after ${attempts} attempts: ${lastErr || reason}`,
+      };
+      if (reason === 'context canceled') log.debug('Notify for alerts failed', fields);
+      else limited('error', 'Notify for alerts failed', fields);
+      return false;
+    };
     for (let attempt = 0; ; attempt++) {
-      if (ctx.signal.aborted) {
-        const reason = (ctx.signal.reason as Error | undefined)?.message ?? 'context canceled';
-        (reason === 'context canceled' ? log.debug : log.error).call(log, 'Notify for alerts failed', {
-          num_alerts: sent.length,
-          err: `${ctx.receiver}/${integration.name}[${integration.index}]: notify retry canceled after ${attempt} attempts: ${lastErr || reason}`,
-        });
-        return false;
+      if (ctx.signal.aborted) return canceled(attempt);
+      let release: () => void;
+      try {
+        release = await integrationLimiter.acquire(slotKey, ctx.signal);
+      } catch {
+        return canceled(attempt);
       }
       const start = performance.now();
       try {
         await integration.notifier.notify(nctx, sent);
+        release();
         d.metrics.notificationLatency.observe({ integration: integration.name }, (performance.now() - start) / 1000);
         d.metrics.notificationRequests.inc({ integration: integration.name });
-        if (attempt > 0) log.info('Notify success', { attempts: attempt + 1 });
+        if (attempt > 0) limited('info', 'Notify success', { attempts: attempt + 1 });
         else log.debug('Notify success', { attempts: 1 });
         return true;
       } catch (e) {
+        release();
         d.metrics.notificationLatency.observe({ integration: integration.name }, (performance.now() - start) / 1000);
         d.metrics.notificationRequests.inc({ integration: integration.name });
         d.metrics.notificationRequestsFailed.inc({ integration: integration.name });
         const err = e instanceof NotifyError ? e : new NotifyError(e instanceof Error ? e.message : String(e), !ctx.signal.aborted);
         if (!err.retry) {
-          log.error('Notify for alerts failed', {
+          limited('error', 'Notify for alerts failed', {
             num_alerts: sent.length,
             err: `${ctx.receiver}/${integration.name}[${integration.index}]: notify retry canceled due to unrecoverable error after ${attempt + 1} attempts: ${err.message}`,
           });
           return false;
         }
-        if (err.message !== lastErr && !ctx.signal.aborted) log.warn('Notify attempt failed, will retry later', { attempts: attempt + 1, err: err.message });
+        if (err.message !== lastErr && !ctx.signal.aborted) limited('warn', 'Notify attempt failed, will retry later', { attempts: attempt + 1, err: err.message });
         lastErr = err.message;
       }
       try {
         await sleep(d.clock, backoffDelay(attempt), ctx.signal);
       } catch {
-        // Deadline passed: the loop head reports the cancellation.
+        // Deadline passed: the next turn reports the cancellation.
       }
     }
   }

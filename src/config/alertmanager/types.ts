@@ -194,6 +194,11 @@ export interface AlertmanagerConfig {
   receivers: ReceiverConfig[];
   /** Template file globs, resolved against the config file's directory. */
   templates: string[];
+  /**
+   * Where each `templates:` entry is written (same order as {@link templates}), so template
+   * errors can name a line of the config file. Absent for configs built in code.
+   */
+  templatePositions?: { line: number; column: number }[];
   /** `time_intervals` and (deprecated) `mute_time_intervals` by name. */
   time_intervals: Map<string, TimeInterval[]>;
   /** The file's text. */

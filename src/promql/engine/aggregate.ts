@@ -70,9 +70,10 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, g: Grid): Value {
   const dropAt = new Uint8Array(nGroups * n);
   const op = e.op;
 
-  if (op === 'quantile') return quantileAggregate(input, groupOf, labels, param!, g);
+  if (op === 'quantile') return quantileAggregate(ev, input, groupOf, labels, param!, g);
 
   for (let si = 0; si < input.series.length; si++) {
+    ev.checkDeadline();
     const s = input.series[si]!;
     const gi = groupOf[si]!;
     const base = gi * n;
@@ -204,7 +205,14 @@ function checkQuantileParam(ev: Evaluator, e: AggregateExpr, q: Float64Array): v
 
 const scratch = new Scratch();
 
-function quantileAggregate(input: VectorValue, groupOf: Int32Array, labels: Labels[], q: Float64Array, g: Grid): VectorValue {
+function quantileAggregate(
+  ev: Evaluator,
+  input: VectorValue,
+  groupOf: Int32Array,
+  labels: Labels[],
+  q: Float64Array,
+  g: Grid,
+): VectorValue {
   const members: number[][] = labels.map(() => []);
   const dropName = labels.map(() => false);
   for (let si = 0; si < input.series.length; si++) {
@@ -216,6 +224,7 @@ function quantileAggregate(input: VectorValue, groupOf: Int32Array, labels: Labe
     const r = newStepSeries(labels[gi]!, g.n, dropName[gi]!);
     const idx = members[gi]!;
     const buf = scratch.ensure(idx.length);
+    ev.checkDeadline();
     for (let i = 0; i < g.n; i++) {
       let k = 0;
       for (const si of idx) {
@@ -317,6 +326,7 @@ function selectK(ev: Evaluator, e: AggregateExpr, param: Float64Array, input: Ve
   const byValue = (a: number, b: number) => Number.isNaN(v(a)) || v(a) < v(b);
   const byReverseValue = (a: number, b: number) => Number.isNaN(v(a)) || v(a) > v(b);
   for (let i = 0; i < g.n; i++) {
+    ev.checkDeadline();
     step = i;
     const p = param[i]!;
     const k = Math.min(Math.trunc(p), series.length);
@@ -378,6 +388,7 @@ function countValues(ev: Evaluator, e: AggregateExpr, g: Grid): VectorValue {
   const slots = new Map<string, StepSeries>();
   const order: StepSeries[] = [];
   for (let i = 0; i < g.n; i++) {
+    ev.checkDeadline();
     for (const s of input.series) {
       if (!s.has[i]) continue;
       b.reset(s.labels).set(valueLabel, formatF(s.vs[i]!));

@@ -7,7 +7,7 @@
  * by ordinal, checks cardinality as upstream does, and writes into the slots.
  */
 import { get as labelOf, key, LabelsBuilder, METRIC_NAME, toGoString, type Labels } from '../../model/labels.js';
-import { exprType, isComparisonOp, type BinaryExpr, type BinaryOp, type VectorMatching } from '../ast.js';
+import { isComparisonOp, type BinaryExpr, type BinaryOp, type VectorMatching } from '../ast.js';
 import { PromQLError } from '../errors.js';
 import type { Evaluator } from './evaluator.js';
 import { DUPLICATE_LABELSET, mergeSameLabels } from './merge.js';
@@ -92,27 +92,27 @@ function scalarBinop(op: BinaryOp, l: number, r: number): number {
   return isComparisonOp(op) ? (elem.keep ? 1 : 0) : elem.v;
 }
 
-/** Evaluates a binary expression over the grid. */
-export function evalBinary(ev: Evaluator, e: BinaryExpr, g: Grid): Value {
-  const lt = exprType(e.lhs);
-  const rt = exprType(e.rhs);
-  if (lt === 'scalar' && rt === 'scalar') {
-    const a = ev.evalScalar(e.lhs, g);
-    const b = ev.evalScalar(e.rhs, g);
+/**
+ * Combines the evaluated operands of a binary expression over the grid (the caller evaluates
+ * `lhs` then `rhs`). Operand values may be modified in place.
+ * @throws {PromQLError} `execution` for operands that are neither scalars nor instant vectors,
+ *   duplicate label sets and many-to-many matching.
+ */
+export function evalBinary(ev: Evaluator, e: BinaryExpr, lhs: Value, rhs: Value, g: Grid): Value {
+  if (lhs.kind === 'scalar' && rhs.kind === 'scalar') {
+    const a = lhs.vs;
+    const b = rhs.vs;
     for (let i = 0; i < g.n; i++) a[i] = scalarBinop(e.op, a[i]!, b[i]!);
-    return { kind: 'scalar', vs: a };
+    return lhs;
   }
-  if (lt === 'vector' && rt === 'vector') {
-    const lhs = ev.evalVector(e.lhs, g);
-    const rhs = ev.evalVector(e.rhs, g);
+  if (lhs.kind === 'vector' && rhs.kind === 'vector') {
     const m = e.matching!;
-    if (e.op === 'and' || e.op === 'or' || e.op === 'unless') return setOperation(e.op, lhs, rhs, m, g);
+    if (e.op === 'and' || e.op === 'or' || e.op === 'unless') return setOperation(ev, e.op, lhs, rhs, m, g);
     return vectorBinop(ev, e, lhs, rhs, m, g);
   }
-  const swap = lt === 'scalar';
-  const v = ev.evalVector(swap ? e.rhs : e.lhs, g);
-  const s = ev.evalScalar(swap ? e.lhs : e.rhs, g);
-  return vectorScalarBinop(ev, e, v, s, swap);
+  if (lhs.kind === 'scalar' && rhs.kind === 'vector') return vectorScalarBinop(ev, e, rhs, lhs.vs, true);
+  if (lhs.kind === 'vector' && rhs.kind === 'scalar') return vectorScalarBinop(ev, e, lhs, rhs.vs, false);
+  throw new PromQLError('execution', `unexpected ${lhs.kind} and ${rhs.kind} operands for binary operator "${e.op}"`);
 }
 
 function trimInfo(ev: Evaluator, e: BinaryExpr): void {
@@ -124,6 +124,7 @@ function vectorScalarBinop(ev: Evaluator, e: BinaryExpr, v: VectorValue, s: Floa
   const cmp = isComparisonOp(op);
   const out: StepSeries[] = [];
   for (const series of v.series) {
+    ev.checkDeadline();
     for (let i = 0; i < series.vs.length; i++) {
       if (!series.has[i]) continue;
       const x = series.vs[i]!;
@@ -187,12 +188,20 @@ function matchLabels(ls: Labels, m: VectorMatching): Labels {
   return out;
 }
 
-function setOperation(op: 'and' | 'or' | 'unless', lhs: VectorValue, rhs: VectorValue, m: VectorMatching, g: Grid): VectorValue {
+function setOperation(
+  ev: Evaluator,
+  op: 'and' | 'or' | 'unless',
+  lhs: VectorValue,
+  rhs: VectorValue,
+  m: VectorMatching,
+  g: Grid,
+): VectorValue {
   const sigs = new Signatures(m);
   const lsig = lhs.series.map((s) => sigs.ordinal(s.labels));
   const rsig = rhs.series.map((s) => sigs.ordinal(s.labels));
   const present = new Uint8Array(sigs.count);
   for (let i = 0; i < g.n; i++) {
+    ev.checkDeadline();
     present.fill(0);
     const other = op === 'or' ? lhs.series : rhs.series;
     const otherSig = op === 'or' ? lsig : rsig;
@@ -295,6 +304,7 @@ function vectorBinop(ev: Evaluator, e: BinaryExpr, lhsIn: VectorValue, rhsIn: Ve
   };
 
   for (let i = 0; i < g.n; i++) {
+    ev.checkDeadline();
     step = i;
     rightAt.fill(-1);
     matchedOneToOne.fill(0);

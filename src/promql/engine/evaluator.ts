@@ -15,6 +15,7 @@ import type { Querier, SeriesSamples } from '../../tsdb/types.js';
 import {
   exprType,
   unwrapParens,
+  type BinaryExpr,
   type Call,
   type DurationExpr,
   type Expr,
@@ -65,6 +66,9 @@ export interface EvalContext {
 /** Upstream error for exceeding the sample limit. */
 const TOO_MANY_SAMPLES = 'query processing would load too many samples into memory in query execution';
 
+/** Per-step loops check the deadline every 65,536 steps (a few ms), beside the per-series checks. */
+const STEP_CHECK_MASK = 0xffff;
+
 /** Largest |seconds| a Go `time.Duration` holds. */
 const MAX_DURATION_SECONDS = 2 ** 63 / 1e9;
 
@@ -90,24 +94,31 @@ export class Evaluator {
    * per series in long loops.
    */
   checkDeadline(): void {
-    if (Date.now() > this.ctx.deadline) throw new PromQLError('timeout', 'query timed out in expression evaluation');
+    if (Date.now() >= this.ctx.deadline) throw new PromQLError('timeout', 'query timed out in expression evaluation');
   }
 
-  /** Evaluates `e` at every step of `g`. Fresh result objects: the caller may modify them. */
+  /**
+   * Evaluates `e` at every step of `g`. Fresh result objects: the caller may modify them.
+   * Parentheses, signs and binary operators are evaluated in loops, so their nesting depth costs
+   * no JS stack.
+   */
   eval(e: Expr, g: Grid): Value {
     this.checkDeadline();
+    let minus = 0;
+    while (e.type === 'ParenExpr' || e.type === 'UnaryExpr') {
+      if (e.type === 'UnaryExpr' && e.op === '-') minus++;
+      e = e.expr;
+    }
+    if (minus > 0) {
+      const v = this.eval(e, g);
+      negate(v, minus % 2 === 1);
+      return v;
+    }
     switch (e.type) {
       case 'NumberLiteral':
         return { kind: 'scalar', vs: new Float64Array(g.n).fill(e.val) };
       case 'StringLiteral':
         return { kind: 'string', v: e.val };
-      case 'ParenExpr':
-        return this.eval(e.expr, g);
-      case 'UnaryExpr': {
-        const v = this.eval(e.expr, g);
-        if (e.op === '-') negate(v);
-        return v;
-      }
       case 'VectorSelector':
         return this.checkSamples(e.smoothed ? this.evalSmoothedSelector(e, g) : this.evalVectorSelector(e, g, false));
       case 'MatrixSelector':
@@ -115,12 +126,36 @@ export class Evaluator {
       case 'SubqueryExpr':
         return this.evalSubqueryAsValue(e, g);
       case 'BinaryExpr':
-        return this.checkSamples(evalBinary(this, e, g));
+        return this.evalBinaryTree(e, g);
       case 'AggregateExpr':
         return this.checkSamples(evalAggregate(this, e, g));
       case 'Call':
         return this.checkSamples(this.evalCall(e, g));
     }
+  }
+
+  /**
+   * A tree of binary operators (through parentheses) evaluated with an explicit stack, in
+   * upstream's order (each operator's left operand, then its right one, then the operator), so
+   * long chains such as `a + b + … + z` or `2 ^ 2 ^ … ^ 2` cost no JS stack. Operands that are
+   * not binary expressions are evaluated by {@link eval}.
+   */
+  private evalBinaryTree(root: BinaryExpr, g: Grid): Value {
+    const operands: Value[] = [];
+    const work: (Expr | { combine: BinaryExpr })[] = [root];
+    while (work.length > 0) {
+      const w = work.pop()!;
+      if ('combine' in w) {
+        const rhs = operands.pop()!;
+        const lhs = operands.pop()!;
+        operands.push(this.checkSamples(evalBinary(this, w.combine, lhs, rhs, g)));
+        continue;
+      }
+      const n = unwrapParens(w);
+      if (n.type === 'BinaryExpr') work.push({ combine: n }, n.rhs, n.lhs);
+      else operands.push(this.eval(n, g));
+    }
+    return operands[0]!;
   }
 
   /** Evaluates an expression that must give an instant vector. */
@@ -135,6 +170,15 @@ export class Evaluator {
     const v = this.eval(e, g);
     if (v.kind !== 'scalar') throw new PromQLError('execution', `unexpected ${v.kind} where a scalar was expected`);
     return v.vs;
+  }
+
+  /**
+   * Fails before `series` columns of `steps` points are allocated when they could hold more than
+   * `maxSamples` points: the evaluator's columns are dense, so this bounds a node's memory (typed
+   * arrays are outside a worker's heap limit) where upstream counts the points as it goes.
+   */
+  private checkColumns(series: number, steps: number): void {
+    if (series * steps > this.ctx.maxSamples) throw new PromQLError('execution', TOO_MANY_SAMPLES);
   }
 
   private checkSamples<T extends Value>(v: T): T {
@@ -215,6 +259,14 @@ export class Evaluator {
     return refs;
   }
 
+  /** The earliest and latest of {@link refTimes} (ascending with the steps, or one `@` time). */
+  private refBounds(n: VectorSelector | SubqueryExpr, g: Grid): [number, number] {
+    const offset = this.offsetOf(n);
+    const at = this.atOf(n);
+    if (at !== null) return [at - offset, at - offset];
+    return [g.start - offset, stepTime(g, g.n - 1) - offset];
+  }
+
   private select(matchers: readonly Matcher[], mint: number, maxt: number): SeriesSamples[] {
     if (maxt < mint) return [];
     return this.ctx.querier.select(matchers, mint, maxt);
@@ -228,16 +280,12 @@ export class Evaluator {
    * the sample's timestamp in seconds instead (for `timestamp()`), and the name is to be dropped.
    */
   evalVectorSelector(vs: VectorSelector, g: Grid, timestamps: boolean): VectorValue {
-    const refs = this.refTimes(vs, g);
     if (g.n === 0) return { kind: 'vector', series: [] };
     const lookback = this.ctx.lookbackMs;
-    let minRef = Infinity;
-    let maxRef = -Infinity;
-    for (let i = 0; i < g.n; i++) {
-      if (refs[i]! < minRef) minRef = refs[i]!;
-      if (refs[i]! > maxRef) maxRef = refs[i]!;
-    }
+    const [minRef, maxRef] = this.refBounds(vs, g);
     const selected = this.select(vs.matchers, minRef - lookback + 1, maxRef);
+    this.checkColumns(selected.length, g.n);
+    const refs = this.refTimes(vs, g);
     const out: StepSeries[] = [];
     for (const s of selected) {
       this.checkDeadline();
@@ -245,6 +293,7 @@ export class Evaluator {
       let j = 0;
       let any = false;
       for (let i = 0; i < g.n; i++) {
+        if ((i & STEP_CHECK_MASK) === STEP_CHECK_MASK) this.checkDeadline();
         const ref = refs[i]!;
         if (i > 0 && ref < refs[i - 1]!) j = 0;
         while (j < s.count && s.ts[j]! <= ref) j++;
@@ -267,17 +316,15 @@ export class Evaluator {
    * delta on each side, else the last earlier sample.
    */
   private evalSmoothedSelector(vs: VectorSelector, g: Grid): VectorValue {
-    const refs = this.refTimes(vs, g);
     if (g.n === 0) return { kind: 'vector', series: [] };
     const lb = this.ctx.lookbackMs;
-    let minRef = Infinity;
-    let maxRef = -Infinity;
-    for (const r of refs) {
-      minRef = Math.min(minRef, r);
-      maxRef = Math.max(maxRef, r);
-    }
+    const [minRef, maxRef] = this.refBounds(vs, g);
     const out: StepSeries[] = [];
-    for (const sel of this.select(vs.matchers, minRef - lb + 1, maxRef + lb)) {
+    const selected = this.select(vs.matchers, minRef - lb + 1, maxRef + lb);
+    this.checkColumns(selected.length, g.n);
+    const refs = this.refTimes(vs, g);
+    for (const sel of selected) {
+      this.checkDeadline();
       const s = withoutStaleMarkers(sel);
       const r = newStepSeries(s.labels, g.n, false);
       for (let i = 0; i < g.n; i++) {
@@ -321,6 +368,7 @@ export class Evaluator {
     const series: RangeSeries[] = [];
     if (g.n > 0) {
       for (const s of this.select(m.vs.matchers, minEnd - rangeMs - before + 1, maxEnd + after)) {
+        this.checkDeadline();
         const r = withoutStaleMarkers(s);
         if (r.count > 0) series.push(r);
       }
@@ -347,6 +395,7 @@ export class Evaluator {
     let start = stepMs * Math.floor(lowest / stepMs);
     if (start <= lowest) start += stepMs;
     const inner = makeGrid(start, maxEnd, stepMs);
+    this.checkColumns(1, inner.n);
     const v = this.evalVector(sq.expr, inner);
     const series: RangeSeries[] = [];
     for (const s of v.series) {
@@ -459,6 +508,7 @@ export class Evaluator {
     };
     const out: StepSeries[] = [];
     const { ends, rangeMs, before, after } = input;
+    this.checkColumns(input.series.length, g.n);
     for (const s of input.series) {
       this.checkDeadline();
       const r = newStepSeries(s.labels, g.n, !fn.keepName || s.dropName);
@@ -468,6 +518,7 @@ export class Evaluator {
       let hi = 0;
       let any = false;
       for (let i = 0; i < g.n; i++) {
+        if ((i & STEP_CHECK_MASK) === STEP_CHECK_MASK) this.checkDeadline();
         const end = ends[i]!;
         const start = end - rangeMs;
         if (i > 0 && end < ends[i - 1]!) {
@@ -518,14 +569,17 @@ function checkExtendedSelector(vs: VectorSelector, name: string, fn: RangeFuncti
   }
 }
 
-/** Unary minus: negates values in place and marks series for name removal. */
-function negate(v: Value): void {
+/**
+ * Unary minus, applied one or more times: negates values in place when `odd`, and marks series
+ * for name removal either way (as each upstream unary minus does).
+ */
+function negate(v: Value, odd: boolean): void {
   if (v.kind === 'scalar') {
-    for (let i = 0; i < v.vs.length; i++) v.vs[i] = -v.vs[i]!;
+    if (odd) for (let i = 0; i < v.vs.length; i++) v.vs[i] = -v.vs[i]!;
   } else if (v.kind === 'vector') {
     for (const s of v.series) {
       s.dropName = true;
-      for (let i = 0; i < s.vs.length; i++) s.vs[i] = -s.vs[i]!;
+      if (odd) for (let i = 0; i < s.vs.length; i++) s.vs[i] = -s.vs[i]!;
     }
   }
 }

@@ -45,13 +45,48 @@ export function segmentPath(dir: string, index: number): string {
   return join(dir, segmentFileName(index));
 }
 
-/** Indices of the segment files in `dir` (names made only of digits), ascending. */
-export function listSegments(dir: string): number[] {
-  const out: number[] = [];
+/**
+ * The segment number a file name stands for, or null: names are {@link segmentFileName}s — digits,
+ * zero-padded to 8, of a safe integer — so `99999999999999999999` (which would round to another
+ * number) or `1` (which would be read from `00000001`) are not segments.
+ */
+export function parseSegmentName(name: string): number | null {
+  if (!/^\d+$/.test(name)) return null;
+  const n = Number(name);
+  return Number.isSafeInteger(n) && segmentFileName(n) === name ? n : null;
+}
+
+/** What {@link scanSegments} found in a WAL directory. */
+export interface SegmentScan {
+  /** Segment numbers, ascending. */
+  segments: number[];
+  /** Names made of digits that are not segment names (ignored; Prometheus skips them too). */
+  ignored: string[];
+  /** Ranges of segment numbers missing between the first and the last segment, `[from, to]`. */
+  gaps: [number, number][];
+}
+
+/** Segment files of `dir`, the digit-only names that are not segments, and gaps in the numbering. */
+export function scanSegments(dir: string): SegmentScan {
+  const segments: number[] = [];
+  const ignored: string[] = [];
   for (const name of readdirSync(dir)) {
-    if (/^\d+$/.test(name)) out.push(Number(name));
+    if (!/^\d+$/.test(name)) continue;
+    const n = parseSegmentName(name);
+    if (n === null) ignored.push(name);
+    else segments.push(n);
   }
-  return out.sort((a, b) => a - b);
+  segments.sort((a, b) => a - b);
+  const gaps: [number, number][] = [];
+  for (let i = 1; i < segments.length; i++) {
+    if (segments[i]! > segments[i - 1]! + 1) gaps.push([segments[i - 1]! + 1, segments[i]! - 1]);
+  }
+  return { segments, ignored: ignored.sort(), gaps };
+}
+
+/** Indices of the segment files in `dir` (see {@link parseSegmentName}), ascending. */
+export function listSegments(dir: string): number[] {
+  return scanSegments(dir).segments;
 }
 
 /**

@@ -17,7 +17,8 @@
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { Encbuf } from '../encoding.js';
 import type { WALMetrics } from '../metrics.js';
-import { DEFAULT_SEGMENT_SIZE, framedSizeBound, frameRecord, listSegments, PAGE_SIZE, segmentPath } from './segment.js';
+import type { Logger } from '../../log.js';
+import { DEFAULT_SEGMENT_SIZE, framedSizeBound, frameRecord, PAGE_SIZE, scanSegments, segmentFileName, segmentPath } from './segment.js';
 
 /** Thrown when a WAL write fails (disk full, I/O error); the batch was not logged. */
 export class WALWriteError extends Error {
@@ -35,6 +36,8 @@ export interface WALOptions {
   /** Maximum segment size in bytes (default 128 MiB, as upstream); a larger single batch still fits. */
   segmentSize?: number;
   metrics?: WALMetrics;
+  /** Where {@link WAL.open} warns about files that are not segments and missing segments. */
+  log?: Logger;
 }
 
 /** An open WAL directory, appending to its newest segment. */
@@ -58,13 +61,25 @@ export class WAL {
 
   /**
    * Opens `dir` (created if missing) and starts a new segment after the newest existing one.
-   * `ranges` gives the sample time ranges of existing segments, as found by replay.
+   * `ranges` gives the sample time ranges of existing segments, as found by replay. Warns (via
+   * `opts.log`) about digit-only names that are not segment names, which are ignored (as
+   * Prometheus ignores names that do not parse as numbers), and about segments missing between the
+   * first and the last (Prometheus refuses such a WAL with "segments are not sequential"; the
+   * records of the missing segments are lost either way, so Lookout goes on with the rest).
    * @throws {Error} (Node fs errors) when the directory or segment cannot be created.
    */
   static open(dir: string, opts: WALOptions = {}, ranges?: ReadonlyMap<number, { minT: number; maxT: number }>): WAL {
     mkdirSync(dir, { recursive: true });
     const w = new WAL(dir, opts, opts.metrics);
-    const existing = listSegments(dir);
+    const scan = scanSegments(dir);
+    const existing = scan.segments;
+    for (const name of scan.ignored) opts.log?.warn('Ignoring a file in the WAL directory that is not a segment', { dir, file: name });
+    for (const [from, to] of scan.gaps) {
+      opts.log?.warn('WAL segments are missing; their records are lost', {
+        dir,
+        missing: from === to ? segmentFileName(from) : `${segmentFileName(from)}-${segmentFileName(to)}`,
+      });
+    }
     for (const i of existing) {
       w.sizes.set(i, statSync(segmentPath(dir, i)).size);
       const r = ranges?.get(i);

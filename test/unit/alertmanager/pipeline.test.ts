@@ -194,6 +194,10 @@ describe('state across restarts and reloads', () => {
     await expect(startAm('route: {}\n')).rejects.toThrow('route: root route must specify a default receiver');
     const dir = mkdtempSync(join(tmpdir(), 'am-tmpl-'));
     writeFileSync(join(dir, 'bad-1.tmpl'), '{{ define "x" }}{{ .Foo ');
-    await expect(startAm(`${base()}templates: ['${dir}/bad-*.tmpl']\n`)).rejects.toThrow(/templates: failed to parse templates: template: bad-1.tmpl/);
+    // Located at the `templates:` entry (the line after the base config), not at 0:0.
+    const line = base().split('\n').length;
+    await expect(startAm(`${base()}templates: ['${dir}/bad-*.tmpl']\n`)).rejects.toThrow(
+      new RegExp(`alertmanager\\.yml:${line}:13: templates\\[0\\]: failed to parse templates: template: bad-1\\.tmpl:1: unclosed action$`),
+    );
   });
 });

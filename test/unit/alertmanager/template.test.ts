@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ZERO_TIME, makeAlert } from '../../../src/alertmanager/alert.js';
-import { glob } from '../../../src/alertmanager/glob.js';
-import { NotificationTemplates, makeKV, templateData } from '../../../src/alertmanager/template.js';
+import { globFiles } from '../../../src/config/prometheus/glob.js';
+import { NotificationTemplates, TemplateLoadError, makeKV, templateData } from '../../../src/alertmanager/template.js';
 import { maskedConfigText } from '../../../src/alertmanager/config-text.js';
 
 const alert = (labels: Record<string, string>, annotations: Record<string, string>, endsAt = ZERO_TIME) =>
@@ -68,12 +68,26 @@ describe('default templates (same texts as Alertmanager 0.25)', () => {
     writeFileSync(join(dir, 'a.tmpl'), '{{ define "slack.default.title" }}custom {{ .Status }}{{ end }}');
     writeFileSync(join(dir, 'b.tmpl'), '{{ define "mine" }}[{{ len .Alerts }}]{{ end }}');
     writeFileSync(join(dir, 'c.txt'), '{{ define "ignored" }}{{ end }}');
-    expect(glob(join(dir, '*.tmpl'))).toEqual([join(dir, 'a.tmpl'), join(dir, 'b.tmpl')]);
-    expect(glob(join(dir, '[ab].t?pl')).length).toBe(2);
-    expect(glob(join(dir, 'none-*'))).toEqual([]);
+    expect(globFiles(join(dir, '*.tmpl'))).toEqual([join(dir, 'a.tmpl'), join(dir, 'b.tmpl')]);
+    expect(globFiles(join(dir, '[ab].t?pl')).length).toBe(2);
+    expect(globFiles(join(dir, 'none-*'))).toEqual([]);
     const u = new NotificationTemplates([join(dir, '*.tmpl')], '');
     expect(u.execute('{{ template "slack.default.title" . }} {{ template "mine" . }}', data)).toBe('custom firing [2]');
     expect(() => u.execute('{{ template "ignored" . }}', data)).toThrow(/template "ignored" not defined/);
+  });
+
+  it('globs as Go: a reversed class matches nothing (Alertmanager starts), an unclosed one is an error naming its entry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tmpl-'));
+    writeFileSync(join(dir, 'z.tmpl'), '{{ define "z" }}z{{ end }}');
+    expect(() => new NotificationTemplates([join(dir, '[z-a]*.tmpl'), join(dir, 'missing.tmpl')], '')).not.toThrow();
+    let err: unknown;
+    try {
+      new NotificationTemplates([join(dir, 'z.tmpl'), join(dir, '[a*.tmpl')], '');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TemplateLoadError);
+    expect(err).toMatchObject({ index: 1, message: `syntax error in pattern: ${join(dir, '[a*.tmpl')}` });
   });
 });
 

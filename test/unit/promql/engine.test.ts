@@ -349,6 +349,6 @@ describe('limits', () => {
     const head = loadHead(M, 'm 1 2 3');
     const e = error(() => new Engine({ timeoutMs: -1 }).instantQuery(head, 'm', M));
     expect(e.type).toBe('timeout');
-    expect(e.message).toBe('query timed out in expression evaluation');
+    expect(e.message).toBe('query timed out in query execution');
   });
 });

@@ -118,6 +118,7 @@ describe('parse errors (message and position as upstream)', () => {
   it.each([
     ['foo{', '1:5: parse error: unexpected end of input inside braces'],
     ['sum(', '1:5: parse error: unclosed left parenthesis'],
+    ['sum(x))', "1:8: parse error: unexpected right parenthesis ')'"],
     ['foo bar', '1:5: parse error: unexpected identifier "bar"'],
     ['(foo', '1:5: parse error: unclosed left parenthesis'],
     ['foo[5m', '1:7: parse error: unclosed left bracket'],

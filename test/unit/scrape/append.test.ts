@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromObject } from '../../../src/model/labels.js';
 import { makeRelabelConfig } from '../../../src/config/relabel.js';
 import { createScrapeMetrics } from '../../../src/scrape/metrics.js';
-import { AppendError, appendFailed, appendScrape, mutateSampleLabels, ScrapeCache, type AppendOptions, type AppendStats } from '../../../src/scrape/index.js';
+import { AppendError, appendFailed, appendScrape, mutateSampleLabels, ScrapeAppend, ScrapeCache, type AppendOptions, type AppendStats } from '../../../src/scrape/index.js';
 import type { ExpositionFormat } from '../../../src/exposition/index.js';
 import { RecordingStorage } from './fake-storage.js';
 
@@ -205,6 +205,11 @@ describe('appendScrape', () => {
     const s = new RecordingStorage();
     const r = scrape(s, new ScrapeCache(), '{"my.metric"} 1\n', T0, options({ validationScheme: 'legacy' }));
     expect(r.error).toBe('invalid metric name or label names: {__name__="my.metric", instance="h:1", job="j"}');
+    const long = `my.${'m'.repeat(5000)}`;
+    const r2 = scrape(s, new ScrapeCache(), `{"${long}", l="${'v'.repeat(300)}"} 1\n`, T0, options({ validationScheme: 'legacy' }));
+    expect(r2.error).toBe(
+      `invalid metric name or label names: {__name__="my.${'m'.repeat(97)}... (5003 bytes)", instance="h:1", job="j", l="${'v'.repeat(100)}... (300 bytes)"}`,
+    );
   });
 
   it('a repeated series without timestamp is a duplicate; storage rejections are counted, not fatal', async () => {
@@ -243,5 +248,25 @@ describe('appendScrape', () => {
       { metric: 'req', type: 'counter', help: 'Requests.', unit: '' },
       { metric: 't_seconds', type: 'gauge', help: '', unit: 'seconds' },
     ]);
+  });
+
+  it('ScrapeAppend runs in slices: stopping at a time budget and resuming gives what one run gives', () => {
+    const text = Array.from({ length: 1000 }, (_, i) => `m{i="${i}"} ${i}\n`).join('') + '# TYPE m gauge\n';
+    const whole = new RecordingStorage();
+    scrape(whole, new ScrapeCache(), text, T0);
+    const sliced = new RecordingStorage();
+    const cache = new ScrapeCache();
+    const stats: AppendStats = { total: 0, added: 0, seriesAdded: 0 };
+    const app = sliced.appender();
+    const job = new ScrapeAppend(app, cache, Buffer.from(text), 'text', T0, options(), createScrapeMetrics(), stats);
+    let slices = 1;
+    // A budget that has already run out: each call does one clock check's worth of entries (256).
+    while (!job.run(0)) slices++;
+    app.commit();
+    expect(slices).toBe(4);
+    expect(stats).toEqual({ total: 1000, added: 1000, seriesAdded: 1000 });
+    expect(sliced.samples).toEqual(whole.samples);
+    expect(job.run(0)).toBe(true);
+    expect(cache.listMetadata()).toEqual([{ metric: 'm', type: 'gauge', help: '', unit: '' }]);
   });
 });

@@ -1,0 +1,97 @@
+/**
+ * Messages between the query pool (main thread) and its query workers, and the packing of
+ * selected series into one transferable buffer.
+ *
+ * A worker evaluates queries but the TSDB head lives on the main thread, so the worker's querier
+ * asks the main thread for samples with a *synchronous* call: it posts a {@link SelectRequest} on
+ * its RPC port, then blocks in `Atomics.wait` on a shared flag. The main thread answers in one or
+ * more {@link SelectBatch}es (posted, then the flag set to 1 and notified), ended by a
+ * {@link SelectDone} or a {@link SelectFailed}; the worker drains them with `receiveMessageOnPort`.
+ * Request ids let a worker drop late batches of a select it gave up on.
+ */
+import type { Labels } from '../model/labels.js';
+import type { MatchType } from '../model/matcher.js';
+import type { EngineOptions, PromQLErrorType } from '../promql/index.js';
+import type { SeriesSamples } from '../tsdb/types.js';
+import type { QueryRequest } from './query-exec.js';
+
+/** `workerData` of a query worker. */
+export interface WorkerInit {
+  engine: EngineOptions;
+  /** Int32Array over it: index 0 is the "answer posted" flag. */
+  control: SharedArrayBuffer;
+  /** The worker's end of the select channel. */
+  rpc: import('node:worker_threads').MessagePort;
+}
+
+/** Main → worker: evaluate a query. */
+export interface QueryMessage {
+  id: number;
+  req: QueryRequest;
+}
+
+/** Worker → main: the answer to a {@link QueryMessage}. */
+export type QueryAnswer =
+  | { id: number; ok: true; json: string }
+  | { id: number; ok: false; errorType: PromQLErrorType | 'internal'; message: string };
+
+/** Worker → main (RPC port): select samples, as `storage.querier(qmint, qmaxt).select(…)`. */
+export interface SelectRequest {
+  /** Request id, unique per worker. */
+  rid: number;
+  /** Id of the query it belongs to. */
+  qid: number;
+  qmint: number;
+  qmaxt: number;
+  matchers: [MatchType, string, string][];
+  mint: number;
+  maxt: number;
+  /** The query's deadline (ms, `Date.now()` clock): the main thread stops answering after it. */
+  deadline: number;
+}
+
+/** Main → worker: some of the selected series, in label order (packed by {@link packSeries}). */
+export interface SelectBatch {
+  rid: number;
+  kind: 'batch';
+  labels: Labels[];
+  counts: number[];
+  /** For each series in order: its `count` timestamps, then its `count` values. */
+  data: Float64Array;
+}
+
+/** Main → worker: the select is complete. */
+export interface SelectDone {
+  rid: number;
+  kind: 'done';
+}
+
+/** Main → worker: the select failed (`timeout` past the deadline, or a storage error). */
+export interface SelectFailed {
+  rid: number;
+  kind: 'failed';
+  errorType: PromQLErrorType | 'internal';
+  message: string;
+}
+
+/** Any main → worker message on the RPC port. */
+export type SelectAnswer = SelectBatch | SelectDone | SelectFailed;
+
+/** Copies the samples of `series` into one buffer (so it can be transferred without copies). */
+export function packSeries(rid: number, series: readonly SeriesSamples[]): SelectBatch {
+  let total = 0;
+  for (const s of series) total += s.count;
+  const data = new Float64Array(total * 2);
+  const labels: Labels[] = new Array(series.length);
+  const counts: number[] = new Array(series.length);
+  let o = 0;
+  for (let i = 0; i < series.length; i++) {
+    const s = series[i]!;
+    labels[i] = s.labels;
+    counts[i] = s.count;
+    data.set(s.ts.subarray(0, s.count), o);
+    data.set(s.vs.subarray(0, s.count), o + s.count);
+    o += 2 * s.count;
+  }
+  return { rid, kind: 'batch', labels, counts, data };
+}
