@@ -1,12 +1,16 @@
 /**
- * Host collector cost: time per `collect()` on this host (all collectors), and, when Debian's
- * `prometheus-node-exporter` is installed, the time of one `/metrics` request to it with the same
- * collectors for reference. Run: `npx tsx bench/hostmetrics.ts [iterations]`.
+ * Host collector cost: time per `collect()` on this host (all collectors), the bytes one
+ * `collect()` allocates on the JS heap (heap growth over a collection during which no GC ran), and,
+ * when Debian's `prometheus-node-exporter` is installed, the time of one `/metrics` request to it
+ * with the same collectors for reference. Run: `npx tsx bench/hostmetrics.ts [iterations]`.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { COLLECTOR_NAMES, DEFAULT_MOUNT_POINTS_EXCLUDE, HostCollector } from '../src/hostmetrics/index.js';
 
 const iterations = Number(process.argv[2] ?? 200);
@@ -37,6 +41,30 @@ const cpu = process.cpuUsage(cpuBefore);
 console.log(`lookout hostmetrics: ${samples} samples, ${body.length} bytes per scrape`);
 console.log(`  collect(): ${stats(ours)}; CPU ${((cpu.user + cpu.system) / 1000 / iterations).toFixed(2)} ms per scrape`);
 
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const gcStarts: number[] = [];
+const observer = new PerformanceObserver((list) => gcStarts.push(...list.getEntries().map((e) => e.startTime)));
+observer.observe({ entryTypes: ['gc'] });
+const windows: { from: number; to: number; grown: number }[] = [];
+for (let i = 0; i < 30; i++) {
+  gc();
+  const from = performance.now();
+  const before = process.memoryUsage().heapUsed;
+  await collector.collect();
+  const grown = process.memoryUsage().heapUsed - before;
+  windows.push({ from, to: performance.now(), grown });
+}
+await new Promise((r) => setTimeout(r, 100));
+observer.disconnect();
+const allocated = windows.filter((w) => !gcStarts.some((t) => t >= w.from && t <= w.to)).map((w) => w.grown);
+allocated.sort((a, b) => a - b);
+console.log(
+  allocated.length > 0
+    ? `  allocation per collect(): p50 ${(allocated[Math.floor(allocated.length / 2)]! / 1024).toFixed(0)} KiB (${allocated.length} of 30 collections ran without a GC)`
+    : '  allocation per collect(): not measured (every collection ran a GC)',
+);
+
 if (existsSync(BINARY)) {
   const srv = createServer().listen(0, '127.0.0.1');
   await once(srv, 'listening');
@@ -49,8 +77,8 @@ if (existsSync(BINARY)) {
       `--web.listen-address=127.0.0.1:${port}`,
       '--collector.disable-defaults',
       ...COLLECTOR_NAMES.map((c) => `--collector.${c}`),
-      '--no-collector.netdev.netlink',
       '--collector.netdev.device-exclude=',
+      '--collector.textfile.directory=',
       `--collector.filesystem.mount-points-exclude=${DEFAULT_MOUNT_POINTS_EXCLUDE}`,
     ],
     { stdio: 'ignore' },

@@ -3,7 +3,7 @@
  * samples (15 s apart, ~3.5 days) on 127.0.0.1, runs heavy queries one at a time, and meanwhile
  * probes `/-/healthy` every 20 ms. Prints each query's status and duration and the longest
  * `/-/healthy` answer, first with queries evaluated in-process, then in the query pool's worker
- * threads. Run: `npx tsx bench/query-blocking.ts` (about a minute).
+ * threads. Run: `npm run bench:query` (about a minute).
  */
 import type { FastifyInstance } from 'fastify';
 import { fromObject } from '../src/model/labels.js';

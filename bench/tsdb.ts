@@ -4,9 +4,14 @@
  *  - bytes per series (V8 heap + array buffers, measured after GC) and the head's own accounting;
  *  - bytes per sample in chunks for counter-like and gauge-like data;
  *  - WAL replay time for 100k series / 1M samples;
- *  - the cost of one retention pass (head GC + WAL checkpoint) over 100k series.
+ *  - the cost of one retention pass (head GC + WAL checkpoint) over 100k series;
+ *  - disk bytes per sample of a 2 h block of data set B (`../shared/bench/gen-openmetrics.mjs`,
+ *    9,940 series at 15 s, JITTER_MS=0), side by side with `promtool tsdb create-blocks-from
+ *    openmetrics` (Prometheus's block writer) when /usr/bin/promtool is installed, and the time the
+ *    block write takes (it runs on the event loop).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
@@ -14,6 +19,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Logger } from '../src/log.js';
 import type { Labels } from '../src/model/labels.js';
 import { Matcher } from '../src/model/matcher.js';
+import { writeHeadBlock } from '../src/tsdb/block/writer.js';
 import { TSDB } from '../src/tsdb/db.js';
 import { Head } from '../src/tsdb/head.js';
 import { CheckpointEncoder } from '../src/tsdb/head_wal.js';
@@ -170,6 +176,81 @@ for (const [name, fn] of [
         `in ${slices} slices (longest ${longest.toFixed(1)} ms blocking)`,
     );
     db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Bytes of the files under `dir` (recursively). */
+function duBytes(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    n += e.isDirectory() ? duBytes(p) : statSync(p).size;
+  }
+  return n;
+}
+
+// 5. Disk: a 2 h block of data set B, Lookout's block writer vs promtool's.
+{
+  const dir = mkdtempSync(join(tmpdir(), 'lookout-bench-blocks-'));
+  try {
+    const end = 1_800_000_000; // A 2 h boundary (s), so the data fills exactly one block.
+    const info = JSON.parse(
+      execFileSync(process.execPath, [join(import.meta.dirname, '../../shared/bench/gen-openmetrics.mjs')], {
+        env: { ...process.env, JITTER_MS: '0', END: String(end), OUT: join(dir, 'B') },
+        encoding: 'utf8',
+      }),
+    ) as { series: number; samples: number };
+    const head = new Head();
+    const app = head.appender();
+    let lastKey = '';
+    let ref = 0;
+    const onLine = (line: string): void => {
+      const close = line.lastIndexOf('}');
+      const key = line.slice(0, close + 1);
+      if (key !== lastKey) {
+        const open = key.indexOf('{');
+        const pairs: [string, string][] = [['__name__', key.slice(0, open)]];
+        for (const pair of key.slice(open + 1, -1).split('",')) {
+          const eq = pair.indexOf('=');
+          pairs.push([pair.slice(0, eq), pair.slice(eq + 2).replace(/"$/, '')]);
+        }
+        pairs.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+        ref = app.seriesRef(pairs.flat());
+        lastKey = key;
+      }
+      const sp = line.indexOf(' ', close + 2);
+      app.append(ref, Number(line.slice(sp + 1)), Number(line.slice(close + 2, sp)));
+    };
+    // The file is ~500 MB: read it in pieces.
+    const fd = openSync(join(dir, 'B.prom'), 'r');
+    const buf = Buffer.alloc(16 << 20);
+    let rest = '';
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
+      const text = rest + buf.toString('utf8', 0, n);
+      let pos = 0;
+      for (let nl; (nl = text.indexOf('\n', pos)) >= 0; pos = nl + 1) onLine(text.slice(pos, nl));
+      rest = text.slice(pos);
+    }
+    closeSync(fd);
+    app.commit();
+    const t = performance.now();
+    const meta = writeHeadBlock(head, dir, (end - 7200) * 1000, end * 1000)!;
+    const ms = performance.now() - t;
+    if (meta.stats.numSamples !== info.samples) throw new Error(`block holds ${meta.stats.numSamples} samples, want ${info.samples}`);
+    const ours = duBytes(join(dir, meta.ulid)) - statSync(join(dir, meta.ulid, 'meta.json')).size;
+    let line = `block bytes/sample (data set B, ${fmt(info.series)} series, ${fmt(info.samples)} samples, index + chunks): Lookout ${(ours / info.samples).toFixed(3)}`;
+    if (existsSync('/usr/bin/promtool')) {
+      const out = join(dir, 'prom');
+      execFileSync('/usr/bin/promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'B.om'), out], { stdio: 'ignore' });
+      const blocks = readdirSync(out).filter((n) => /^[0-9A-Z]{26}$/.test(n));
+      let theirs = 0;
+      for (const b of blocks) theirs += duBytes(join(out, b)) - statSync(join(out, b, 'meta.json')).size - statSync(join(out, b, 'tombstones')).size;
+      line += `, Prometheus 2.42 ${(theirs / info.samples).toFixed(3)} (${blocks.length} block(s)), ratio ${(ours / theirs).toFixed(2)}`;
+    }
+    console.log(line);
+    console.log(`block write (data set B): ${ms.toFixed(0)} ms on the event loop`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

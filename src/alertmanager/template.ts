@@ -5,16 +5,24 @@
  * (`SortedPairs`, `Remove`, `Names`, `Values`), the default templates (`slack.default.*`,
  * `pagerduty.default.*`, `email.default.subject`, `__subject`, …) and user template files.
  *
- * The default template texts are Lookout's own, written to produce the same output as
- * Alertmanager 0.25's defaults.
+ * The default template texts (`default-templates.ts`) are Lookout's own, written to produce the
+ * same output as Alertmanager 0.25's defaults.
+ *
+ * Fields rendered as HTML (e-mail `html`, Telegram with `parse_mode: HTML`, Pushover with
+ * `html: true`) execute with Go `html/template`'s escaping of every action's output (`safeHtml`
+ * values excepted), as upstream's `ExecuteHTMLString`. Lookout applies the HTML-text escaping
+ * in every context; Go additionally filters and normalises URLs in `href`/`src` attributes
+ * (`#ZgotmplZ` for a non-http(s)/mailto scheme, percent-encoding of spaces and non-ASCII).
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { ConfigError, fileErrorText, type AlertmanagerConfig } from '../config/alertmanager.js';
+import { ConfigError, type AlertmanagerConfig } from '../config/alertmanager.js';
+import { fileErrorText } from '../config/yaml.js';
 import { globFiles } from '../config/prometheus/glob.js';
 import { quoteMeta } from '../model/regex.js';
-import { GoTime, Template, alertmanagerFuncs, defineMethods } from '../template/index.js';
+import { GoTime, Template, alertmanagerFuncs, defineMethods, goFunc } from '../template/index.js';
 import { ZERO_TIME, alertStatus, type Alert } from './alert.js';
+import { DEFAULT_TEMPLATES } from './default-templates.js';
 
 /**
  * A label or annotation map (`{name: value}`, a Go map for templates, ranged in sorted key order)
@@ -148,43 +156,6 @@ export function templateData(
   );
 }
 
-/** Lookout's default notification templates (same output as Alertmanager 0.25's `default.tmpl`). */
-export const DEFAULT_TEMPLATES = `
-{{ define "__alertmanager" }}Alertmanager{{ end }}
-{{ define "__alertmanagerURL" }}{{ .ExternalURL }}/#/alerts?receiver={{ urlquery .Receiver }}{{ end }}
-{{ define "__subject" -}}
-  [{{ toUpper .Status }}{{ if eq .Status "firing" }}:{{ len .Alerts.Firing }}{{ end }}]
-  {{- " " }}{{ join " " .GroupLabels.SortedPairs.Values }}
-  {{- " " }}{{ if gt (len .CommonLabels) (len .GroupLabels) }}({{ join " " (.CommonLabels.Remove .GroupLabels.Names).Values }}){{ end }}
-{{- end }}
-{{ define "__description" }}{{ end }}
-{{ define "__pairs_list" }}{{ range . }} - {{ .Name }} = {{ .Value }}
-{{ end }}{{ end }}
-{{ define "__text_alert_list" }}{{ range . }}Labels:
-{{ template "__pairs_list" .Labels.SortedPairs }}Annotations:
-{{ template "__pairs_list" .Annotations.SortedPairs }}Source: {{ .GeneratorURL }}
-{{ end }}{{ end }}
-
-{{ define "slack.default.title" }}{{ template "__subject" . }}{{ end }}
-{{ define "slack.default.username" }}{{ template "__alertmanager" . }}{{ end }}
-{{ define "slack.default.titlelink" }}{{ template "__alertmanagerURL" . }}{{ end }}
-{{ define "slack.default.fallback" }}{{ template "slack.default.title" . }} | {{ template "slack.default.titlelink" . }}{{ end }}
-{{ define "slack.default.color" }}{{ if eq .Status "firing" }}danger{{ else }}good{{ end }}{{ end }}
-{{ define "slack.default.callbackid" }}{{ end }}
-{{ define "slack.default.pretext" }}{{ end }}
-{{ define "slack.default.iconemoji" }}{{ end }}
-{{ define "slack.default.iconurl" }}{{ end }}
-{{ define "slack.default.text" }}{{ end }}
-{{ define "slack.default.footer" }}{{ end }}
-
-{{ define "pagerduty.default.description" }}{{ template "__subject" . }}{{ end }}
-{{ define "pagerduty.default.client" }}{{ template "__alertmanager" . }}{{ end }}
-{{ define "pagerduty.default.clientURL" }}{{ template "__alertmanagerURL" . }}{{ end }}
-{{ define "pagerduty.default.instances" }}{{ template "__text_alert_list" . }}{{ end }}
-
-{{ define "email.default.subject" }}{{ template "__subject" . }}{{ end }}
-`;
-
 /** A `templates:` entry that could not be loaded: which one (index into the globs) and why. */
 export class TemplateLoadError extends Error {
   override name = 'TemplateLoadError';
@@ -205,6 +176,7 @@ export class TemplateLoadError extends Error {
  */
 export class NotificationTemplates {
   private readonly tmpl: Template;
+  private readonly html: Template;
 
   /**
    * @param globs template file globs (absolute, or relative to the working directory)
@@ -218,8 +190,11 @@ export class NotificationTemplates {
     readonly externalURL: string,
     now: () => number = Date.now,
   ) {
-    this.tmpl = new Template(alertmanagerFuncs({ now }));
+    const funcs = alertmanagerFuncs({ now });
+    this.tmpl = new Template(funcs);
+    this.html = new Template({ ...funcs, safeHtml: goFunc({ params: ['string'] }, (v: string) => new SafeHTML(v)) }, htmlTemplateEscape);
     this.tmpl.parse('default.tmpl', DEFAULT_TEMPLATES);
+    this.html.parse('default.tmpl', DEFAULT_TEMPLATES);
     for (const [i, g] of globs.entries()) {
       try {
         for (const file of globFiles(g)) {
@@ -230,6 +205,7 @@ export class NotificationTemplates {
             throw new Error(fileErrorText(file, e));
           }
           this.tmpl.parse(basename(file), text);
+          this.html.parse(basename(file), text);
         }
       } catch (e) {
         throw new TemplateLoadError(e instanceof Error ? e.message : String(e), i);
@@ -244,6 +220,40 @@ export class NotificationTemplates {
   execute(text: string, data: TemplateData): string {
     return this.tmpl.executeText(text, data);
   }
+
+  /**
+   * Executes a field rendered as HTML (upstream `ExecuteHTMLString`): every action's output is
+   * escaped (`&`, `<`, `>`, `"`, `'`, `+`, NUL) unless it comes from `safeHtml`.
+   * @throws {TemplateError}
+   */
+  executeHTML(text: string, data: TemplateData): string {
+    return this.html.executeText(text, data);
+  }
+}
+
+/** A value of `safeHtml` in HTML templates (Go `template.HTML`): printed unescaped. */
+export class SafeHTML {
+  constructor(readonly html: string) {}
+  /** Go `Stringer`, for printing. */
+  String(): string {
+    return this.html;
+  }
+}
+
+const HTML_TEMPLATE_ESCAPES: Record<string, string> = {
+  '\0': '\uFFFD',
+  '"': '&#34;',
+  '&': '&amp;',
+  "'": '&#39;',
+  '+': '&#43;',
+  '<': '&lt;',
+  '>': '&gt;',
+};
+
+/** Go `html/template`'s escaping of a value in HTML text and quoted attributes. */
+export function htmlTemplateEscape(value: unknown, printed: string): string {
+  if (value instanceof SafeHTML) return printed;
+  return printed.replace(/[\0"&'+<>]/g, (c) => HTML_TEMPLATE_ESCAPES[c]!);
 }
 
 /**

@@ -8,6 +8,7 @@ import { loadAlertmanagerConfig } from '../config/alertmanager.js';
 import { loadPrometheusConfig } from '../config/prometheus.js';
 import { expandRuleFiles, loadRuleFile } from '../config/rules.js';
 import { goQuote } from '../model/goquote.js';
+import { assertSupportedDiscovery } from '../scrape/unsupported.js';
 
 type Out = (line: string) => void;
 
@@ -37,6 +38,7 @@ export function checkConfig(files: string[], out: Out): number {
     let ruleFiles: string[] = [];
     try {
       const cfg = loadPrometheusConfig(file);
+      assertSupportedDiscovery(cfg);
       for (const pattern of cfg.ruleFiles) {
         const expanded = expandRuleFiles([pattern]);
         if (expanded.missing.length > 0) throw new Error(`${goQuote(pattern)} does not point to an existing file`);

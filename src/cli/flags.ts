@@ -9,6 +9,11 @@ export interface FlagSpec {
   /** Default value; a boolean default makes the flag a switch. */
   default: string | boolean;
   help: string;
+  /**
+   * A string flag that may be given several times (kingpin `Strings`, e.g. `--enable-feature`):
+   * its value is every occurrence joined with `,`.
+   */
+  repeatable?: boolean;
 }
 
 export type FlagSpecs = Record<string, FlagSpec>;
@@ -28,9 +33,9 @@ export class FlagError extends Error {
  * Parses `argv` against `specs`. Throws {@link FlagError}.
  */
 export function parseFlags(argv: string[], specs: FlagSpecs): ParsedFlags {
-  const options: Record<string, { type: 'string' | 'boolean' }> = {};
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
   for (const [name, spec] of Object.entries(specs)) {
-    options[name] = { type: typeof spec.default === 'boolean' ? 'boolean' : 'string' };
+    options[name] = { type: typeof spec.default === 'boolean' ? 'boolean' : 'string', multiple: spec.repeatable === true };
     if (typeof spec.default === 'boolean') options[`no-${name}`] = { type: 'boolean' };
   }
   // kingpin also takes `--switch=true|false`; parseArgs only knows `--switch` / `--no-switch`.
@@ -49,9 +54,10 @@ export function parseFlags(argv: string[], specs: FlagSpecs): ParsedFlags {
   }
   const values: Record<string, string | boolean> = {};
   for (const [name, spec] of Object.entries(specs)) {
-    const raw = parsed.values as Record<string, string | boolean | undefined>;
+    const raw = parsed.values as Record<string, string | boolean | string[] | undefined>;
+    const v = raw[name];
     if (typeof spec.default === 'boolean' && raw[`no-${name}`]) values[name] = false;
-    else values[name] = raw[name] ?? spec.default;
+    else values[name] = Array.isArray(v) ? v.join(',') : (v ?? spec.default);
   }
   return { values, positionals: parsed.positionals };
 }

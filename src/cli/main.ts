@@ -6,10 +6,16 @@
  */
 import { ConfigError } from '../config/yaml.js';
 import { checkAlertmanager, checkConfig, checkRules } from './check.js';
-import { FlagError, parseFlags, usage, type FlagSpecs } from './flags.js';
+import { checkMetrics, CHECK_METRICS_FLAGS, readStdin } from './check-metrics.js';
+import { bool, FlagError, parseFlags, usage, type FlagSpecs } from './flags.js';
 import { runAlertmanager, ALERTMANAGER_FLAGS, routesTest, ROUTES_TEST_FLAGS } from './alertmanager.js';
 import { runNodeExporter, NODE_EXPORTER_FLAGS } from './node-exporter.js';
 import { runServer, SERVER_FLAGS } from './server.js';
+import { tsdbAnalyze, TSDB_ANALYZE_FLAGS, TSDB_CREATE_BLOCKS_FLAGS, tsdbCreateBlocks, tsdbDump, TSDB_DUMP_FLAGS } from './tsdb.js';
+import { testRules, TEST_RULES_FLAGS } from './test-rules.js';
+import { backtest, BACKTEST_FLAGS } from './backtest.js';
+import { loadSloFile } from '../rules/slo/config.js';
+import { sloRulesYaml } from '../rules/slo/generate.js';
 import { VERSION } from './paths.js';
 
 const HELP = `usage: lookout <command> [<flags>] [<args>...]
@@ -27,6 +33,16 @@ Commands:
   check rules FILE...    Validate rule files.
   check alertmanager FILE...
                          Validate alertmanager.yml files.
+  check metrics          Lint text-format metrics read from stdin (promtool check metrics).
+  tsdb dump [DIR]        Print every sample of a data directory (promtool tsdb dump).
+  tsdb analyze [DIR [BLOCK_ID]]
+                         Cardinality report of a block (promtool tsdb analyze).
+  tsdb create-blocks-from openmetrics FILE [DIR]
+                         Backfill: write the samples of an OpenMetrics file as blocks.
+  test rules FILE...     Run rule unit tests (promtool test rules format).
+  slo generate FILE      Print the recording rules and burn-rate alerts generated from an SLO file.
+  backtest rules FILE... --from T --url URL
+                         Evaluate rule files over stored history: when alerts would have fired.
 
 Run 'lookout <command> --help' for the flags of a command.
 `;
@@ -59,8 +75,39 @@ async function main(argv: string[]): Promise<number> {
     case 'node-exporter':
       await runNodeExporter(parse(rest, NODE_EXPORTER_FLAGS, 'node-exporter', 'Run the host collector alone.'));
       return 0;
+    case 'test': {
+      const [what, ...args] = rest;
+      if (what === 'rules' && (args.includes('--help') || args.includes('-h'))) {
+        process.stdout.write(usage('test rules', 'Unit tests for rules (the promtool test rules format).', TEST_RULES_FLAGS, 'FILE...'));
+        return 0;
+      }
+      if (what !== 'rules') throw new FlagError(`unknown test "${what ?? ''}": expected lookout test rules FILE...`);
+      return testRules(args, out, (line) => process.stderr.write(line + '\n'));
+    }
+    case 'backtest': {
+      const [what, ...args] = rest;
+      if (what === 'rules' && (args.includes('--help') || args.includes('-h'))) {
+        process.stdout.write(usage('backtest rules', 'Evaluate rule files over the history of a Prometheus-API server.', BACKTEST_FLAGS, 'FILE...'));
+        return 0;
+      }
+      if (what !== 'rules') throw new FlagError(`unknown backtest "${what ?? ''}": expected lookout backtest rules FILE...`);
+      return backtest(args, out);
+    }
+    case 'slo': {
+      const [what, ...args] = rest;
+      if (what !== 'generate' || args.length !== 1 || args[0]!.startsWith('-')) {
+        throw new FlagError('expected lookout slo generate FILE');
+      }
+      process.stdout.write(sloRulesYaml(loadSloFile(args[0]!)));
+      return 0;
+    }
     case 'check': {
       const [what, ...files] = rest;
+      if (what === 'metrics') {
+        const f = parse(files, CHECK_METRICS_FLAGS, 'check metrics', 'Lint Prometheus text-format metrics read from stdin, as promtool check metrics.');
+        if (f.positionals.length > 0) throw new FlagError(`unexpected ${f.positionals[0]}: metrics are read from stdin`);
+        return checkMetrics(await readStdin(), bool(f, 'extended'), out, (line) => process.stderr.write(line + '\n'));
+      }
       if (what === '--help' || what === '-h' || files.includes('--help')) {
         out('usage: lookout check config|rules|alertmanager FILE...\n\nValidate prometheus.yml files (and their rule files), rule files, or alertmanager.yml files.');
         return 0;
@@ -70,6 +117,16 @@ async function main(argv: string[]): Promise<number> {
       if (what === 'rules') return checkRules(files, out);
       if (what === 'alertmanager') return checkAlertmanager(files, out);
       throw new FlagError(`unknown check "${what}": expected config, rules or alertmanager`);
+    }
+    case 'tsdb': {
+      const [what, ...args] = rest;
+      if (what === 'dump') return tsdbDump(parse(args, TSDB_DUMP_FLAGS, 'tsdb dump', 'Print the samples of a data directory.', '[DIR]'), out);
+      if (what === 'analyze') return tsdbAnalyze(parse(args, TSDB_ANALYZE_FLAGS, 'tsdb analyze', 'Cardinality report of a block.', '[DIR [BLOCK_ID]]'), out);
+      if (what === 'create-blocks-from') {
+        const summary = 'Write the samples of an OpenMetrics file as blocks (backfill).';
+        return tsdbCreateBlocks(parse(args, TSDB_CREATE_BLOCKS_FLAGS, 'tsdb create-blocks-from', summary, 'openmetrics FILE [DIR]'), out);
+      }
+      throw new FlagError(`unknown tsdb command "${what ?? ''}": expected lookout tsdb dump|analyze|create-blocks-from`);
     }
     case '--version':
     case 'version':

@@ -3,10 +3,10 @@
  * with node_exporter's flag names.
  */
 import Fastify from 'fastify';
-import { HostCollector } from '../hostmetrics/index.js';
+import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE, DEFAULT_NETSTAT_FIELDS, DEFAULT_VMSTAT_FIELDS, HostCollector } from '../hostmetrics/index.js';
 import { logger } from '../log.js';
 import { parseListenAddress } from '../web/server.js';
-import { str, type FlagSpecs, type ParsedFlags } from './flags.js';
+import { bool, str, type FlagSpecs, type ParsedFlags } from './flags.js';
 
 export const NODE_EXPORTER_FLAGS: FlagSpecs = {
   'web.listen-address': { default: ':9100', help: 'Address on which to expose metrics and web interface.' },
@@ -14,6 +14,14 @@ export const NODE_EXPORTER_FLAGS: FlagSpecs = {
   'path.procfs': { default: '/proc', help: 'procfs mountpoint.' },
   'path.sysfs': { default: '/sys', help: 'sysfs mountpoint.' },
   'path.rootfs': { default: '/', help: 'rootfs mountpoint.' },
+  'collector.filesystem.mount-points-exclude': { default: DEFAULT_MOUNT_POINTS_EXCLUDE, help: 'Regexp of mount points to exclude for filesystem collector.' },
+  'collector.filesystem.fs-types-exclude': { default: DEFAULT_FS_TYPES_EXCLUDE, help: 'Regexp of filesystem types to exclude for filesystem collector.' },
+  'collector.netdev.netlink': { default: true, help: 'Use netlink to gather stats instead of /proc/net/dev (here: adds receive_nohandler from sysfs).' },
+  'collector.netstat.fields': { default: DEFAULT_NETSTAT_FIELDS, help: 'Regexp of fields to return for netstat collector.' },
+  'collector.vmstat.fields': { default: DEFAULT_VMSTAT_FIELDS, help: 'Regexp of fields to return for vmstat collector.' },
+  'collector.textfile.directory': { default: '', help: 'Directory to read text files with metrics from.' },
+  'collector.netclass.ignored-devices': { default: '^$', help: 'Regexp of net devices to ignore for netclass collector.' },
+  'collector.netclass.ignore-invalid-speed': { default: false, help: 'Ignore devices where the speed is invalid.' },
 };
 
 /** Serves host metrics until SIGINT/SIGTERM. */
@@ -22,6 +30,14 @@ export async function runNodeExporter(flags: ParsedFlags): Promise<void> {
     procfs: str(flags, 'path.procfs'),
     sysfs: str(flags, 'path.sysfs'),
     rootfs: str(flags, 'path.rootfs'),
+    mountPointsExclude: str(flags, 'collector.filesystem.mount-points-exclude'),
+    fsTypesExclude: str(flags, 'collector.filesystem.fs-types-exclude'),
+    netdevNetlink: bool(flags, 'collector.netdev.netlink'),
+    netstatFields: str(flags, 'collector.netstat.fields'),
+    vmstatFields: str(flags, 'collector.vmstat.fields'),
+    textfileDirectory: str(flags, 'collector.textfile.directory'),
+    netclassIgnoredDevices: str(flags, 'collector.netclass.ignored-devices'),
+    netclassIgnoreInvalidSpeed: bool(flags, 'collector.netclass.ignore-invalid-speed'),
   });
   const app = Fastify({ logger: false });
   const path = str(flags, 'web.telemetry-path');

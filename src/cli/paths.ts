@@ -23,6 +23,9 @@ export const PACKAGE_ROOT = findRoot();
 /** The embedded default configuration folder. */
 export const DEFAULT_CONFIG_DIR = join(PACKAGE_ROOT, 'config');
 
+/** The runbooks of the embedded meta-monitoring alerts, served at `/runbooks`. */
+export const RUNBOOKS_FILE = join(PACKAGE_ROOT, 'docs', 'runbooks.md');
+
 /** Where `npm run build` puts the UI. */
 export const UI_DIR = join(PACKAGE_ROOT, 'dist', 'ui');
 

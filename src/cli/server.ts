@@ -4,24 +4,31 @@
  * This is the one place that wires the modules together.
  */
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { Alertmanager } from '../alertmanager/alertmanager.js';
 import { loadPrometheusConfig, type PrometheusConfig } from '../config/prometheus.js';
+import { parseBase2Bytes } from '../config/prometheus/values.js';
 import { expandRuleFiles, loadRuleFile } from '../config/rules.js';
 import { HostCollector } from '../hostmetrics/index.js';
 import { logger, setLogLevel, type LogLevel } from '../log.js';
 import { parseDuration } from '../model/time.js';
-import { Engine, type EngineOptions } from '../promql/index.js';
+import { Engine, featuresFromFlags, type EngineOptions } from '../promql/index.js';
 import { alertsURL, Notifier, type AlertmanagerTarget } from '../rules/notifier.js';
 import { RuleManager } from '../rules/manager.js';
+import { sloFileGroups } from '../rules/slo/generate.js';
+import { runBacktestRequest } from '../rules/backtest/request.js';
+import { Route } from '../alertmanager/route.js';
+import { loadAlertmanagerConfig } from '../config/alertmanager.js';
 import { ScrapeManager } from '../scrape/manager.js';
+import { federate, FederateError } from '../scrape/federate.js';
+import { assertSupportedDiscovery } from '../scrape/unsupported.js';
 import { TSDB } from '../tsdb/db.js';
 import { statusJSON } from '../tsdb/status.js';
 import { QueryPool } from '../web/query-pool.js';
 import { parseListenAddress, startWebServer, type WebServer } from '../web/server.js';
 import { str, bool, type FlagSpecs, type ParsedFlags } from './flags.js';
-import { DEFAULT_CONFIG_DIR, UI_DIR, VERSION } from './paths.js';
+import { DEFAULT_CONFIG_DIR, RUNBOOKS_FILE, UI_DIR, VERSION } from './paths.js';
 
 const log = logger('main');
 
@@ -32,6 +39,10 @@ export const SERVER_FLAGS: FlagSpecs = {
   'web.enable-lifecycle': { default: false, help: 'Enable shutdown and reload via HTTP request.' },
   'storage.tsdb.path': { default: 'data/', help: 'Base path for metrics storage.' },
   'storage.tsdb.retention.time': { default: '15d', help: 'How long to retain samples in storage.' },
+  'storage.tsdb.retention.size': {
+    default: '0',
+    help: 'Maximum number of bytes that can be stored for blocks (units B, KB, MB, GB, TB, PB, EB; powers of 2, e.g. "512MB"); 0: no limit.',
+  },
   'query.lookback-delta': { default: '5m', help: 'The maximum lookback duration for retrieving metrics during expression evaluations.' },
   'query.timeout': { default: '2m', help: 'Maximum time a query may take before being aborted.' },
   'query.max-concurrency': {
@@ -42,9 +53,18 @@ export const SERVER_FLAGS: FlagSpecs = {
     default: '50000000',
     help: 'Maximum number of samples a single query can load into memory. Note that queries will fail if they try to load more samples than this into memory, so this also limits the number of samples a query can return.',
   },
+  'enable-feature': {
+    default: '',
+    repeatable: true,
+    help: 'Comma separated feature names to enable; may be repeated. PromQL: promql-experimental-functions, promql-extended-range-selectors, promql-binop-fill-modifiers, promql-delayed-name-removal, type-and-unit-labels (promql-duration-expr is always on, as upstream).',
+  },
   'rules.alert.for-outage-tolerance': { default: '1h', help: "Max time to tolerate prometheus outage for restoring 'for' state of alert." },
   'rules.alert.for-grace-period': { default: '10m', help: "Minimum duration between alert and restored 'for' state." },
   'rules.alert.resend-delay': { default: '1m', help: 'Minimum amount of time to wait before resending an alert to Alertmanager.' },
+  'slo.file': {
+    default: '',
+    help: 'SLO file to generate recording rules and burn-rate alerts from (default: slos.yml beside --config.file, when it exists).',
+  },
   'alertmanager.config.file': {
     default: join(DEFAULT_CONFIG_DIR, 'alertmanager.yml'),
     help: 'Configuration file of the in-process Alertmanager.',
@@ -54,6 +74,7 @@ export const SERVER_FLAGS: FlagSpecs = {
   'path.procfs': { default: '/proc', help: 'procfs mountpoint for host metrics.' },
   'path.sysfs': { default: '/sys', help: 'sysfs mountpoint for host metrics.' },
   'path.rootfs': { default: '/', help: 'rootfs mountpoint for host metrics.' },
+  'collector.textfile.directory': { default: '', help: 'Directory (or glob) of *.prom files the host metrics textfile collector reads.' },
   'log.level': { default: 'info', help: 'Only log messages with the given severity or above: debug, info, warn, error.' },
 };
 
@@ -108,12 +129,17 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
   setLogLevel(str(flags, 'log.level') as LogLevel);
   const configFile = str(flags, 'config.file');
   let cfg = loadPrometheusConfig(configFile);
+  assertSupportedDiscovery(cfg);
   const retentionMs = durationFlag(flags, 'storage.tsdb.retention.time');
   const lookbackDeltaMs = durationFlag(flags, 'query.lookback-delta');
+  const featureFlags = featuresFromFlags([str(flags, 'enable-feature')]);
+  for (const option of featureFlags.enabled) log.info('Experimental PromQL feature enabled', { option });
+  for (const [option, msg] of featureFlags.warnings) log.warn(msg, { option });
   const engineOptions: EngineOptions = {
     lookbackDeltaMs,
     timeoutMs: durationFlag(flags, 'query.timeout'),
     maxSamples: intFlag(flags, 'query.max-samples', 0),
+    features: featureFlags.features,
   };
   const maxConcurrency = intFlag(flags, 'query.max-concurrency', 1);
   const tsdbPath = str(flags, 'storage.tsdb.path');
@@ -131,7 +157,14 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
   });
 
   const externalURL = computeExternalURL(str(flags, 'web.external-url'), str(flags, 'web.listen-address'));
-  const tsdb = TSDB.open({ dir: tsdbPath, retentionMs, registry, log: logger('tsdb') });
+  let retentionBytes: number;
+  try {
+    retentionBytes = parseBase2Bytes(str(flags, 'storage.tsdb.retention.size'));
+  } catch (e) {
+    throw new Error(`invalid value for --storage.tsdb.retention.size: ${(e as Error).message}`);
+  }
+  if (retentionBytes < 0) throw new Error('invalid value for --storage.tsdb.retention.size: must not be negative');
+  const tsdb = TSDB.open({ dir: tsdbPath, retentionMs, retentionBytes, registry, log: logger('tsdb') });
   // A later startup step may fail (port in use, bad rule file): the TSDB is closed (WAL synced, lock
   // released) on any exit; after a normal shutdown this does nothing.
   process.once('exit', () => tsdb.close());
@@ -159,7 +192,12 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
   });
   const scrape = new ScrapeManager({ storage: tsdb, registry, log: logger('scrape') });
   const hostCollector = bool(flags, 'hostmetrics.enable')
-    ? new HostCollector({ procfs: str(flags, 'path.procfs'), sysfs: str(flags, 'path.sysfs'), rootfs: str(flags, 'path.rootfs') })
+    ? new HostCollector({
+        procfs: str(flags, 'path.procfs'),
+        sysfs: str(flags, 'path.sysfs'),
+        rootfs: str(flags, 'path.rootfs'),
+        textfileDirectory: str(flags, 'collector.textfile.directory'),
+      })
     : undefined;
 
   let web: WebServer | undefined;
@@ -174,8 +212,10 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
     outageToleranceMs: durationFlag(flags, 'rules.alert.for-outage-tolerance'),
     forGracePeriodMs: durationFlag(flags, 'rules.alert.for-grace-period'),
     resendDelayMs: durationFlag(flags, 'rules.alert.resend-delay'),
+    ruleFileOptions: { features: featureFlags.features },
   });
-  rules.update(cfg.global.evaluationIntervalMs, ruleFiles(cfg));
+  const sloGroups = () => sloFileGroups(str(flags, 'slo.file') || join(dirname(configFile), 'slos.yml'), str(flags, 'slo.file') !== '');
+  rules.update(cfg.global.evaluationIntervalMs, ruleFiles(cfg), undefined, sloGroups());
   reloadOk.set(1);
   reloadTime.set(Date.now() / 1000);
   let lastConfigTime = new Date();
@@ -188,10 +228,12 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
       // Alertmanager reload is itself atomic (it keeps its old config on error), so it goes first;
       // what follows cannot fail on files already checked here.
       const next = loadPrometheusConfig(configFile);
+      assertSupportedDiscovery(next);
       const files = ruleFiles(next);
-      for (const f of files) loadRuleFile(f);
+      for (const f of files) loadRuleFile(f, { features: featureFlags.features });
+      const slo = sloGroups();
       await alertmanager.reload();
-      rules.update(next.global.evaluationIntervalMs, files, next.global.externalLabels);
+      rules.update(next.global.evaluationIntervalMs, files, next.global.externalLabels, slo);
       scrape.applyConfig(next);
       notifier.setTargets(alertmanagerTargets(next));
       notifier.setExternalLabels(next.global.externalLabels);
@@ -219,11 +261,20 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
     name: 'Lookout Server',
     registry,
     hostCollector,
+    federate: (match) => {
+      try {
+        return { status: 200, body: federate(match, { storage: tsdb, nowMs: Date.now(), lookbackMs: lookbackDeltaMs, externalLabels: cfg.global.externalLabels }) };
+      } catch (e) {
+        if (e instanceof FederateError) return { status: 400, body: e.message };
+        throw e;
+      }
+    },
     enableLifecycle: bool(flags, 'web.enable-lifecycle'),
     reload,
     quit: () => void shutdown(),
     isReady: () => ready,
     uiDir: UI_DIR,
+    runbooksFile: RUNBOOKS_FILE,
     alertmanager,
     apiV1: {
       storage: tsdb,
@@ -233,6 +284,20 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
       scrape,
       rules,
       alertmanagerURLs: () => alertmanagerTargets(cfg).map(alertsURL),
+      backtest: (p) =>
+        runBacktestRequest(p, {
+          storage: tsdb,
+          // The Alertmanager file as it is on disk now; unreadable → no notification counts.
+          route: () => {
+            try {
+              return new Route(loadAlertmanagerConfig(str(flags, 'alertmanager.config.file')).route);
+            } catch {
+              return null;
+            }
+          },
+          defaultIntervalMs: cfg.global.evaluationIntervalMs,
+          lookbackDeltaMs,
+        }),
       configText: () => cfg.original,
       flags: flagValues,
       buildInfo: { version: VERSION, revision: '', branch: '', buildUser: '', buildDate: '', goVersion: process.version },

@@ -21,12 +21,12 @@ import {
   type InclusiveRange,
   type TimeInterval,
 } from '../alertmanager/timeinterval.js';
-import { ConfigError, loadYaml, type YNode } from './yaml.js';
+import { ConfigError, fileErrorText, loadYaml, type YNode } from './yaml.js';
 import { Fields, checkHTTPURL } from './alertmanager/common.js';
 import { checkHostPort, parseReceiver } from './alertmanager/receivers.js';
 import { parseInhibitRule, parseRoute } from './alertmanager/route.js';
 import type { AlertmanagerConfig, GlobalConfig, RouteConfig } from './alertmanager/types.js';
-import { defaultHTTPClientConfig, parseHTTPClientConfigNode, parseTLSConfig } from './prometheus/http.js';
+import { defaultHTTPClientConfig, defaultTLSConfig, parseHTTPClientConfigNode, parseTLSConfig } from './prometheus/http.js';
 import { joinDir } from './prometheus/values.js';
 
 export type * from './alertmanager/types.js';
@@ -114,6 +114,8 @@ const GLOBAL_EXCLUSIVE: [string, string][] = [
 function parseGlobal(n: YNode | undefined, dir: string): GlobalConfig {
   const raw: Record<string, string> = { ...GLOBAL_URL_DEFAULTS, smtp_hello: 'localhost' };
   let f: Fields | null = null;
+  let smtpTLSConfig = defaultTLSConfig();
+  let smtpImplicitTLS: boolean | undefined;
   if (n && !n.isNull) {
     f = new Fields(n, GLOBAL_FIELDS, 'config.plain');
     for (const k of GLOBAL_URLS) {
@@ -135,8 +137,8 @@ function parseGlobal(n: YNode | undefined, dir: string): GlobalConfig {
       throw n.error('at most one of slack_app_token/slack_app_token_file & slack_api_url/slack_api_url_file must be configured');
     }
     const smtpTLS = f.get('smtp_tls_config');
-    if (smtpTLS) parseTLSConfig(smtpTLS, dir);
-    if (f.has('smtp_force_implicit_tls')) f.bool('smtp_force_implicit_tls');
+    if (smtpTLS) smtpTLSConfig = parseTLSConfig(smtpTLS, dir);
+    if (f.has('smtp_force_implicit_tls')) smtpImplicitTLS = f.bool('smtp_force_implicit_tls');
   }
   const g = (k: string) => raw[k] ?? '';
   return {
@@ -152,6 +154,8 @@ function parseGlobal(n: YNode | undefined, dir: string): GlobalConfig {
     smtp_auth_secret_file: joinDir(dir, g('smtp_auth_secret_file')),
     smtp_auth_identity: g('smtp_auth_identity'),
     smtp_require_tls: f?.bool('smtp_require_tls', true) ?? true,
+    smtp_tls_config: smtpTLSConfig,
+    ...(smtpImplicitTLS === undefined ? {} : { smtp_force_implicit_tls: smtpImplicitTLS }),
     slack_api_url: g('slack_api_url'),
     slack_api_url_file: joinDir(dir, g('slack_api_url_file')),
     slack_app_token: g('slack_app_token'),
@@ -259,23 +263,6 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
     time_intervals: intervals,
     original: text,
   };
-}
-
-/**
- * Go's wording for a file that cannot be read: `open F: no such file or directory`,
- * `open F: permission denied`, `read F: is a directory`; other errors keep Node's message.
- */
-export function fileErrorText(file: string, e: unknown): string {
-  switch ((e as NodeJS.ErrnoException).code) {
-    case 'ENOENT':
-      return `open ${file}: no such file or directory`;
-    case 'EACCES':
-      return `open ${file}: permission denied`;
-    case 'EISDIR':
-      return `read ${file}: is a directory`;
-    default:
-      return e instanceof Error ? e.message : String(e);
-  }
 }
 
 /**

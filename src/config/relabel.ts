@@ -238,10 +238,10 @@ function applyOne(cfg: RelabelConfig, lb: LabelsBuilder): boolean {
       return true;
     }
     case 'lowercase':
-      lb.set(cfg.targetLabel, val.toLowerCase());
+      lb.set(cfg.targetLabel, goToLower(val));
       return true;
     case 'uppercase':
-      lb.set(cfg.targetLabel, val.toUpperCase());
+      lb.set(cfg.targetLabel, goToUpper(val));
       return true;
     case 'hashmod':
       lb.set(cfg.targetLabel, hashmod(val, cfg.modulus));
@@ -264,6 +264,46 @@ function applyOne(cfg: RelabelConfig, lb: LabelsBuilder): boolean {
       return true;
     }
   }
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * Simple (one-to-one) case mappings of the characters whose full mapping in JavaScript is several
+ * characters: Go maps those through the simple mapping, or leaves them (e.g. `ß`) when there is none.
+ */
+const SIMPLE_UPPER = new Map<number, number>([
+  ...[0x1f80, 0x1f90, 0x1fa0].flatMap((base) => Array.from({ length: 8 }, (_, i): [number, number] => [base + i, base + i + 8])),
+  [0x1fb3, 0x1fbc],
+  [0x1fc3, 0x1fcc],
+  [0x1ff3, 0x1ffc],
+]);
+const SIMPLE_LOWER = new Map<number, number>([[0x130, 0x69]]);
+
+/** Maps each character of `s` on its own, as Go's `strings.ToUpper`/`ToLower` (no context, no expansion). */
+function goCase(s: string, upper: boolean): string {
+  if (ASCII.test(s)) return upper ? s.toUpperCase() : s.toLowerCase();
+  const simple = upper ? SIMPLE_UPPER : SIMPLE_LOWER;
+  let out = '';
+  for (const ch of s) {
+    const mapped = upper ? ch.toUpperCase() : ch.toLowerCase();
+    if ([...mapped].length === 1) out += mapped;
+    else {
+      const cp = simple.get(ch.codePointAt(0)!);
+      out += cp === undefined ? ch : String.fromCodePoint(cp);
+    }
+  }
+  return out;
+}
+
+/** `strings.ToLower` as Go: per character, simple mappings only (`İ` becomes `i`). */
+function goToLower(s: string): string {
+  return goCase(s, false);
+}
+
+/** `strings.ToUpper` as Go: per character, simple mappings only (`ß` stays `ß`). */
+function goToUpper(s: string): string {
+  return goCase(s, true);
 }
 
 /**

@@ -24,10 +24,10 @@
  * parse expression: 1:8: parse error: unexpected end of input`.
  */
 import { isValidLabelName, isValidMetricName, isValidUTF8Name } from '../model/labels.js';
-import { parseExpr } from '../promql/index.js';
+import { parseExpr, type PromQLFeatures } from '../promql/index.js';
 import { prometheusFuncs, Template } from '../template/index.js';
 import { globFiles } from './prometheus/glob.js';
-import { ConfigError, loadYaml, type YNode } from './yaml.js';
+import { ConfigError, loadYaml, loadYamlFile, type YNode } from './yaml.js';
 
 /** One recording or alerting rule. Durations in milliseconds. */
 export interface RuleConfig {
@@ -68,6 +68,11 @@ export interface RuleFileOptions {
   nameValidation?: 'utf8' | 'legacy';
   /** Accept unknown fields (promtool `--ignore-unknown-fields`). */
   ignoreUnknownFields?: boolean;
+  /**
+   * PromQL features rule expressions may use (`--enable-feature`); default: every feature. As Prometheus, an
+   * expression using a feature that is off is refused when the file loads, not at evaluation.
+   */
+  features?: PromQLFeatures;
 }
 
 /** A rule file with one or more errors; `message` lists all of them, one per line. */
@@ -118,17 +123,7 @@ export function expandRuleFiles(patterns: readonly string[]): RuleFileExpansion 
  *   read, is not valid YAML, or fails validation.
  */
 export function loadRuleFile(path: string, opts: RuleFileOptions = {}): RuleGroupConfig[] {
-  let root: YNode;
-  try {
-    root = loadYaml(path);
-  } catch (e) {
-    if (e instanceof ConfigError) throw e;
-    const err = e as NodeJS.ErrnoException;
-    const reason = err.code === 'ENOENT' ? `open ${path}: no such file or directory` : err.message;
-    const ce = new ConfigError(path, 0, 0, '', reason);
-    ce.message = `${path}: ${reason}`;
-    throw ce;
-  }
+  const root = loadYamlFile(path);
   return parseRules(root, path, opts);
 }
 
@@ -190,7 +185,7 @@ function parseRules(root: YNode, file: string, opts: RuleFileOptions): RuleGroup
       if (rule.expr === '') fail(r.expr ?? rn, "field 'expr' must be set in rule");
       else {
         try {
-          parseExpr(rule.expr);
+          parseExpr(rule.expr, opts.features);
         } catch (e) {
           fail(r.expr!, `could not parse expression: ${(e as Error).message}`);
         }

@@ -225,3 +225,38 @@ export function loadYaml(file: string, text?: string): YNode {
   }
   return new YNode(file, '', (doc.contents as Node | null) ?? null, lines, 0, doc);
 }
+
+/**
+ * Go's wording for a file that cannot be read: `open F: no such file or directory`,
+ * `open F: permission denied`, `read F: is a directory`; other errors keep Node's message.
+ */
+export function fileErrorText(file: string, e: unknown): string {
+  switch ((e as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return `open ${file}: no such file or directory`;
+    case 'EACCES':
+      return `open ${file}: permission denied`;
+    case 'EISDIR':
+      return `read ${file}: is a directory`;
+    default:
+      return e instanceof Error ? e.message : String(e);
+  }
+}
+
+/**
+ * Reads and parses a YAML file as {@link loadYaml}. A file that cannot be read throws a ConfigError at
+ * line 0 whose message is `FILE: ` + {@link fileErrorText} when `withFile` (as Prometheus words rule-file
+ * errors), else the bare text (as promtool's unit-test loader does).
+ * @throws {ConfigError} for unreadable files and YAML errors.
+ */
+export function loadYamlFile(file: string, withFile = true): YNode {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const err = new ConfigError(file, 0, 0, '', fileErrorText(file, e));
+    err.message = withFile ? `${file}: ${err.reason}` : err.reason;
+    throw err;
+  }
+  return loadYaml(file, text);
+}

@@ -58,6 +58,11 @@ export class TextWriter {
     this.out += `# HELP ${n} ${escapeHelp(help)}\n# TYPE ${n} ${TEXT_TYPE[type]}\n`;
   }
 
+  /** Starts a family that has no help text: only `# TYPE name type` (as expfmt when HELP is unset). */
+  familyWithoutHelp(name: string, type: MetricType): void {
+    this.out += `# TYPE ${writeName(name, true)} ${TEXT_TYPE[type]}\n`;
+  }
+
   /**
    * One sample line: `name{labels} value [timestamp ms]`. `labels` is a label set (`__name__`, if
    * present, is skipped) or a `{name: value}` record written in its key order; label values are

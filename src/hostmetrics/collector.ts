@@ -5,17 +5,27 @@
  * `node_scrape_collector_success{collector}` (1, or 0 when the collector failed or had no data).
  */
 import { logger } from '../log.js';
+import { ArpCollector } from './collectors/arp.js';
+import { ConntrackCollector } from './collectors/conntrack.js';
 import { CpuCollector } from './collectors/cpu.js';
+import { CpufreqCollector } from './collectors/cpufreq.js';
 import { DEFAULT_DISKSTATS_DEVICE_EXCLUDE, DiskstatsCollector } from './collectors/diskstats.js';
+import { EntropyCollector } from './collectors/entropy.js';
 import { FilefdCollector } from './collectors/filefd.js';
 import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE, FilesystemCollector } from './collectors/filesystem.js';
 import { LoadavgCollector } from './collectors/loadavg.js';
 import { MeminfoCollector } from './collectors/meminfo.js';
+import { NetClassCollector } from './collectors/netclass.js';
 import { NetDevCollector } from './collectors/netdev.js';
+import { DEFAULT_NETSTAT_FIELDS, NetstatCollector } from './collectors/netstat.js';
 import { OsCollector } from './collectors/os.js';
 import { PressureCollector } from './collectors/pressure.js';
+import { SockstatCollector } from './collectors/sockstat.js';
+import { SoftnetCollector } from './collectors/softnet.js';
 import { StatCollector } from './collectors/stat.js';
+import { TextfileCollector } from './collectors/textfile.js';
 import { TimeCollector } from './collectors/time.js';
+import { UdpQueuesCollector } from './collectors/udpqueues.js';
 import { UnameCollector } from './collectors/uname.js';
 import { DEFAULT_VMSTAT_FIELDS, VmstatCollector } from './collectors/vmstat.js';
 import { DeviceFilter } from './filter.js';
@@ -46,42 +56,70 @@ export interface HostCollectorOptions {
   netdevDeviceExclude?: string;
   /** `--collector.netdev.device-include` (default none; exclusive with the exclude pattern). */
   netdevDeviceInclude?: string;
+  /** `--[no-]collector.netdev.netlink` (default on): also report `node_network_receive_nohandler_total`. */
+  netdevNetlink?: boolean;
   /** `--collector.diskstats.device-exclude` (default {@link DEFAULT_DISKSTATS_DEVICE_EXCLUDE}, or none when an include pattern is given). */
   diskstatsDeviceExclude?: string;
   /** `--collector.diskstats.device-include` (default none). */
   diskstatsDeviceInclude?: string;
   /** `--collector.vmstat.fields` (default {@link DEFAULT_VMSTAT_FIELDS}). */
   vmstatFields?: string;
+  /** `--collector.netstat.fields` (default {@link DEFAULT_NETSTAT_FIELDS}). */
+  netstatFields?: string;
+  /** `--collector.netclass.ignored-devices` (default `^$`). */
+  netclassIgnoredDevices?: string;
+  /** `--collector.netclass.ignore-invalid-speed` (default off). */
+  netclassIgnoreInvalidSpeed?: boolean;
+  /** `--collector.textfile.directory`: a directory or glob of `*.prom` files (default none). */
+  textfileDirectory?: string;
   /** Collectors to run, by name (default all of {@link COLLECTOR_NAMES}). */
   collectors?: readonly string[];
 }
 
 /** The collectors this module implements, all enabled by default (as in node_exporter). */
 export const COLLECTOR_NAMES = [
+  'arp',
+  'conntrack',
   'cpu',
+  'cpufreq',
   'diskstats',
+  'entropy',
   'filefd',
   'filesystem',
   'loadavg',
   'meminfo',
+  'netclass',
   'netdev',
+  'netstat',
   'os',
   'pressure',
+  'sockstat',
+  'softnet',
   'stat',
+  'textfile',
   'time',
+  'udp_queues',
   'uname',
   'vmstat',
 ] as const;
 
 function build(name: string, o: HostCollectorOptions, paths: HostPaths): Collector {
   switch (name) {
+    case 'arp':
+      return new ArpCollector(paths);
+    case 'conntrack':
+      return new ConntrackCollector(paths);
     case 'cpu':
       return new CpuCollector(paths);
+    case 'cpufreq':
+      return new CpufreqCollector(paths);
     case 'diskstats': {
       const include = o.diskstatsDeviceInclude ?? '';
       const exclude = o.diskstatsDeviceExclude ?? (include === '' ? DEFAULT_DISKSTATS_DEVICE_EXCLUDE : '');
       return new DiskstatsCollector(paths, new DeviceFilter(exclude, include, '--collector.diskstats'));
     }
+    case 'entropy':
+      return new EntropyCollector(paths);
     case 'filefd':
       return new FilefdCollector(paths);
     case 'filesystem':
@@ -91,15 +129,27 @@ function build(name: string, o: HostCollectorOptions, paths: HostPaths): Collect
     case 'meminfo':
       return new MeminfoCollector(paths);
     case 'netdev':
-      return new NetDevCollector(paths, new DeviceFilter(o.netdevDeviceExclude ?? '', o.netdevDeviceInclude ?? '', '--collector.netdev'));
+      return new NetDevCollector(paths, new DeviceFilter(o.netdevDeviceExclude ?? '', o.netdevDeviceInclude ?? '', '--collector.netdev'), o.netdevNetlink ?? true);
+    case 'netclass':
+      return new NetClassCollector(paths, o.netclassIgnoredDevices ?? '^$', o.netclassIgnoreInvalidSpeed ?? false);
+    case 'netstat':
+      return new NetstatCollector(paths, o.netstatFields ?? DEFAULT_NETSTAT_FIELDS);
     case 'os':
       return new OsCollector(paths);
     case 'pressure':
       return new PressureCollector(paths);
+    case 'sockstat':
+      return new SockstatCollector(paths);
+    case 'softnet':
+      return new SoftnetCollector(paths);
     case 'stat':
       return new StatCollector(paths);
+    case 'textfile':
+      return new TextfileCollector(o.textfileDirectory ?? '');
     case 'time':
       return new TimeCollector(paths);
+    case 'udp_queues':
+      return new UdpQueuesCollector(paths);
     case 'uname':
       return new UnameCollector(paths);
     case 'vmstat':

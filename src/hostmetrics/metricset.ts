@@ -3,18 +3,33 @@
  * format 0.0.4 in the order node_exporter's registry gathers them: families sorted by name, the
  * samples of a family sorted by their label values (label names sorted).
  */
-import { TextWriter } from '../exposition/writer.js';
+import { formatValue, TextWriter } from '../exposition/writer.js';
 import type { Labels } from '../model/labels.js';
 
-/** Metric types node_exporter's collectors use. `untyped` is written as `# TYPE … untyped`. */
+/** Metric types of single-value samples. `untyped` is written as `# TYPE … untyped`. */
 export type HostMetricType = 'counter' | 'gauge' | 'untyped';
 
+/** Types of samples with several series (`textfile` passes them through). */
+export type HostCompositeType = 'summary' | 'histogram';
+
+/**
+ * A summary or histogram sample, as client_golang's const summaries/histograms: `points` are
+ * quantile → value (summary) or upper bound → cumulative count (histogram), in any order.
+ */
+export interface CompositeValue {
+  count: number;
+  sum: number;
+  points: [bound: number, value: number][];
+}
+
 interface Family {
-  type: HostMetricType;
+  type: HostMetricType | HostCompositeType;
   help: string;
   /** Sorted flat label sets, parallel to `values`. */
   labels: Labels[];
   values: number[];
+  /** For summary and histogram families, parallel to `labels`. */
+  composites: CompositeValue[];
   keys: Set<string>;
 }
 
@@ -50,23 +65,43 @@ export class MetricSet {
    * gathering errors and leaves the sample out).
    */
   add(name: string, type: HostMetricType, help: string, value: number, labels?: Readonly<Record<string, string>>): void {
+    const fam = this.familyFor(name, type, help, labels);
+    if (fam === undefined) return;
+    fam.values.push(value);
+  }
+
+  /**
+   * Adds one summary or histogram sample, with the same checks as {@link add}. Rendered as
+   * client_golang renders const summaries and histograms: quantiles (upper bounds) sorted, a `+Inf`
+   * bucket with the count added when absent, then `_sum` and `_count`; the `quantile`/`le` label
+   * comes after the sorted labels.
+   */
+  addComposite(name: string, type: HostCompositeType, help: string, value: CompositeValue, labels?: Readonly<Record<string, string>>): void {
+    const fam = this.familyFor(name, type, help, labels);
+    if (fam === undefined) return;
+    fam.values.push(NaN);
+    fam.composites.push(value);
+  }
+
+  /** The family a new sample joins (its label set recorded), or undefined when the sample is dropped. */
+  private familyFor(name: string, type: Family['type'], help: string, labels: Readonly<Record<string, string>> | undefined): Family | undefined {
     let fam = this.families.get(name);
     if (fam === undefined) {
-      fam = { type, help, labels: [], values: [], keys: new Set() };
+      fam = { type, help, labels: [], values: [], composites: [], keys: new Set() };
       this.families.set(name, fam);
     } else if (fam.type !== type || fam.help !== help) {
       this.dropped.push(`${name}: inconsistent type or help`);
-      return;
+      return undefined;
     }
     const ls = sortedLabels(labels);
     const key = ls.join('\xff');
     if (fam.keys.has(key)) {
       this.dropped.push(`${name}: duplicate label set {${ls.join(',')}}`);
-      return;
+      return undefined;
     }
     fam.keys.add(key);
     fam.labels.push(ls);
-    fam.values.push(value);
+    return fam;
   }
 
   /** Descriptions of the samples dropped by {@link add}. */
@@ -97,8 +132,25 @@ export class MetricSet {
       const fam = this.families.get(name)!;
       const order = fam.labels.map((_, i) => i).sort((i, j) => compareByValues(fam.labels[i]!, fam.labels[j]!));
       w.family(name, fam.type === 'untyped' ? 'unknown' : fam.type, fam.help);
-      for (const i of order) w.sample(name, fam.labels[i]!, fam.values[i]!);
+      if (fam.type === 'summary' || fam.type === 'histogram') {
+        for (const i of order) writeComposite(w, name, fam.type, fam.labels[i]!, fam.composites[i]!);
+      } else {
+        for (const i of order) w.sample(name, fam.labels[i]!, fam.values[i]!);
+      }
     }
     return w.toString();
   }
+}
+
+/** The lines of one summary or histogram sample. */
+function writeComposite(w: TextWriter, name: string, type: HostCompositeType, labels: Labels, c: CompositeValue): void {
+  const points = [...c.points].sort((a, b) => a[0] - b[0]);
+  const extra = type === 'summary' ? 'quantile' : 'le';
+  const series = type === 'summary' ? name : `${name}_bucket`;
+  for (const [bound, v] of points) w.sample(series, [...labels, extra, formatValue(bound)], v);
+  if (type === 'histogram' && (points.length === 0 || points[points.length - 1]![0] !== Infinity)) {
+    w.sample(series, [...labels, 'le', '+Inf'], c.count);
+  }
+  w.sample(`${name}_sum`, labels, c.sum);
+  w.sample(`${name}_count`, labels, c.count);
 }

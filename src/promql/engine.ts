@@ -1,17 +1,18 @@
 /**
  * The PromQL engine's public entry points: instant and range queries against a `Storage`, as
- * upstream `promql.Engine` (Prometheus 3.x semantics, delayed `__name__` removal, all
- * experimental functions enabled). Timestamps and durations are integer milliseconds.
+ * upstream `promql.Engine` (Prometheus 3.x semantics). Experimental language features are
+ * switched by {@link EngineOptions.features} (see `features.ts`), off by default as upstream.
+ * Timestamps and durations are integer milliseconds.
  */
-import { compare, key, type Labels } from '../model/labels.js';
+import { compare, key } from '../model/labels.js';
 import type { Storage } from '../tsdb/types.js';
 import { exprType, walk, type Expr, type SubqueryExpr } from './ast.js';
 import { Annotations } from './engine/annotations.js';
-import { METADATA_LABELS } from './engine/binary.js';
 import { Evaluator, type EvalContext } from './engine/evaluator.js';
-import { DUPLICATE_LABELSET, mergeSameLabels } from './engine/merge.js';
+import { DUPLICATE_LABELSET, dropMetadata, mergeSameLabels } from './engine/merge.js';
 import { makeGrid, type StepSeries, type Value } from './engine/types.js';
-import { PromQLError } from './errors.js';
+import { parseError, PromQLError } from './errors.js';
+import { DEFAULT_FEATURES, disabledConstruct, type PromQLFeatures } from './features.js';
 import { isStackOverflow, parseExpr, sourceOf } from './parser.js';
 import type { MatrixSeries, QueryResult, QueryValue, VectorSample } from './value.js';
 
@@ -28,6 +29,11 @@ export interface EngineOptions {
   noStepSubqueryIntervalMs?: number;
   /** Longest evaluation of one query, ms (upstream `--query.timeout`, default 2m). */
   timeoutMs?: number;
+  /**
+   * Experimental features (upstream `--enable-feature=…`), default {@link DEFAULT_FEATURES}
+   * (upstream's: duration expressions only). Plain data, so it can be sent to worker threads.
+   */
+  features?: PromQLFeatures;
 }
 
 /** Settings of one query (all optional). */
@@ -48,18 +54,24 @@ export class Engine {
   private readonly maxSamples: number;
   private readonly noStepSubqueryIntervalMs: number;
   private readonly timeoutMs: number;
+  /** The experimental features this engine accepts and applies. */
+  readonly features: Readonly<PromQLFeatures>;
 
   constructor(opts: EngineOptions = {}) {
     this.lookbackMs = opts.lookbackDeltaMs ?? 300_000;
     this.maxSamples = opts.maxSamples ?? 50_000_000;
     this.noStepSubqueryIntervalMs = opts.noStepSubqueryIntervalMs ?? 60_000;
     this.timeoutMs = opts.timeoutMs ?? 120_000;
+    this.features = Object.freeze({ ...(opts.features ?? DEFAULT_FEATURES) });
   }
 
   /**
    * Instant query at `t` (ms). The result type is the expression's: vector (samples stamped `t`),
-   * scalar, string, or matrix (for a range selector or subquery, sorted by labels).
-   * @throws {PromQLError} `bad_data` for parse/type errors, `execution` for evaluation errors such
+   * scalar, string, or matrix (for a range selector or subquery, sorted by labels). A query text
+   * is parsed with this engine's features; an already parsed tree (a rule's) is checked against
+   * them and refused with the same parse error as its text would be.
+   * @throws {PromQLError} `bad_data` for parse/type errors (including experimental syntax or
+   *   functions whose feature is off), `execution` for evaluation errors such
    *   as `vector cannot contain metrics with the same labelset` or many-to-many matching or
    *   `query processing would load too many samples into memory in query execution` (more than
    *   `maxSamples` in one node), `timeout` past the deadline (`query timed out in expression
@@ -100,8 +112,11 @@ export class Engine {
   }
 
   private prepare(query: string | Expr): { expr: Expr; source: string | undefined } {
-    if (typeof query === 'string') return { expr: parseExpr(query), source: query };
-    return { expr: query, source: sourceOf(query) };
+    if (typeof query === 'string') return { expr: parseExpr(query, this.features), source: query };
+    const source = sourceOf(query);
+    const off = disabledConstruct(query, this.features);
+    if (off) throw parseError(source ?? '', off.pos.start, off.pos.end, off.reason);
+    return { expr: query, source };
   }
 
   private run(
@@ -128,6 +143,8 @@ export class Engine {
       annotations,
       maxSamples: this.maxSamples,
       deadline,
+      delayedNameRemoval: this.features.delayedNameRemoval === true,
+      typeAndUnitLabels: this.features.typeAndUnitLabels === true,
     };
     const ev = new Evaluator(ctx);
     try {
@@ -207,16 +224,6 @@ function selectedTimeRange(ev: Evaluator, expr: Expr, start: number, end: number
     if (e > max) max = e;
   });
   return max === -Infinity ? [0, 0] : [min, max];
-}
-
-/** Labels with `__name__`, `__type__`, `__unit__` removed. */
-function dropMetadata(ls: Labels): Labels {
-  let found = false;
-  for (let i = 0; i < ls.length; i += 2) if (METADATA_LABELS.includes(ls[i]!)) found = true;
-  if (!found) return ls;
-  const out: string[] = [];
-  for (let i = 0; i < ls.length; i += 2) if (!METADATA_LABELS.includes(ls[i]!)) out.push(ls[i]!, ls[i + 1]!);
-  return out;
 }
 
 /** Applies delayed name removal to the final series. */

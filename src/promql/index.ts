@@ -9,6 +9,14 @@
 export { PromQLError, type PromQLErrorType, type PositionRange } from './errors.js';
 export { parseExpr, parseMetricSelector } from './parser.js';
 export { Engine, type EngineOptions, type QueryOptions } from './engine.js';
+export {
+  ALL_FEATURES,
+  DEFAULT_FEATURES,
+  featuresFromFlags,
+  PROMQL_FEATURE_FLAGS,
+  type FeatureFlagResult,
+  type PromQLFeatures,
+} from './features.js';
 export { exprType, walk, unwrapParens } from './ast.js';
 export type {
   AggregateExpr,

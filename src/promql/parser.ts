@@ -35,6 +35,16 @@ import {
 import { checkAST } from './check.js';
 import { ParseFailure, parseError } from './errors.js';
 import { FUNCTIONS, type FunctionSignature } from './functions/signatures.js';
+import {
+  ALL_FEATURES,
+  aggregatorNotEnabled,
+  DURATION_EXPR_NOT_ENABLED,
+  FILL_NOT_ENABLED,
+  functionNotEnabled,
+  isExperimentalAggregator,
+  modifierNotEnabled,
+  type PromQLFeatures,
+} from './features.js';
 import { describeToken, isAggregatorKind, tokenize, type Token, type TokenKind } from './lexer.js';
 import { parseNumber } from './literals.js';
 
@@ -148,6 +158,7 @@ class Parser {
   constructor(
     private readonly input: string,
     private readonly tokens: Token[],
+    private readonly features: PromQLFeatures = ALL_FEATURES,
   ) {}
 
   private peek(offset = 0): Token {
@@ -273,6 +284,9 @@ class Parser {
         }
         min = f.minPrec;
         if (f.kind === 'binary') {
+          if ((f.matching.fillLeft !== null || f.matching.fillRight !== null) && !this.features.binopFillModifiers) {
+            throw this.fail({ start: f.lhs.pos.start, end: e.pos.end }, FILL_NOT_ENABLED);
+          }
           e = {
             type: 'BinaryExpr',
             op: f.tok.kind as BinaryOp,
@@ -333,6 +347,9 @@ class Parser {
   }
 
   private call(name: Token, func: FunctionSignature, args: Expr[], end: number): Call {
+    if (func.experimental && !this.features.experimentalFunctions) {
+      throw new ParseFailure(name.pos, this.tokenEnd(name), functionNotEnabled(func.name));
+    }
     return { type: 'Call', func, args, pos: { start: name.pos, end } };
   }
 
@@ -354,6 +371,7 @@ class Parser {
     const pos = { start: f.tok.pos, end };
     const args = f.args;
     if (args.length === 0) throw this.fail(pos, 'no arguments for aggregate expression provided');
+    if (isExperimentalAggregator(op) && !this.features.experimentalFunctions) throw this.fail(pos, aggregatorNotEnabled(op));
     const want = AGGREGATORS_WITH_PARAM.has(op) ? 2 : 1;
     if (args.length !== want) {
       throw this.fail(pos, `wrong number of arguments for aggregate expression provided, expected ${want}, got ${args.length}`);
@@ -704,6 +722,7 @@ class Parser {
       if (prec === 0 || prec < minPrec) return lhs;
       this.next();
       const rhs = this.parseDurationExpr(t.kind === '^' ? prec : prec + 1);
+      this.durationExprAllowed(lhs.pos);
       if ((t.kind === '/' || t.kind === '%') && rhs.type === 'NumberLiteral' && rhs.val === 0) {
         throw new ParseFailure(t.pos, this.tokenEnd(t), t.kind === '/' ? 'division by zero' : 'modulo by zero');
       }
@@ -743,7 +762,16 @@ class Parser {
     return operand;
   }
 
-  private parseDurationAtom(): NumberLiteral | DurationExpr {
+  /** Refuses a duration expression at `pos` unless they are enabled (upstream `experimentalDurationExpr`). */
+  private durationExprAllowed(pos: Pos): void {
+    if (!this.features.durationExpressions) throw this.fail(pos, DURATION_EXPR_NOT_ENABLED);
+  }
+
+  /**
+   * One operand of a duration expression. `signed`: the sign written before it in an offset, where
+   * upstream checks `-step()` as one construct at the sign and lets `-(…)` through unchecked.
+   */
+  private parseDurationAtom(signed: Token | null = null): NumberLiteral | DurationExpr {
     const t = this.next();
     switch (t.kind) {
       case 'NUMBER':
@@ -755,7 +783,9 @@ class Parser {
       case 'range': {
         this.expect('(', 'duration expression');
         const close = this.expect(')', 'duration expression');
-        return { type: 'DurationExpr', op: t.kind, lhs: null, rhs: null, wrapped: false, pos: { start: t.pos, end: this.tokenEnd(close) } };
+        const pos = { start: t.pos, end: this.tokenEnd(close) };
+        this.durationExprAllowed(signed ? { start: signed.pos, end: pos.end } : pos);
+        return { type: 'DurationExpr', op: t.kind, lhs: null, rhs: null, wrapped: false, pos };
       }
       case 'min_of':
       case 'max_of': {
@@ -764,11 +794,14 @@ class Parser {
         this.expect(',', 'duration expression', '","');
         const b = this.parseDurationExpr(0);
         const close = this.expect(')', 'duration expression', '")"');
-        return { type: 'DurationExpr', op: t.kind, lhs: a, rhs: b, wrapped: false, pos: { start: t.pos, end: this.tokenEnd(close) } };
+        const pos = { start: t.pos, end: this.tokenEnd(close) };
+        this.durationExprAllowed(signed ? { start: signed.pos, end: pos.end } : pos);
+        return { type: 'DurationExpr', op: t.kind, lhs: a, rhs: b, wrapped: false, pos };
       }
       case '(': {
         const inner = this.parseDurationExpr(0);
         const close = this.expect(')', 'duration expression', '")"');
+        if (!signed) this.durationExprAllowed(inner.pos);
         const pos = { start: t.pos, end: this.tokenEnd(close) };
         if (inner.type === 'DurationExpr') return { ...inner, wrapped: true, pos };
         return { type: 'DurationExpr', op: '+', lhs: null, rhs: inner, wrapped: true, pos };
@@ -785,7 +818,7 @@ class Parser {
       const n = this.peek(1);
       if (n.kind === 'NUMBER' || n.kind === 'DURATION' || n.kind === 'step' || n.kind === 'range' || n.kind === 'min_of' || n.kind === 'max_of' || n.kind === '(') {
         this.next();
-        return this.applyDurationSign(t, this.parseDurationAtom());
+        return this.applyDurationSign(t, this.parseDurationAtom(t));
       }
       throw this.unexpected(n, 'offset', 'number, duration, step(), or range()');
     }
@@ -842,6 +875,7 @@ class Parser {
   }
 
   private applyExtended(e: Expr, kind: 'anchored' | 'smoothed', pos: Pos): Expr {
+    if (!this.features.extendedRangeSelectors) throw this.fail(e.pos, modifierNotEnabled(kind));
     let vs: VectorSelector;
     if (e.type === 'VectorSelector') vs = e;
     else if (e.type === 'MatrixSelector') vs = e.vs;
@@ -894,16 +928,18 @@ export function sourceOf(e: Expr): string | undefined {
 
 /**
  * Parses a PromQL expression into its syntax tree and type-checks it, as upstream `ParseExpr`.
- * All experimental syntax (duration expressions, `anchored`/`smoothed`, `fill()` modifiers,
- * experimental functions) is enabled.
+ * `features` says which experimental syntax is allowed (see `features.ts`); the default,
+ * `ALL_FEATURES`, allows all of it (duration expressions, `anchored`/`smoothed`, `fill()`
+ * modifiers, experimental functions and aggregations), as upstream's test parser does. A disabled
+ * construct fails with upstream's message, e.g. `1:1: parse error: function "info" is not enabled`.
  * @throws {PromQLError} type `bad_data`, message `line:col: parse error: reason`, with `positionRange`
  *   in bytes, e.g. `1:5: parse error: unexpected end of input`.
  */
-export function parseExpr(input: string): Expr {
+export function parseExpr(input: string, features: PromQLFeatures = ALL_FEATURES): Expr {
   let e: Expr;
   let parser: Parser | undefined;
   try {
-    parser = new Parser(input, tokenize(input));
+    parser = new Parser(input, tokenize(input), features);
     e = parser.parseTop();
     checkAST(e, input);
   } catch (err) {

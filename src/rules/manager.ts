@@ -6,7 +6,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { PostableAlert } from '../alertmanager/types.js';
-import { loadRuleFile, type RuleGroupConfig } from '../config/rules.js';
+import { loadRuleFile, type RuleFileOptions, type RuleGroupConfig } from '../config/rules.js';
 import type { Logger } from '../log.js';
 import { parseExpr } from '../promql/index.js';
 import type { Storage } from '../tsdb/types.js';
@@ -46,6 +46,8 @@ export interface RuleManagerOptions {
   resendDelayMs?: number;
   /** `global.rule_query_offset` (default 0), for groups without `query_offset`. */
   defaultQueryOffsetMs?: number;
+  /** How rule files are read (name validation, unknown fields); default: strict, UTF-8 names. */
+  ruleFileOptions?: RuleFileOptions;
 }
 
 /** The rules manager. */
@@ -73,11 +75,14 @@ export class RuleManager {
    * @param defaultIntervalMs `global.evaluation_interval`, for groups without `interval`.
    * @param externalLabels new `global.external_labels` (groups are rebuilt when they change);
    *   omitted = unchanged
+   * @param extraGroups groups not read from `files`, already validated (the rules generated from
+   *   SLOs); loaded after the files' groups
    * @throws {ConfigError} when any file is bad; the old groups and external labels are kept.
    */
-  update(defaultIntervalMs: number, files: string[], externalLabels?: Record<string, string>): void {
+  update(defaultIntervalMs: number, files: string[], externalLabels?: Record<string, string>, extraGroups: readonly RuleGroupConfig[] = []): void {
     const configs: RuleGroupConfig[] = [];
-    for (const f of new Set(files)) configs.push(...loadRuleFile(f));
+    for (const f of new Set(files)) configs.push(...loadRuleFile(f, this.opts.ruleFileOptions));
+    configs.push(...extraGroups);
     if (externalLabels) this.opts.externalLabels = externalLabels;
     const restored = this.loadedOnce;
     const next = new Map<string, Group>();
@@ -117,7 +122,7 @@ export class RuleManager {
     const { opts } = this;
     const rules: Rule[] = cfg.rules.map((r) => {
       const labels = { ...cfg.labels, ...r.labels };
-      const query = parseExpr(r.expr);
+      const query = parseExpr(r.expr, opts.ruleFileOptions?.features);
       if (r.alert) {
         return new AlertingRule(
           {

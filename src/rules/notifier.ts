@@ -2,12 +2,16 @@
  * The notifier, as Prometheus's `notifier.Manager`: a bounded queue of alerts (oldest dropped
  * when full), drained in batches of 64 to every Alertmanager: `POST <url><path_prefix>/api/v2/alerts`
  * with a JSON array of alerts, and the in-process Alertmanager's `postAlerts`. External labels are
- * added to alerts that lack them. A batch counts as delivered when at least one Alertmanager took
+ * added to alerts that lack them, then `alerting.alert_relabel_configs` apply (an alert they drop is not
+ * sent); an Alertmanager's own `alert_relabel_configs` apply to what is sent to it. A batch counts as delivered when at least one Alertmanager took
  * it; otherwise it is dropped (`prometheus_notifications_dropped_total`).
  */
 import { Counter, Gauge, Summary, type Registry } from 'prom-client';
 import type { AlertSink, PostableAlert } from '../alertmanager/types.js';
+import type { RelabelConfig } from '../config/relabel.js';
+import { relabel } from '../config/relabel.js';
 import type { Logger } from '../log.js';
+import { fromObject, toObject } from '../model/labels.js';
 
 /** One Alertmanager reached over HTTP. */
 export interface AlertmanagerTarget {
@@ -19,6 +23,8 @@ export interface AlertmanagerTarget {
   timeoutMs?: number;
   /** Extra request headers (e.g. `Authorization`). */
   headers?: Record<string, string>;
+  /** This Alertmanager's `alert_relabel_configs`, applied after the global ones. */
+  alertRelabelConfigs?: RelabelConfig[];
 }
 
 /** Options of {@link Notifier}. */
@@ -28,6 +34,8 @@ export interface NotifierOptions {
   targets?: AlertmanagerTarget[];
   /** Added to every alert that does not have the label. */
   externalLabels?: Record<string, string>;
+  /** `alerting.alert_relabel_configs`, applied to every alert after the external labels. */
+  alertRelabelConfigs?: RelabelConfig[];
   /** Queue capacity in alerts (`--alertmanager.notification-queue-capacity`, default 10000). */
   queueCapacity?: number;
   log?: Logger;
@@ -42,6 +50,7 @@ const IN_PROCESS = 'in-process';
 interface Destination {
   /** Metric label: the alerts URL, or `in-process`. */
   name: string;
+  relabelConfigs: readonly RelabelConfig[];
   post(body: PostableAlert[]): Promise<void>;
 }
 
@@ -56,6 +65,7 @@ function httpDestination(t: AlertmanagerTarget): Destination {
   const url = alertsURL(t);
   return {
     name: url,
+    relabelConfigs: t.alertRelabelConfigs ?? [],
     async post(body) {
       const res = await fetch(url, {
         method: 'POST',
@@ -77,6 +87,7 @@ export class Notifier {
   private stopped = false;
   private readonly capacity: number;
   private externalLabels: [string, string][];
+  private alertRelabelConfigs: readonly RelabelConfig[];
   private readonly log: Logger | null;
   private readonly sent: Counter<'alertmanager'>;
   private readonly errors: Counter<'alertmanager'>;
@@ -87,6 +98,7 @@ export class Notifier {
   constructor(private readonly opts: NotifierOptions = {}) {
     this.capacity = opts.queueCapacity ?? 10_000;
     this.externalLabels = Object.entries(opts.externalLabels ?? {});
+    this.alertRelabelConfigs = opts.alertRelabelConfigs ?? [];
     this.log = opts.log ?? null;
     const registers = opts.registry ? [opts.registry] : [];
     const labelNames = ['alertmanager'] as const;
@@ -144,11 +156,16 @@ export class Notifier {
     this.externalLabels = Object.entries(labels);
   }
 
+  /** Replaces `alerting.alert_relabel_configs` for alerts sent from now on. */
+  setAlertRelabelConfigs(cfgs: readonly RelabelConfig[]): void {
+    this.alertRelabelConfigs = cfgs;
+  }
+
   /** Replaces the HTTP Alertmanagers (the in-process one stays). */
   setTargets(targets: AlertmanagerTarget[]): void {
     const dests: Destination[] = [];
     const inProcess = this.opts.inProcess;
-    if (inProcess) dests.push({ name: IN_PROCESS, post: (body) => inProcess.postAlerts(body) });
+    if (inProcess) dests.push({ name: IN_PROCESS, relabelConfigs: [], post: (body) => inProcess.postAlerts(body) });
     for (const t of targets) dests.push(httpDestination(t));
     this.destinations = dests;
     this.discovered.set(dests.length);
@@ -161,14 +178,15 @@ export class Notifier {
 
   /**
    * Queues alerts (API v2 `PostableAlert` shape) for every Alertmanager, adding external labels
-   * the alerts lack. When the queue overflows the oldest alerts are dropped. Never throws.
+   * the alerts lack, then applying `alert_relabel_configs` (dropped alerts are not queued, nor
+   * counted as dropped, as upstream). When the queue overflows the oldest alerts are dropped. Never throws.
    */
   send(alerts: PostableAlert[]): void {
     if (this.stopped || alerts.length === 0) {
       if (this.stopped) this.dropped.inc(alerts.length);
       return;
     }
-    let batch = alerts.map((a) => this.withExternalLabels(a));
+    let batch = relabelAlerts(alerts.map((a) => this.withExternalLabels(a)), this.alertRelabelConfigs);
     let d = batch.length - this.capacity;
     if (d > 0) {
       batch = batch.slice(d);
@@ -213,14 +231,16 @@ export class Notifier {
     if (dests.length === 0) return false;
     const results = await Promise.all(
       dests.map(async (d) => {
+        const body = relabelAlerts(batch, d.relabelConfigs);
+        if (body.length === 0) return true;
         const t0 = performance.now();
         try {
-          await d.post(batch);
-          this.sent.inc({ alertmanager: d.name }, batch.length);
+          await d.post(body);
+          this.sent.inc({ alertmanager: d.name }, body.length);
           return true;
         } catch (e) {
-          this.errors.inc({ alertmanager: d.name }, batch.length);
-          this.log?.error('Error sending alerts', { alertmanager: d.name, count: batch.length, err: (e as Error).message });
+          this.errors.inc({ alertmanager: d.name }, body.length);
+          this.log?.error('Error sending alerts', { alertmanager: d.name, count: body.length, err: (e as Error).message });
           return false;
         } finally {
           this.latency.observe({ alertmanager: d.name }, (performance.now() - t0) / 1000);
@@ -240,4 +260,15 @@ export class Notifier {
     await this.flush();
     this.stopped = true;
   }
+}
+
+/** Alerts with their labels passed through `cfgs` (upstream `relabelAlerts`); those dropped are left out. */
+function relabelAlerts(alerts: PostableAlert[], cfgs: readonly RelabelConfig[]): PostableAlert[] {
+  if (cfgs.length === 0) return alerts;
+  const out: PostableAlert[] = [];
+  for (const a of alerts) {
+    const ls = relabel(fromObject(a.labels), cfgs);
+    if (ls) out.push({ ...a, labels: toObject(ls) });
+  }
+  return out;
 }

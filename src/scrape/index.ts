@@ -9,3 +9,4 @@ export { ScrapeCache } from './cache.js';
 export { appendScrape, appendFailed, ScrapeAppend, mutateSampleLabels, AppendError, type AppendOptions, type AppendStats } from './append.js';
 export { acceptHeader, formatForContentType } from './protocol.js';
 export { globalURL, type TargetsJSON, type ActiveTargetJSON, type MetadataJSON, type GlobalURLOptions } from './api.js';
+export { assertSupportedDiscovery, unsupportedDiscovery, UnsupportedDiscoveryError } from './unsupported.js';

@@ -42,6 +42,11 @@ export interface ExecEnv {
   lookup(name: string): Tree | undefined;
   /** A user function by name (checked before builtins). */
   func(name: string): TemplateFunc | undefined;
+  /**
+   * Applied to the printed text of every action's value (`value` is the unprinted value), as
+   * Go's `html/template` escapes action output; absent for `text/template`.
+   */
+  escape?(value: unknown, printed: string): string;
 }
 
 interface Variable {
@@ -227,7 +232,8 @@ class State {
       return;
     }
     if (typeof v === 'function') this.errorf(`can't print ${nodeString(node)} of type ${goTypeName(v)}`);
-    this.out.push(typeof v === 'string' ? v : sprint([v]));
+    const printed = typeof v === 'string' ? v : sprint([v]);
+    this.out.push(this.env.escape ? this.env.escape(v, printed) : printed);
   }
 
   // Expressions.

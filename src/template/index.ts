@@ -39,8 +39,16 @@ export class Template {
   private readonly trees = new Map<string, Tree>();
   private firstName: string | null = null;
 
-  /** @param funcs functions added to Go's builtins; a name here hides a builtin of the same name. */
-  constructor(funcs?: FuncMap) {
+  /**
+   * @param funcs functions added to Go's builtins; a name here hides a builtin of the same name.
+   * @param escape applied to the printed text of every action's value (`value` unprinted): how
+   *   Alertmanager's HTML templates escape output, as Go's `html/template` does in HTML text and
+   *   quoted attributes. Absent: plain `text/template`.
+   */
+  constructor(
+    funcs?: FuncMap,
+    private readonly escape?: (value: unknown, printed: string) => string,
+  ) {
     this.funcs = Object.assign(Object.create(null), funcs ?? {});
   }
 
@@ -98,7 +106,7 @@ export class Template {
 
   /** A copy with the same templates and functions; parsing into the copy leaves this one unchanged. */
   clone(): Template {
-    const t = new Template(this.funcs);
+    const t = new Template(this.funcs, this.escape);
     for (const [n, tree] of this.trees) t.trees.set(n, tree);
     t.firstName = this.firstName;
     return t;
@@ -112,6 +120,7 @@ export class Template {
     return {
       lookup: (name) => local?.get(name) ?? this.trees.get(name),
       func: (name) => this.funcs[name],
+      escape: this.escape,
     };
   }
 }

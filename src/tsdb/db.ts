@@ -1,26 +1,44 @@
 /**
- * The TSDB: a {@link Head} made durable by a WAL, with time-based retention, in one data directory
- * (`--storage.tsdb.path`):
+ * The TSDB: a {@link Head} made durable by a WAL, cut into immutable blocks every 2 h, with
+ * time-based retention, in one data directory (`--storage.tsdb.path`), laid out as Prometheus's:
  *
  * ```
  * <dir>/lock                    pid lock (see lock.ts)
+ * <dir>/<ULID>/                 a block: meta.json, index, chunks/ (see block/writer.ts)
+ * <dir>/chunks_head/000001 …    completed head chunks, out of the JS heap (see chunks_head.ts)
  * <dir>/wal/00000000 …          WAL segments (see wal/segment.ts)
  * <dir>/wal/checkpoint.NNNNNNNN series of segments ≤ NNNNNNNN that were deleted
  * ```
  *
- * In this version the head holds every sample within retention (there are no on-disk blocks yet),
- * so the WAL holds the whole retention window; retention deletes whole segments once all their
- * samples are older than `now − retention`, after carrying the live series into a checkpoint.
+ * Compaction, as upstream's `compactHead`: once the head spans more than 1.5 chunk ranges (3 h),
+ * its oldest range — from its minimum time to the next multiple of 2 h — is written as a block;
+ * then the head drops that range and WAL segments holding only older samples are deleted (their
+ * live series carried into a checkpoint). Appends older than half a chunk range before the head's
+ * newest sample are rejected as out of bounds, so a range being compacted receives no more samples.
+ * Then blocks are merged into larger ones (6 h, 18 h, … up to a tenth of the retention, at most
+ * 31 days; see block/compact.ts) and the merged blocks deleted. Both run in slices of 1,000 series
+ * per event-loop turn.
+ *
+ * Retention: blocks whose end is more than the retention before the newest block's end are
+ * deleted whole (upstream `BeyondTimeRetention`), and with a size limit the oldest blocks beyond
+ * it (`BeyondSizeRetention`); the head drops chunks older than `now − retention`.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { type Logger, logger } from '../log.js';
+import { Block } from './block/block.js';
+import type { BlockMeta } from './block/meta.js';
+import { blockRanges, BlocksMergeWriter, planCompaction } from './block/compact.js';
+import { HeadBlockWriter, TMP_DELETION_SUFFIX } from './block/writer.js';
+import { HeadChunkFiles } from './chunks_head.js';
 import { Head, type HeadLog } from './head.js';
 import type { AppendBatch } from './head_append.js';
 import { CheckpointEncoder, HeadWALLog, replayWAL } from './head_wal.js';
 import { acquireLock, type DirLock } from './lock.js';
-import { WALMetrics } from './metrics.js';
+import { blocksAndHeadQuerier } from './merge_querier.js';
+import { openBlocks } from './readonly.js';
+import { BlockMetrics, WALMetrics } from './metrics.js';
 import { headStatus, type TSDBStatus } from './status.js';
 import type { Appender, Querier, Storage } from './types.js';
 import { CheckpointWriter, deleteCheckpointsBefore } from './wal/checkpoint.js';
@@ -31,7 +49,7 @@ export type { TSDBStat, TSDBStatus } from './status.js';
 /** Default retention: 15 days, as `--storage.tsdb.retention.time`. */
 export const DEFAULT_RETENTION_MS = 15 * 24 * 3600_000;
 
-/** How often the retention timer runs (upstream checks retention in its 1-minute compaction loop). */
+/** How often compaction and retention run (upstream's compaction loop runs every minute). */
 const RETENTION_INTERVAL_MS = 60_000;
 
 /**
@@ -47,6 +65,9 @@ const SEGMENT_SPAN_MS = 2 * 3600_000;
  */
 const CHECKPOINT_SLICE_SERIES = 10_000;
 
+/** Series written per block-writing slice (one event-loop turn): ~20–30 ms of work. */
+const COMPACTION_SLICE_SERIES = 1_000;
+
 /** A checkpoint being written, slice by slice. */
 interface CheckpointJob {
   /** Segments up to this index are covered and deleted when the checkpoint is complete. */
@@ -61,6 +82,11 @@ export interface TSDBOptions {
   dir: string;
   /** Retention in ms (`--storage.tsdb.retention.time`), default 15 days. */
   retentionMs?: number;
+  /**
+   * Most bytes of blocks, WAL and head chunk files to keep (`--storage.tsdb.retention.size`); the
+   * oldest blocks go first. 0 (default): no size limit.
+   */
+  retentionBytes?: number;
   /** Registry for the `prometheus_tsdb_*` self-metrics. */
   registry?: Registry;
   /** Logger (default: component `tsdb` on stderr). */
@@ -69,6 +95,8 @@ export interface TSDBOptions {
   now?: () => number;
   /** WAL segment size in bytes (`--storage.tsdb.wal-segment-size`), default 128 MiB. */
   walSegmentSize?: number;
+  /** Largest head chunk file in bytes (default 128 MiB; smaller in tests). */
+  headChunkFileSize?: number;
 }
 
 /** Stands in for the WAL after close: commits from appenders still held fail instead of being lost silently. */
@@ -81,6 +109,14 @@ const CLOSED_LOG: HeadLog = {
 /** A durable TSDB over one data directory. Implements {@link Storage}. */
 export class TSDB implements Storage {
   private timer: NodeJS.Timeout | null = null;
+  private compaction: Promise<number> | null = null;
+  /** Set while {@link compaction} runs (cleared synchronously when it ends). */
+  private compacting = false;
+  /** Open blocks, ascending by minTime (non-overlapping). */
+  private blockList: Block[] = [];
+  /** Block ranges of the compaction levels (see {@link blockRanges}). */
+  private readonly ranges: number[];
+  private blockMetrics: BlockMetrics | null = null;
   private closed = false;
   private checkpoint: CheckpointJob | null = null;
   private settled: (() => void)[] = [];
@@ -97,31 +133,52 @@ export class TSDB implements Storage {
     private readonly log: Logger,
     private readonly now: () => number,
     private readonly retentionMs: number,
-  ) {}
+    private readonly retentionBytes: number,
+    private readonly dir: string,
+    private readonly chunkFiles: HeadChunkFiles,
+  ) {
+    this.ranges = blockRanges(retentionMs, head.chunkRange);
+  }
 
   /**
-   * Opens or creates the data directory, takes its lock, replays the WAL (repairing a damaged tail
-   * with a logged warning), applies retention once and starts the retention timer (unref'd).
+   * Opens or creates the data directory, takes its lock, removes leftovers of interrupted block
+   * writes and deletions, opens the blocks, replays the WAL (repairing a damaged tail with a logged
+   * warning; samples older than the newest block's end or than the retention are skipped), applies
+   * retention, starts cutting blocks (see {@link compact}; it goes on after `open` returns when the
+   * head is large) and starts the compaction/retention timer (unref'd).
    * @throws {LockError} when another live process (or this one) has the directory open.
    * @throws {RangeError} for a retention that is not a positive number of ms.
-   * @throws {Error} (fs errors) when the directory cannot be created, read or written.
+   * @throws {Error} (fs errors; `CorruptionError` / `MetaError` naming the block directory) when the
+   * directory cannot be created, read or written, or a block is damaged (as upstream, the TSDB does
+   * not open with a damaged block: move it away to start without it).
    */
   static open(opts: TSDBOptions): TSDB {
     const retentionMs = opts.retentionMs ?? DEFAULT_RETENTION_MS;
     if (!Number.isFinite(retentionMs) || retentionMs <= 0) throw new RangeError(`invalid retention ${retentionMs} ms: must be positive`);
+    const retentionBytes = opts.retentionBytes ?? 0;
+    if (!Number.isSafeInteger(retentionBytes) || retentionBytes < 0) throw new RangeError(`invalid retention size ${retentionBytes} bytes: must be a non-negative integer`);
     const log = opts.log ?? logger('tsdb');
     const now = opts.now ?? Date.now;
     mkdirSync(opts.dir, { recursive: true });
     const lock = acquireLock(opts.dir);
     const registered = new Set(opts.registry?.getMetricsAsArray().map((m) => m.name));
+    let blocks: Block[] = [];
+    let head: Head | null = null;
     try {
+      blocks = openBlocks(opts.dir, log, false);
       const walDir = join(opts.dir, 'wal');
       mkdirSync(walDir, { recursive: true });
-      const head = new Head({ registry: opts.registry });
+      const chunkFiles = HeadChunkFiles.open(join(opts.dir, 'chunks_head'), {
+        maxFileSize: opts.headChunkFileSize,
+        onWriteError: (err) => log.error('Writing head chunk file failed; the chunks stay in memory and are retried', { err }),
+      });
+      head = new Head({ registry: opts.registry, chunkStore: chunkFiles, compactionWindow: true });
+      const blocksMaxT = blocks.length > 0 ? blocks[blocks.length - 1]!.meta.maxTime : -Infinity;
+      head.minValidTime = blocksMaxT;
       let wal: WAL | null = null;
       const walMetrics = new WALMetrics(() => wal, opts.registry);
       const start = performance.now();
-      const replay = replayWAL(head, walDir, now() - retentionMs, log, walMetrics);
+      const replay = replayWAL(head, walDir, Math.max(now() - retentionMs, blocksMaxT), log, walMetrics);
       const seconds = (performance.now() - start) / 1000;
       walMetrics.replayDuration.set(seconds);
       log.info('WAL replay completed', {
@@ -132,14 +189,19 @@ export class TSDB implements Storage {
       });
       wal = WAL.open(walDir, { segmentSize: opts.walSegmentSize, metrics: walMetrics, log }, replay.segmentRanges);
       head.setLog(new HeadWALLog(wal, head));
-      const db = new TSDB(head, wal, lock, walMetrics, log, now, retentionMs);
+      const db = new TSDB(head, wal, lock, walMetrics, log, now, retentionMs, retentionBytes, opts.dir, chunkFiles);
+      db.blockList = blocks;
+      db.blockMetrics = new BlockMetrics(() => db, opts.registry);
       db.registry = opts.registry ?? null;
       db.metricNames = (opts.registry?.getMetricsAsArray() ?? []).map((m) => m.name).filter((n) => !registered.has(n));
       db.applyRetention();
-      db.timer = setInterval(() => db.applyRetention(), RETENTION_INTERVAL_MS);
+      void db.tick();
+      db.timer = setInterval(() => void db.tick(), RETENTION_INTERVAL_MS);
       db.timer.unref();
       return db;
     } catch (e) {
+      for (const b of blocks) b.close();
+      head?.close();
       lock.release();
       // Unregister the self-metrics this attempt added, so a later open can register them again.
       for (const metric of opts.registry?.getMetricsAsArray() ?? []) {
@@ -159,9 +221,161 @@ export class TSDB implements Storage {
     return this.head.appender();
   }
 
-  /** A querier over [mint, maxt] (ms, inclusive). */
+  /**
+   * A querier over [mint, maxt] (ms, inclusive): the blocks overlapping the range and the head,
+   * merged. Use it synchronously: retention may close a block between event-loop turns.
+   */
   querier(mint: number, maxt: number): Querier {
-    return this.head.querier(mint, maxt);
+    return blocksAndHeadQuerier(this.blockList, this.head, mint, maxt);
+  }
+
+  /** Metadata of the open blocks, ascending by time. */
+  blocks(): BlockMeta[] {
+    return this.blockList.map((b) => b.meta);
+  }
+
+  /** Number of open blocks (for `prometheus_tsdb_blocks_loaded`). */
+  numBlocks(): number {
+    return this.blockList.length;
+  }
+
+  /** Bytes of the open blocks' files (for `prometheus_tsdb_storage_blocks_bytes`). */
+  blocksBytes(): number {
+    let n = 0;
+    for (const b of this.blockList) n += b.size();
+    return n;
+  }
+
+  /** Bytes of the head chunk files (for `prometheus_tsdb_head_chunks_storage_size_bytes`). */
+  headChunksBytes(): number {
+    return this.chunkFiles.sizeBytes();
+  }
+
+  /**
+   * Compaction, then retention: what the timer runs every minute (and {@link open} once). Resolves
+   * when both are done; never rejects (errors are logged).
+   */
+  async tick(): Promise<void> {
+    await this.compact();
+    this.applyRetention();
+  }
+
+  /**
+   * Cuts blocks from the head while it spans more than 1.5 chunk ranges: writes [head min time, next
+   * multiple of the chunk range) as a block — 1,000 series per event-loop turn, so ingestion and
+   * queries go on meanwhile — opens it, drops that range from the head, and deletes the WAL segments
+   * it made redundant. Resolves to the number of blocks written; a call while a compaction runs
+   * joins it. Errors are logged and counted (`prometheus_tsdb_compactions_failed_total`), never
+   * thrown; the head keeps the data and the next run retries.
+   */
+  compact(): Promise<number> {
+    if (!this.compacting || this.compaction === null) {
+      this.compacting = true;
+      this.compaction = this.runCompaction();
+    }
+    return this.compaction;
+  }
+
+  private async runCompaction(): Promise<number> {
+    // No await before the loop's first slice: a run with nothing to do ends synchronously.
+    try {
+      const head = this.head;
+      const range = head.chunkRange;
+      let written = 0;
+      while (!this.closed && head.numSeries() > 0 && head.maxTime() - head.minTime() > (range / 2) * 3) {
+        const mint = head.minTime();
+        const maxt = Math.floor(mint / range) * range + range;
+        const start = performance.now();
+        let block: Block | null = null;
+        let w: HeadBlockWriter | null = null;
+        try {
+          w = HeadBlockWriter.start(head, this.dir, mint, maxt, { ulidTime: this.now() });
+          if (w !== null) {
+            while (!w.writeSeries(COMPACTION_SLICE_SERIES)) {
+              await new Promise((resolve) => setImmediate(resolve));
+              if (this.closed) {
+                w.abort();
+                return written;
+              }
+            }
+            const meta = w.finish();
+            w = null;
+            try {
+              block = Block.open(join(this.dir, meta.ulid));
+            } catch (e) {
+              // Not loaded, so it must not stay either: the head still holds its samples.
+              rmSync(join(this.dir, meta.ulid), { recursive: true, force: true });
+              throw e;
+            }
+          }
+        } catch (e) {
+          w?.abort();
+          this.blockMetrics!.compactionsFailed.inc();
+          this.log.error('Compacting the head into a block failed', { mint, maxt, err: e });
+          return written;
+        }
+        this.blockMetrics!.compactions.inc();
+        if (block !== null) {
+          this.blockList.push(block);
+          written++;
+          this.log.info('Wrote block', {
+            ulid: block.meta.ulid,
+            mint,
+            maxt,
+            series: block.meta.stats.numSeries,
+            samples: block.meta.stats.numSamples,
+            duration: `${((performance.now() - start) / 1000).toFixed(3)}s`,
+          });
+        }
+        head.truncate(maxt);
+        this.truncateWAL(maxt);
+        // Defensive: a head whose minimum did not move past the block would loop forever.
+        if (head.numSeries() > 0 && head.minTime() < maxt) break;
+      }
+      for (let plan = planCompaction(this.blocks(), this.ranges); plan.length > 0 && !this.closed; plan = planCompaction(this.blocks(), this.ranges)) {
+        const ulids = new Set(plan.map((m) => m.ulid));
+        const sources = this.blockList.filter((b) => ulids.has(b.meta.ulid));
+        const start = performance.now();
+        let w: BlocksMergeWriter | null = null;
+        let block: Block;
+        try {
+          w = BlocksMergeWriter.start(sources, this.dir, { ulidTime: this.now() });
+          while (!w.writeSeries(COMPACTION_SLICE_SERIES)) {
+            await new Promise((resolve) => setImmediate(resolve));
+            if (this.closed) {
+              w.abort();
+              return written;
+            }
+          }
+          const meta = w.finish();
+          w = null;
+          try {
+            block = Block.open(join(this.dir, meta.ulid));
+          } catch (e) {
+            rmSync(join(this.dir, meta.ulid), { recursive: true, force: true });
+            throw e;
+          }
+        } catch (e) {
+          w?.abort();
+          this.blockMetrics!.compactionsFailed.inc();
+          this.log.error('Compacting blocks failed', { blocks: [...ulids], err: e });
+          return written;
+        }
+        this.blockMetrics!.compactions.inc();
+        this.blockList = [...this.blockList.filter((b) => !ulids.has(b.meta.ulid)), block].sort((a, b) => a.meta.minTime - b.meta.minTime);
+        this.log.info('Compacted blocks', {
+          ulid: block.meta.ulid,
+          sources: [...ulids],
+          mint: block.meta.minTime,
+          maxt: block.meta.maxTime,
+          duration: `${((performance.now() - start) / 1000).toFixed(3)}s`,
+        });
+        for (const b of sources) this.deleteBlock(b);
+      }
+      return written;
+    } finally {
+      this.compacting = false;
+    }
   }
 
   /**
@@ -172,13 +386,57 @@ export class TSDB implements Storage {
    * Errors are logged and counted, never thrown. Also run every minute by a timer.
    */
   applyRetention(): void {
-    if (this.closed) return;
+    // While a block is being written the head must not be truncated; the compaction's tick
+    // applies retention when it is done.
+    if (this.closed || this.compacting) return;
+    this.deleteExpiredBlocks();
     const cutoff = this.now() - this.retentionMs;
     const { removedSeries, removedChunks } = this.head.truncate(cutoff);
     if (removedSeries > 0 || removedChunks > 0) {
       this.log.debug('Retention removed head data', { series: removedSeries, chunks: removedChunks, cutoff });
     }
     this.truncateWAL(cutoff);
+  }
+
+  /**
+   * Deletes the blocks that end more than the retention before the newest block's end (upstream
+   * `BeyondTimeRetention`), then, with a size limit, the oldest blocks that do not fit in it
+   * after the WAL and the head chunk files (upstream `BeyondSizeRetention`: counting from the
+   * newest block, the first block that takes the total past the limit goes, with every older one).
+   * Blocks are renamed to `<ULID>.tmp-for-deletion`, then removed.
+   */
+  private deleteExpiredBlocks(): void {
+    const blocks = this.blockList;
+    if (blocks.length === 0) return;
+    const newest = blocks[blocks.length - 1]!.meta.maxTime;
+    const expired = new Set(blocks.filter((b) => newest - b.meta.maxTime > this.retentionMs));
+    if (expired.size > 0) this.blockMetrics!.timeRetentions.inc();
+    if (this.retentionBytes > 0) {
+      let size = this.wal.sizeBytes() + this.chunkFiles.sizeBytes();
+      for (let i = blocks.length - 1; i >= 0; i--) {
+        size += blocks[i]!.size();
+        if (size <= this.retentionBytes) continue;
+        for (let j = i; j >= 0; j--) expired.add(blocks[j]!);
+        this.blockMetrics!.sizeRetentions.inc();
+        break;
+      }
+    }
+    if (expired.size === 0) return;
+    this.blockList = blocks.filter((b) => !expired.has(b));
+    for (const b of expired) this.deleteBlock(b);
+  }
+
+  /** Closes block `b` and deletes its directory (renamed to `<ULID>.tmp-for-deletion` first). Errors are logged. */
+  private deleteBlock(b: Block): void {
+    b.close();
+    try {
+      const tmp = b.dir + TMP_DELETION_SUFFIX;
+      renameSync(b.dir, tmp);
+      rmSync(tmp, { recursive: true, force: true });
+      this.log.info('Deleting obsolete block', { block: b.meta.ulid, mint: b.meta.minTime, maxt: b.meta.maxTime });
+    } catch (e) {
+      this.log.error('Deleting an obsolete block failed', { block: b.meta.ulid, err: e });
+    }
   }
 
   private truncateWAL(cutoff: number): void {
@@ -280,7 +538,10 @@ export class TSDB implements Storage {
     }
     this.head.setLog(CLOSED_LOG);
     for (const name of this.metricNames) this.registry?.removeSingleMetric(name);
+    for (const b of this.blockList) b.close();
+    this.blockList = [];
     try {
+      this.head.close();
       this.wal.close();
     } finally {
       this.lock.release();

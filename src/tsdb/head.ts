@@ -4,9 +4,10 @@
  * XOR chunk per series plus its completed chunks.
  *
  * Memory layout (see DESIGN.md, hot-path rules): per-series state lives in typed-array columns
- * indexed by ref ({@link SeriesColumns}), open chunks in size-class slabs and completed chunks in an
- * arena ({@link OpenChunkSlots}, {@link ChunkArena}), completed-chunk metadata in columns
- * ({@link ChunkTable}). No object is allocated per sample or per chunk.
+ * indexed by ref ({@link SeriesColumns}), open chunks in size-class slabs ({@link OpenChunkSlots}),
+ * completed chunks in a {@link ChunkStore} — memory pages for a head alone, head chunk files
+ * (`chunks_head.ts`) under a `TSDB`, so completed chunks leave the JS heap — and completed-chunk
+ * metadata in columns ({@link ChunkTable}). No object is allocated per sample or per chunk.
  *
  * Chunks are cut as upstream: after ~120 samples (the end time is predicted once a quarter full),
  * at 2 × 120 samples, when past 1024 − 19 bytes, and at every multiple of the chunk range (2 h), so
@@ -22,7 +23,7 @@ import { CHUNK_HEADER_BYTES, MAX_BYTES_PER_XOR_CHUNK, MAX_XOR_SAMPLE_BYTES, SAMP
 import { HI, highBits, LO, lowBits } from './chunkenc/floatbits.js';
 import { xorAppend, xorNextSampleMaxBytes } from './chunkenc/xor.js';
 import { AppendBatch, HeadAppender } from './head_append.js';
-import { ChunkArena, ChunkTable, NO_CHUNK, OpenChunkSlots, SLOT_SIZES } from './head_chunks.js';
+import { ChunkArena, type ChunkStore, ChunkTable, NO_CHUNK, OpenChunkSlots, SLOT_SIZES } from './head_chunks.js';
 import { F_EMPTY_SEEN, F_LIVE, hashLabels, NO_SLOT, SeriesColumns, SeriesLookup } from './head_series.js';
 import { HeadMetrics } from './metrics.js';
 import { MemPostings } from './postings.js';
@@ -86,6 +87,17 @@ export interface HeadOptions {
   registry?: Registry;
   /** Chunk range in ms (default 2 h); chunks are cut at its multiples. */
   chunkRangeMs?: number;
+  /**
+   * Where completed chunks go (default: a {@link ChunkArena} in memory; a `TSDB` passes head chunk
+   * files). The head closes it in {@link Head.close}.
+   */
+  chunkStore?: ChunkStore;
+  /**
+   * Reject samples older than half a chunk range before the head's newest sample as out of bounds,
+   * as upstream's `appendableMinValidTime`, so the range being compacted into a block receives no
+   * more samples. On under a `TSDB`; off for a head alone (tests load series one after another).
+   */
+  compactionWindow?: boolean;
 }
 
 /** Bytes held by the head's typed arrays and slabs ({@link Head.memoryStats}). */
@@ -96,9 +108,9 @@ export interface HeadMemoryStats {
   openChunkSlabs: number;
   /** Open-chunk slots in use. */
   openChunkBytes: number;
-  /** Pages of the completed-chunk arena. */
+  /** Memory held by the completed-chunk store (arena pages, or file write buffers). */
   chunkArena: number;
-  /** Bytes of live completed chunks. */
+  /** Bytes of live completed chunks (in memory, or in head chunk files). */
   chunkBytes: number;
   /** Completed-chunk metadata columns. */
   chunkTable: number;
@@ -129,7 +141,7 @@ export class Head implements Storage {
   /** @internal Open chunks. */
   readonly slots = new OpenChunkSlots();
   /** @internal Completed chunk bytes. */
-  readonly arena = new ChunkArena();
+  readonly store: ChunkStore;
   /** @internal Completed chunk metadata. */
   readonly chunks = new ChunkTable();
   /** @internal Label index. */
@@ -140,7 +152,9 @@ export class Head implements Storage {
   minValidTime = -Infinity;
 
   private readonly lookup = new SeriesLookup(this.cols);
-  private readonly chunkRange: number;
+  /** Chunk range in ms (chunks are cut at its multiples). */
+  readonly chunkRange: number;
+  private readonly compactionWindow: boolean;
   private readonly writer = new BitWriter();
   private nextRef = 1;
   private liveSeries = 0;
@@ -154,6 +168,8 @@ export class Head implements Storage {
 
   constructor(opts: HeadOptions = {}) {
     this.chunkRange = opts.chunkRangeMs ?? DEFAULT_CHUNK_RANGE_MS;
+    this.store = opts.chunkStore ?? new ChunkArena();
+    this.compactionWindow = opts.compactionWindow ?? false;
     this.metrics = new HeadMetrics(
       {
         numSeries: () => this.liveSeries,
@@ -268,7 +284,7 @@ export class Head implements Storage {
    */
   appendable(ref: number, t: number, v: number): AppendResult {
     if (!this.isLive(ref)) return AppendResult.UnknownSeries;
-    if (!Number.isSafeInteger(t) || t < this.minValidTime) {
+    if (!Number.isSafeInteger(t) || t < this.appendableMinValidTime()) {
       this.metrics.addOutOfBound(1);
       return AppendResult.OutOfBounds;
     }
@@ -366,6 +382,16 @@ export class Head implements Storage {
     return SampleOutcome.Appended;
   }
 
+  /**
+   * The oldest timestamp (ms) an append may carry: {@link minValidTime}, raised with the
+   * compaction window on to half a chunk range before the newest sample (upstream
+   * `appendableMinValidTime`).
+   */
+  appendableMinValidTime(): number {
+    if (!this.compactionWindow || this.maxT === -Infinity) return this.minValidTime;
+    return Math.max(this.minValidTime, this.maxT - this.chunkRange / 2);
+  }
+
   /** Widens the head's time bounds to include [minT, maxT] (used after WAL replay). */
   noteTimeRange(minT: number, maxT: number): void {
     if (minT < this.minT) this.minT = minT;
@@ -383,7 +409,8 @@ export class Head implements Storage {
       ch.minT[id] = c.openMinT[ref]!;
       ch.maxT[id] = c.xor.t[ref]!;
       ch.len[id] = len;
-      ch.addr[id] = this.arena.store(this.slots.buf(old), this.slots.offset(old), len);
+      ch.samples[id] = c.xor.count[ref]!;
+      ch.addr[id] = this.store.store(ref, ch.minT[id]!, ch.maxT[id]!, this.slots.buf(old), this.slots.offset(old), len);
       ch.next[id] = NO_CHUNK;
       const last = c.lastChunk[ref]!;
       if (last === NO_CHUNK) c.firstChunk[ref] = id;
@@ -439,7 +466,7 @@ export class Head implements Storage {
       let id = c.firstChunk[ref]!;
       while (id !== NO_CHUNK && ch.maxT[id]! < mint) {
         const next = ch.next[id]!;
-        this.arena.release(ch.addr[id]!, ch.len[id]!);
+        this.store.release(ch.addr[id]!, ch.len[id]!);
         ch.release(id);
         removedChunks++;
         id = next;
@@ -467,6 +494,7 @@ export class Head implements Storage {
       if (first < minT) minT = first;
     }
     if (removed.length > 0) this.postings.delete(removed, (ref) => (c.flags[ref]! & F_LIVE) === 0);
+    this.store.truncate(mint);
     this.minT = minT;
     if (minT === Infinity) this.maxT = -Infinity;
     if (mint > this.minValidTime) this.minValidTime = mint;
@@ -497,6 +525,11 @@ export class Head implements Storage {
     return ls;
   }
 
+  /** Closes the completed-chunk store (head chunk files). The head must not be used afterwards. */
+  close(): void {
+    this.store.close();
+  }
+
   /** Calls `fn(ref)` for every live series in ref order. */
   forEachRef(fn: (ref: number) => void): void {
     const flags = this.cols.flags;
@@ -509,8 +542,8 @@ export class Head implements Storage {
       seriesColumns: this.cols.bytesAllocated(),
       openChunkSlabs: this.slots.bytesAllocated(),
       openChunkBytes: this.slots.bytesUsed(),
-      chunkArena: this.arena.bytesAllocated(),
-      chunkBytes: this.arena.bytesLive(),
+      chunkArena: this.store.bytesAllocated(),
+      chunkBytes: this.store.bytesLive(),
       chunkTable: this.chunks.bytesAllocated(),
     };
   }

@@ -4,9 +4,9 @@
  *
  * - {@link OpenChunkSlots}: fixed-size slots, in size classes, for the one open (growing) chunk of
  *   each series. A chunk that outgrows its slot moves to a slot of the next class.
- * - {@link ChunkArena}: append-only pages holding completed chunks at their exact size. A page is
- *   released when the last chunk in it is freed; chunks completed together expire together under
- *   time-based retention, so pages empty out in order.
+ * - {@link ChunkStore}: where completed chunks go. {@link ChunkArena} keeps them in append-only
+ *   memory pages (a `Head` on its own: tests, tools); under a `TSDB` they are flushed out of the JS
+ *   heap into head chunk files (`chunks_head.ts`) and read back with positioned reads.
  * - {@link ChunkTable}: the metadata of completed chunks in columns (min/max time, address, length,
  *   next chunk of the same series), with a free list.
  */
@@ -134,16 +134,49 @@ export class OpenChunkSlots {
  */
 const ARENA_PAGE_BYTES = 1 << 20;
 
-/** Append-only pages holding completed chunks; an address is `page × page size + offset`. */
-export class ChunkArena {
+/**
+ * Storage of completed head chunks. An address (a non-negative integer below 2^53) names the bytes
+ * of one chunk; the head keeps it with the chunk's length in its {@link ChunkTable}.
+ */
+export interface ChunkStore {
+  /**
+   * Stores the `len` bytes at `src[start…]` — the completed chunk of series `ref` with samples in
+   * [minT, maxT] (ms) — and returns its address.
+   * @throws {Error} (fs errors) when a file-backed store cannot write.
+   */
+  store(ref: number, minT: number, maxT: number, src: Uint8Array, start: number, len: number): number;
+  /**
+   * The `len` bytes at `addr`: a view that stays valid until the next `read` (copy to keep).
+   * @throws {ChunkReadError} when a file-backed store cannot read them back intact.
+   */
+  read(addr: number, len: number): Uint8Array;
+  /** Frees the chunk at `addr` (`len` bytes). */
+  release(addr: number, len: number): void;
+  /** Drops storage that holds only chunks whose newest sample is older than `mint` (ms). */
+  truncate(mint: number): void;
+  /** Bytes of memory the store holds (pages, write buffers). */
+  bytesAllocated(): number;
+  /** Bytes of live chunks (in memory or in files). */
+  bytesLive(): number;
+  /** Releases files and memory; the store is unusable afterwards. */
+  close(): void;
+}
+
+/** Thrown when a stored chunk cannot be read back (I/O error, damaged file). */
+export class ChunkReadError extends Error {
+  override name = 'ChunkReadError';
+}
+
+/** Append-only memory pages holding completed chunks; an address is `page × page size + offset`. */
+export class ChunkArena implements ChunkStore {
   private readonly pages: (Uint8Array | null)[] = [];
   private readonly live: number[] = [];
   private cur = -1;
   private off = ARENA_PAGE_BYTES;
   private pagesInUse = 0;
 
-  /** Copies `len` bytes from `src[start…]` into the arena; returns the address. */
-  store(src: Uint8Array, start: number, len: number): number {
+  /** See {@link ChunkStore.store}; copies the bytes into the current page. */
+  store(_ref: number, _minT: number, _maxT: number, src: Uint8Array, start: number, len: number): number {
     if (this.off + len > ARENA_PAGE_BYTES) {
       if (this.cur >= 0 && this.live[this.cur] === 0) this.dropPage(this.cur);
       this.cur = this.pages.length;
@@ -167,15 +200,17 @@ export class ChunkArena {
     if (left === 0 && p !== this.cur) this.dropPage(p);
   }
 
-  /** The page holding address `addr`. */
-  buf(addr: number): Uint8Array {
-    return this.pages[Math.floor(addr / ARENA_PAGE_BYTES)]!;
+  /** See {@link ChunkStore.read}; a view into the page, no copy. */
+  read(addr: number, len: number): Uint8Array {
+    const off = addr % ARENA_PAGE_BYTES;
+    return this.pages[Math.floor(addr / ARENA_PAGE_BYTES)]!.subarray(off, off + len);
   }
 
-  /** Offset of address `addr` inside its page. */
-  offset(addr: number): number {
-    return addr % ARENA_PAGE_BYTES;
-  }
+  /** Memory pages are released chunk by chunk ({@link release}); nothing to do. */
+  truncate(_mint: number): void {}
+
+  /** Nothing to release beyond the pages, which the garbage collector takes. */
+  close(): void {}
 
   /** Bytes of pages currently allocated. */
   bytesAllocated(): number {
@@ -212,6 +247,8 @@ export class ChunkTable {
   addr = new Float64Array(1024);
   /** Length of the bytes. */
   len = new Uint16Array(1024);
+  /** Number of samples. */
+  samples = new Uint16Array(1024);
   /** Next chunk of the same series, or {@link NO_CHUNK}. */
   next = new Int32Array(1024);
   private freeHead = NO_CHUNK;
@@ -240,7 +277,7 @@ export class ChunkTable {
 
   /** Bytes of the typed-array columns. */
   bytesAllocated(): number {
-    return this.minT.length * (8 + 8 + 8 + 2 + 4);
+    return this.minT.length * (8 + 8 + 8 + 2 + 2 + 4);
   }
 
   private grow(n: number): void {
@@ -248,6 +285,7 @@ export class ChunkTable {
     this.maxT = growColumn(this.maxT, n);
     this.addr = growColumn(this.addr, n);
     this.len = growColumn(this.len, n);
+    this.samples = growColumn(this.samples, n);
     this.next = growColumn(this.next, n);
   }
 }

@@ -143,12 +143,13 @@ export interface ReplayResult {
  * record and the segments after it are deleted (counted in `prometheus_tsdb_wal_corruptions_total`,
  * logged as a warning); a damaged checkpoint is read up to the damage. Leftovers of an interrupted
  * checkpoint (a `.tmp` directory, segments already covered by the checkpoint, older checkpoints) are
- * removed.
+ * removed. With `readOnly` (tools reading the directory of a running server) nothing is changed on
+ * disk: replay stops at the damage and leftovers are skipped.
  * @throws {Error} (fs errors) only when files cannot be read, truncated or removed.
  */
-export function replayWAL(head: Head, walDir: string, minValidTime: number, log: Logger, metrics?: WALMetrics): ReplayResult {
+export function replayWAL(head: Head, walDir: string, minValidTime: number, log: Logger, metrics?: WALMetrics, readOnly = false): ReplayResult {
   const result: ReplayResult = { series: 0, samples: 0, unknownRefs: 0, expired: 0, corruptions: 0, segmentRanges: new Map() };
-  removeTmpCheckpoints(walDir);
+  if (!readOnly) removeTmpCheckpoints(walDir);
   const batch = new SampleBatch();
   const assembly = new Encbuf(64 * 1024);
   const refMap = new Map<number, number>();
@@ -219,7 +220,7 @@ export function replayWAL(head: Head, walDir: string, minValidTime: number, log:
         break;
       }
     }
-    deleteCheckpointsBefore(walDir, checkpoint.index);
+    if (!readOnly) deleteCheckpointsBefore(walDir, checkpoint.index);
   }
 
   const segments = listSegments(walDir);
@@ -227,7 +228,7 @@ export function replayWAL(head: Head, walDir: string, minValidTime: number, log:
     const i = segments[k]!;
     const path = segmentPath(walDir, i);
     if (i < first) {
-      rmSync(path, { force: true });
+      if (!readOnly) rmSync(path, { force: true });
       continue;
     }
     range = { minT: Infinity, maxT: -Infinity };
@@ -237,14 +238,23 @@ export function replayWAL(head: Head, walDir: string, minValidTime: number, log:
     result.corruptions++;
     metrics?.corruptions.inc();
     const later = segments.slice(k + 1);
-    log.warn('WAL segment is damaged; truncating it at the last good record and deleting later segments', {
-      segment: path,
-      offset: res.validEnd,
-      err: res.error,
-      deleted_segments: later.length,
-    });
-    truncateSync(path, res.validEnd);
-    for (const j of later) rmSync(segmentPath(walDir, j), { force: true });
+    if (readOnly) {
+      log.warn('WAL segment is damaged or still being written; reading stops at its last good record', {
+        segment: path,
+        offset: res.validEnd,
+        err: res.error,
+        later_segments: later.length,
+      });
+    } else {
+      log.warn('WAL segment is damaged; truncating it at the last good record and deleting later segments', {
+        segment: path,
+        offset: res.validEnd,
+        err: res.error,
+        deleted_segments: later.length,
+      });
+      truncateSync(path, res.validEnd);
+      for (const j of later) rmSync(segmentPath(walDir, j), { force: true });
+    }
     break;
   }
   if (unknownTypes > 0) log.warn('WAL replay skipped records of unknown type', { records: unknownTypes });

@@ -243,3 +243,63 @@ export class WALMetrics {
     });
   }
 }
+
+/** Live values the block gauges read at scrape time. */
+export interface BlockGaugeSource {
+  numBlocks(): number;
+  blocksBytes(): number;
+  /** Bytes of the head chunk files. */
+  headChunksBytes(): number;
+}
+
+/** Metrics of on-disk blocks: compaction of the head into blocks and time-based retention (upstream `dbMetrics`). */
+export class BlockMetrics {
+  /** `prometheus_tsdb_compactions_total`: blocks written from the head. */
+  readonly compactions: Counter;
+  /** `prometheus_tsdb_compactions_failed_total`. */
+  readonly compactionsFailed: Counter;
+  /** `prometheus_tsdb_time_retentions_total`: retention runs that deleted blocks for their age. */
+  readonly timeRetentions: Counter;
+  /** `prometheus_tsdb_size_retentions_total`: retention runs that deleted blocks for the size limit. */
+  readonly sizeRetentions: Counter;
+
+  constructor(src: () => BlockGaugeSource | null, registry?: Registry) {
+    const registers = regs(registry);
+    new Gauge({
+      name: 'prometheus_tsdb_blocks_loaded',
+      help: 'Number of currently loaded data blocks',
+      registers,
+      collect() {
+        this.set(src()?.numBlocks() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'prometheus_tsdb_storage_blocks_bytes',
+      help: 'The number of bytes that are currently used for local storage by all blocks.',
+      registers,
+      collect() {
+        this.set(src()?.blocksBytes() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'prometheus_tsdb_head_chunks_storage_size_bytes',
+      help: 'Size of the chunks_head directory.',
+      registers,
+      collect() {
+        this.set(src()?.headChunksBytes() ?? 0);
+      },
+    });
+    this.compactions = new Counter({ name: 'prometheus_tsdb_compactions_total', help: 'Total number of compactions that were executed for the partition.', registers });
+    this.compactionsFailed = new Counter({ name: 'prometheus_tsdb_compactions_failed_total', help: 'Total number of compactions that failed for the partition.', registers });
+    this.timeRetentions = new Counter({
+      name: 'prometheus_tsdb_time_retentions_total',
+      help: 'The number of times that blocks were deleted because the maximum time limit was exceeded.',
+      registers,
+    });
+    this.sizeRetentions = new Counter({
+      name: 'prometheus_tsdb_size_retentions_total',
+      help: 'The number of times that blocks were deleted because the maximum number of bytes was exceeded.',
+      registers,
+    });
+  }
+}

@@ -5,7 +5,6 @@
  */
 import { compare, compareStrings, type Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
-import { chunkSampleCount } from './chunkenc/chunk.js';
 import { HI } from './chunkenc/floatbits.js';
 import { XorIterator } from './chunkenc/xor.js';
 import type { Head } from './head.js';
@@ -92,8 +91,8 @@ export class HeadQuerier implements Querier {
     });
   }
 
-  /** Whether a chunk of `ref` overlaps [lo, hi]. */
-  private overlaps(ref: number, lo: number, hi: number): boolean {
+  /** Whether a chunk of series `ref` overlaps [lo, hi] (ms, inclusive); used by block writing too. */
+  overlaps(ref: number, lo: number, hi: number): boolean {
     const c = this.head.cols;
     const ch = this.head.chunks;
     for (let id = c.firstChunk[ref]!; id !== NO_CHUNK; id = ch.next[id]!) {
@@ -103,16 +102,19 @@ export class HeadQuerier implements Querier {
     return c.openSlot[ref] !== NO_SLOT && c.openMinT[ref]! <= hi && c.xor.t[ref]! >= lo;
   }
 
-  /** Samples of `ref` in [lo, hi], or null when there are none. */
-  private readSamples(ref: number, lo: number, hi: number): SeriesSamples | null {
+  /**
+   * Samples of series `ref` in [lo, hi] (ms, inclusive), or null when there are none; the head's
+   * reading primitive, also used to write blocks. Not limited to the querier's range.
+   * @throws {ChunkReadError} when a completed chunk cannot be read back from its file.
+   */
+  readSamples(ref: number, lo: number, hi: number): SeriesSamples | null {
     const head = this.head;
     const c = head.cols;
     const ch = head.chunks;
-    const arena = head.arena;
     let bound = 0;
     for (let id = c.firstChunk[ref]!; id !== NO_CHUNK; id = ch.next[id]!) {
       if (ch.minT[id]! > hi) break;
-      if (ch.maxT[id]! >= lo) bound += chunkSampleCount(arena.buf(ch.addr[id]!), arena.offset(ch.addr[id]!));
+      if (ch.maxT[id]! >= lo) bound += ch.samples[id]!;
     }
     const slot = c.openSlot[ref]!;
     const openHit = slot !== NO_SLOT && c.openMinT[ref]! <= hi && c.xor.t[ref]! >= lo;
@@ -126,9 +128,8 @@ export class HeadQuerier implements Querier {
     for (let id = c.firstChunk[ref]!; id !== NO_CHUNK; id = ch.next[id]!) {
       if (ch.minT[id]! > hi) break;
       if (ch.maxT[id]! < lo) continue;
-      const addr = ch.addr[id]!;
-      const off = arena.offset(addr);
-      it.reset(arena.buf(addr), off, off + ch.len[id]!);
+      const bytes = head.store.read(ch.addr[id]!, ch.len[id]!);
+      it.reset(bytes, 0, bytes.length);
       n = it.decodeRange(lo, hi, ts, vbits, n, HI);
     }
     if (openHit) {

@@ -10,6 +10,7 @@ import { compare, key } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 import { TimeParseError } from '../model/time.js';
 import { PromQLError, parseMetricSelector, type Engine } from '../promql/index.js';
+import { BacktestInputError } from '../rules/backtest/request.js';
 import type { Storage } from '../tsdb/types.js';
 import { labelsJson } from './encode.js';
 import { MAX_TIME, MIN_TIME, params, parseAtoi, parseDurationNs, parseLimit, parseTime } from './params.js';
@@ -39,6 +40,11 @@ export interface ApiV1Deps {
   queryRunner?: { run(req: QueryRequest): Promise<string> };
   /** ms clock for the default `time` of instant queries (defaults to Date.now). */
   now?: () => number;
+  /**
+   * Lookout's `POST /api/v1/backtest` (params `rules`, `from`, `to`; see `rules/backtest/request.ts`);
+   * throws `BacktestInputError` for bad input. Absent: the endpoint answers `unavailable`.
+   */
+  backtest?: (p: URLSearchParams) => unknown;
 }
 
 /** An API error with Prometheus's errorType. */
@@ -347,6 +353,20 @@ export function registerApiV1(app: FastifyInstance, deps: ApiV1Deps): void {
     '/alertmanagers',
     () => ({ activeAlertmanagers: (deps.alertmanagerURLs?.() ?? []).map((url) => ({ url })), droppedAlertmanagers: [] }),
     ['GET'],
+  );
+
+  route(
+    '/backtest',
+    (p) => {
+      if (!deps.backtest) throw new ApiError('unavailable', 'backtests are not available');
+      try {
+        return deps.backtest(p);
+      } catch (e) {
+        if (e instanceof BacktestInputError) throw new ApiError('bad_data', e.message);
+        throw e;
+      }
+    },
+    ['POST'],
   );
 
   route('/status/buildinfo', () => deps.buildInfo, ['GET']);

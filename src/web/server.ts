@@ -4,7 +4,7 @@
  * (`/api/v2`), lifecycle endpoints (`/-/healthy`, `/-/ready`, `/-/reload`), self-metrics
  * (`/metrics`), the host collector (`/node/metrics`) and the web UI.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
@@ -14,11 +14,12 @@ import { logger } from '../log.js';
 import { registerApiV1, type ApiV1Deps } from './api-v1.js';
 import { decodeFirstJSON } from './gojson.js';
 import { acceptFormBodies, params } from './params.js';
+import { renderRunbooks } from './runbooks.js';
 
 const log = logger('web');
 
 /** The UI's page paths, each served the single-page app so links can be shared. */
-export const UI_PAGES = ['/query', '/graph', '/targets', '/alerts', '/rules'];
+export const UI_PAGES = ['/query', '/graph', '/targets', '/alerts', '/alertmanager', '/rules', '/slos', '/backtest'];
 
 export interface WebServerOptions {
   /** `host:port` (`:9090` = all interfaces, as upstream `--web.listen-address`). Port 0 picks a free port. */
@@ -48,6 +49,11 @@ export interface WebServerOptions {
   };
   /** Host collector served at `/node/metrics`. */
   hostCollector?: { collect(): Promise<string> };
+  /**
+   * `/federate` (GET or POST): the answer for the request's `match[]` values — a text-format body
+   * with status 200, or an error message (400 for a bad selector).
+   */
+  federate?: (match: string[]) => { status: number; body: string };
   /** Self-metrics served at `/metrics`. */
   registry?: Registry;
   /** Whether `/-/reload` and `/-/quit` are enabled (`--web.enable-lifecycle`). */
@@ -59,6 +65,8 @@ export interface WebServerOptions {
   isReady: () => boolean;
   /** Directory of the built UI (index.html + assets); the UI is not served when absent. */
   uiDir?: string;
+  /** Markdown file served as HTML at `/runbooks` (see runbooks.ts); not served when absent. */
+  runbooksFile?: string;
 }
 
 /** A started server: its bound address and a way to stop it. */
@@ -172,6 +180,19 @@ export async function buildApp(opts: WebServerOptions): Promise<FastifyInstance>
     const hc = opts.hostCollector;
     app.get('/node/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await hc.collect()));
   }
+  if (opts.federate) {
+    const federate = opts.federate;
+    app.route({
+      method: ['GET', 'POST'],
+      url: '/federate',
+      exposeHeadRoute: false,
+      handler: (req, reply) => {
+        const { status, body } = federate(params(req).getAll('match[]'));
+        if (status !== 200) return reply.code(status).type('text/plain; charset=utf-8').send(`${body}\n`);
+        return reply.type('text/plain; version=0.0.4; charset=utf-8').send(body);
+      },
+    });
+  }
   if (opts.apiV1) registerApiV1(app, opts.apiV1);
   if (opts.alertmanager) {
     const am = opts.alertmanager;
@@ -211,6 +232,10 @@ export async function buildApp(opts: WebServerOptions): Promise<FastifyInstance>
   } else {
     const what = opts.apiV1 ? 'UI not built (run npm run build)' : 'API at /api/v2 (no web UI)';
     app.get('/', (_req, reply) => reply.type('text/plain').send(`${opts.name}: ${what}\n`));
+  }
+  const runbooks = opts.runbooksFile;
+  if (runbooks && existsSync(runbooks)) {
+    app.get('/runbooks', (_req, reply) => reply.type('text/html; charset=utf-8').send(renderRunbooks(readFileSync(runbooks, 'utf8'))));
   }
   app.setNotFoundHandler((_req, reply) => reply.code(404).type('text/plain').send('404 page not found\n'));
 

@@ -1,6 +1,7 @@
 /**
  * The web UI in headless Chromium (Debian's, via playwright-core): each page at its own path,
- * reachable from the navigation bar; a graph of a real query, the targets page and the alerts page.
+ * reachable from the navigation bar; a graph of a real query, the targets page, the alerts page and the
+ * Alertmanager page (alert groups, silencing an alert, expiring the silence).
  * Screenshots go to test-results/.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -117,6 +118,45 @@ describe.skipIf(!hasChromium)('web UI', () => {
     expect(await page.locator('.alert-rule.inactive strong').allTextContents()).toEqual(['NeverFires']);
     expect(await page.locator('.alert-rule.firing .badge').allTextContents()).toContain('instance="127.0.0.1:1"');
     await page.screenshot({ path: join(SHOTS, 'alerts.png') });
+    await page.close();
+  });
+
+  it('groups the Alertmanager alerts, silences one from its row and expires the silence', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${base}/query`);
+    await page.click('nav >> text=Alertmanager');
+    expect(new URL(page.url()).pathname).toBe('/alertmanager');
+    const row = page.locator('tr.am-alert', { hasText: 'instance="127.0.0.1:1"' });
+    await row.waitFor({ timeout: 20_000 });
+    expect(await page.locator('.alert-group h2 .badge').allTextContents()).toEqual(['alertname="TargetDown"', 'severity="warning"']);
+    expect(await row.locator('.summary').textContent()).toBe('Target 127.0.0.1:1 is down');
+
+    await row.locator('button:has-text("Silence")').click();
+    const form = page.locator('form.silence-form');
+    expect((await form.locator('textarea[name=matchers]').inputValue()).split('\n')).toEqual([
+      'alertname="TargetDown"',
+      'instance="127.0.0.1:1"',
+      'job="broken"',
+      'severity="warning"',
+    ]);
+    await form.locator('input[name=createdBy]').fill('ui-test');
+    await form.locator('textarea[name=comment]').fill('maintenance');
+    await form.locator('input[name=duration]').fill('soon');
+    await form.locator('button[type=submit]').click();
+    expect(await form.locator('.error').textContent()).toContain('bad duration "soon"');
+    await form.locator('input[name=duration]').fill('1h');
+    await form.locator('button[type=submit]').click();
+
+    await page.locator('table.silences .state', { hasText: 'active' }).waitFor({ timeout: 10_000 });
+    const silences = (await getJson(`${base}/api/v2/silences`)) as { id: string; createdBy: string; comment: string; status: { state: string } }[];
+    expect(silences.map((s) => [s.createdBy, s.comment, s.status.state])).toEqual([['ui-test', 'maintenance', 'active']]);
+    await row.locator('.state', { hasText: 'silenced' }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(SHOTS, 'alertmanager.png') });
+
+    await page.locator(`table.silences tr[data-id="${silences[0]!.id}"] button:has-text("Expire")`).click();
+    await page.locator('p.empty', { hasText: 'No silences.' }).waitFor({ timeout: 10_000 });
+    const after = (await getJson(`${base}/api/v2/silence/${silences[0]!.id}`)) as { status: { state: string } };
+    expect(after.status.state).toBe('expired');
     await page.close();
   });
 });

@@ -8,7 +8,8 @@
  * `N passed, N failed, N skipped` over float-sample evals; exits 1 if any float eval failed.
  *
  * As upstream's harness, each instant eval is also re-run with `@ <eval time>` added to its
- * selectors at several evaluation times, and as a range query around the eval time.
+ * selectors at several evaluation times, and as a range query around the eval time. The engine
+ * runs with `ALL_FEATURES` (every experimental PromQL feature upstream's harness enables).
  *
  * Classification: an eval is a *native-histogram* eval when one of its selectors matches a series
  * that was loaded (since the last `clear`) with native histogram samples (`{{…}}` values, or the
@@ -27,6 +28,7 @@ import { parseDuration } from '../../src/model/time.js';
 import { walk, type Expr } from '../../src/promql/ast.js';
 import { Engine } from '../../src/promql/engine.js';
 import { PromQLError } from '../../src/promql/errors.js';
+import { ALL_FEATURES } from '../../src/promql/features.js';
 import { almostEqual } from '../../src/promql/functions/math.js';
 import { AT_MODIFIER_UNSAFE_FUNCTIONS } from '../../src/promql/functions/signatures.js';
 import { parseNumber } from '../../src/promql/literals.js';
@@ -39,7 +41,7 @@ import { Head } from '../../src/tsdb/head.js';
 /** Relative tolerance of value comparisons (upstream `defaultEpsilon`). */
 const EPSILON = 1e-6;
 /** Engine settings the files assume (FORMAT.md §7). */
-const ENGINE = { lookbackDeltaMs: 300_000, maxSamples: 10_000, noStepSubqueryIntervalMs: 60_000 };
+const ENGINE = { lookbackDeltaMs: 300_000, maxSamples: 10_000, noStepSubqueryIntervalMs: 60_000, features: ALL_FEATURES };
 /** Functions whose presence excludes the instant-vs-range consistency check (upstream regex). */
 const QUERY_CONTEXT_FUNCS = /(start|end|range|step)\(\)/;
 

@@ -39,10 +39,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('lookout check', () => {
   it('accepts the embedded defaults', () => {
     const r = lookout('check', 'config', join(ROOT, 'config', 'prometheus.yml'));
-    expect(r.out).toContain('SUCCESS: 1 rule files found');
-    expect(r.out).toContain('SUCCESS: 7 rules found');
+    expect(r.out).toContain('SUCCESS: 2 rule files found');
+    expect(r.out).toContain(`Checking ${join(ROOT, 'config', 'alerts.yml')}\n  SUCCESS: 7 rules found`);
+    expect(r.out).toContain(`Checking ${join(ROOT, 'config', 'meta-alerts.yml')}\n  SUCCESS: 10 rules found`);
     expect(r.code).toBe(0);
     expect(lookout('check', 'alertmanager', join(ROOT, 'config', 'alertmanager.yml')).code).toBe(0);
+    const watchdog = lookout('alertmanager', 'routes', 'test', `--config.file=${join(ROOT, 'config', 'alertmanager.yml')}`, 'alertname=Watchdog', 'severity=none');
+    expect(watchdog.out.trim()).toBe('null');
   });
 
   it("loads the article's three files with only hostnames changed", () => {

@@ -82,7 +82,7 @@ describe('reload', () => {
     expect((await reload()).status).toBe(200);
     expect(await jobs()).toEqual(['a', 'b']);
     expect(await groups()).toEqual(['group-a', 'group-b']);
-    expect(await receivers()).toEqual(['pagerduty', 'slack-default', 'slack-payments']);
+    expect(await receivers()).toEqual(['null', 'pagerduty', 'slack-default', 'slack-payments']);
   });
 
   it('refuses a broken rule file, naming file and line, and keeps the old groups', async () => {

@@ -3,7 +3,8 @@
  * known traffic, checks query answers against the counts it sent, raises the error rate until
  * HighErrorRate reaches the PagerDuty-style sink (Events API v2), lowers it until the resolve
  * arrives, and exhausts the DB pool until the warning DatabaseConnectionPoolExhausted reaches the
- * Slack-style sink. Rules and Alertmanager timings are the embedded ones with shorter windows.
+ * Slack-style sink. Rules and Alertmanager timings are the embedded ones with shorter windows; the
+ * embedded meta-alerts.yml is loaded as is, and its always-firing Watchdog must reach no sink.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,6 +66,7 @@ beforeAll(async () => {
   app = `http://127.0.0.1:${appPort}`;
   startNode(ORDERS_API_BIN, ['--port', String(appPort), '--traffic-rps', '0', '--error-rate', '0']);
   writeFileSync(join(dir, 'alerts.yml'), shortenedRules());
+  writeFileSync(join(dir, 'meta-alerts.yml'), readFileSync(join(ROOT, 'config', 'meta-alerts.yml')));
   writeFileSync(join(dir, 'alertmanager.yml'), testAlertmanagerConfig(sink.url));
   writeFileSync(
     join(dir, 'prometheus.yml'),
@@ -103,6 +105,15 @@ describe('lookout server with the demo app', () => {
     expect(targets.map((t) => t.labels.job).sort()).toEqual(['application', 'node', 'prometheus']);
     expect(await scalarValue('sum(up)')).toBe(3);
     expect(await scalarValue('count(node_cpu_seconds_total{mode="idle"}) > 0')).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('fires the Watchdog and routes it to the null receiver', async () => {
+    const watchdog = await waitFor('Watchdog in Alertmanager', 20_000, async () => {
+      const alerts = (await getJson(`${base}/api/v2/alerts`)) as { labels: Record<string, string>; receivers: { name: string }[] }[];
+      return alerts.find((a) => a.labels.alertname === 'Watchdog');
+    });
+    expect(watchdog.labels).toEqual({ alertname: 'Watchdog', severity: 'none', monitor: 'app-monitor' });
+    expect(watchdog.receivers).toEqual([{ name: 'null' }]);
   }, 30_000);
 
   it('answers queries with the counts the test sent', async () => {
@@ -158,4 +169,11 @@ describe('lookout server with the demo app', () => {
     expect(body.attachments[0].color).toBe('danger');
     expect(await post(`${app}/admin/db-pressure`, { connections: 0 })).toBe(200);
   }, 90_000);
+
+  it('sent no Watchdog notification, and has no active meta alert but the Watchdog', async () => {
+    expect(sink.received.filter((n) => JSON.stringify(n.body).includes('Watchdog'))).toEqual([]);
+    const r = await getJson(`${base}/api/v1/alerts`);
+    const meta = (r.data.alerts as { labels: Record<string, string> }[]).map((a) => a.labels.alertname).filter((n) => /^(Watchdog|Lookout|Alertmanager)/.test(n!));
+    expect(meta).toEqual(['Watchdog']);
+  });
 });

@@ -5,13 +5,19 @@ import { navigate, useLocation } from './router';
 import { QueryPage } from './pages/query';
 import { TargetsPage } from './pages/targets';
 import { AlertsPage } from './pages/alerts';
+import { AlertmanagerPage } from './pages/alertmanager';
 import { RulesPage } from './pages/rules';
+import { BacktestPage } from './pages/backtest';
+import { SlosPage } from './pages/slos';
 
 const PAGES = [
   { path: '/query', title: 'Query', page: QueryPage },
   { path: '/alerts', title: 'Alerts', page: AlertsPage },
+  { path: '/alertmanager', title: 'Alertmanager', page: AlertmanagerPage },
   { path: '/targets', title: 'Targets', page: TargetsPage },
   { path: '/rules', title: 'Rules', page: RulesPage },
+  { path: '/slos', title: 'SLOs', page: SlosPage },
+  { path: '/backtest', title: 'Backtest', page: BacktestPage },
 ];
 
 function Link(props: { href: string; class?: string; children: preact.ComponentChildren }) {
@@ -51,7 +57,7 @@ function App() {
   );
 }
 
-// Alertmanager's own links (`/#/alerts?receiver=…`, `/#/silences/…`) land on the alerts page.
-if (/^#\/(alerts|silences)/.test(location.hash)) navigate('/alerts', true);
+// Alertmanager's own links (`/#/alerts?receiver=…`, `/#/silences/…`) land on the Alertmanager page.
+if (/^#\/(alerts|silences)/.test(location.hash)) navigate('/alertmanager', true);
 
 render(<App />, document.getElementById('app')!);

@@ -1,7 +1,10 @@
-/** Fetches data now and every `intervalMs`, keeping the last good value and the last error. */
+/**
+ * Fetches data now and every `intervalMs`, keeping the last good value and the last error. A change of
+ * `reload` fetches again at once (after the page changed something on the server).
+ */
 import { useEffect, useState } from 'preact/hooks';
 
-export function usePoll<T>(load: () => Promise<T>, intervalMs: number): { data?: T; error?: string } {
+export function usePoll<T>(load: () => Promise<T>, intervalMs: number, reload = 0): { data?: T; error?: string } {
   const [state, setState] = useState<{ data?: T; error?: string }>({});
   useEffect(() => {
     let alive = true;
@@ -16,6 +19,6 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number): { data?:
       alive = false;
       clearInterval(timer);
     };
-  }, []);
+  }, [reload]);
   return state;
 }

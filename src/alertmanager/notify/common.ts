@@ -67,6 +67,15 @@ export function goJSON(v: unknown): string {
   );
 }
 
+/** Go `url.Values.Encode` of `[key, value]` pairs: keys sorted, `application/x-www-form-urlencoded` escaping. */
+export function encodeValues(params: readonly [string, string][]): string {
+  const esc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()*~]/g, (ch) => '%' + ch.charCodeAt(0).toString(16).toUpperCase());
+  return [...params]
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([k, v]) => `${esc(k)}=${esc(v)}`)
+    .join('&');
+}
+
 /** An object with the keys of `m` in sorted order (how Go encodes a map). */
 export function sortedMap<T>(m: Readonly<Record<string, T>>): Record<string, T> {
   const out: Record<string, T> = {};
@@ -113,12 +122,16 @@ export function authHeaders(cfg: HTTPClientConfig): Record<string, string> {
 export interface HttpResult {
   status: number;
   body: string;
+  /** The `Content-Type` header (`''` when absent). */
+  contentType: string;
 }
 
 /**
- * POSTs `body` to `url` with the `http_config`'s auth and headers.
+ * POSTs (or PUTs) `body` to `url` with the `http_config`'s auth and headers; `opts.headers`
+ * replace those (e.g. OpsGenie's `Authorization: GenieKey …`). With `method: 'GET'` no body
+ * (and no `Content-Type`) is sent.
  * @param timeout ms for this request (0 = only `signal` limits it)
- * @throws {NotifyError} retryable for network errors (message `Post "<url>": …`, or with the URL
+ * @throws {NotifyError} retryable for network errors (message `Post "<url>": …` / `Put …` / `Get …`, or with the URL
  *   redacted when `redact`), not retryable for configuration problems
  */
 export async function post(
@@ -126,18 +139,24 @@ export async function post(
   url: string,
   body: string,
   signal: AbortSignal,
-  opts: { timeout?: number; contentType?: string; redact?: boolean } = {},
+  opts: { timeout?: number; contentType?: string; redact?: boolean; method?: 'POST' | 'PUT' | 'GET'; headers?: Record<string, string> } = {},
 ): Promise<HttpResult> {
   const headers: Record<string, string> = {
     'user-agent': USER_AGENT,
     'content-type': opts.contentType ?? 'application/json',
     ...authHeaders(cfg),
   };
+  for (const [k, v] of Object.entries(opts.headers ?? {})) {
+    for (const h of Object.keys(headers)) if (h.toLowerCase() === k.toLowerCase()) delete headers[h];
+    headers[k] = v;
+  }
   const shown = opts.redact ? '<redacted>' : url;
+  const method = opts.method ?? 'POST';
   try {
-    return await httpPost(url, headers, body, { signal, timeout: opts.timeout, followRedirects: cfg.followRedirects });
+    return await httpPost(url, headers, body, { signal, timeout: opts.timeout, followRedirects: cfg.followRedirects, method });
   } catch (e) {
-    throw new NotifyError(`Post ${JSON.stringify(shown)}: ${e instanceof Error ? e.message : String(e)}`, true);
+    const verb = method.charAt(0) + method.slice(1).toLowerCase();
+    throw new NotifyError(`${verb} ${JSON.stringify(shown)}: ${e instanceof Error ? e.message : String(e)}`, true);
   }
 }
 
@@ -167,9 +186,18 @@ export class TextExpander {
 
   /** Expands `text`; `''` after an error. */
   expand(text: string): string {
+    return this.run(() => this.templates.execute(text, this.data));
+  }
+
+  /** Expands `text` as HTML (upstream `TmplHTML`: action output escaped); `''` after an error. */
+  expandHTML(text: string): string {
+    return this.run(() => this.templates.executeHTML(text, this.data));
+  }
+
+  private run(fn: () => string): string {
     if (this.err) return '';
     try {
-      return this.templates.execute(text, this.data);
+      return fn();
     } catch (e) {
       this.err = e instanceof Error ? e : new Error(String(e));
       return '';

@@ -26,10 +26,12 @@ export const MAX_RESPONSE_BYTES = 1 << 20;
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST });
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST });
 
-/** A response: status and (at most {@link MAX_RESPONSE_BYTES} of) the body as UTF-8 text. */
+/** A response: status, media type and (at most {@link MAX_RESPONSE_BYTES} of) the body as UTF-8 text. */
 export interface HttpResponse {
   status: number;
   body: string;
+  /** The `Content-Type` header (`''` when absent). */
+  contentType: string;
 }
 
 /** Options of {@link httpPost}. */
@@ -40,13 +42,15 @@ export interface HttpPostOptions {
   timeout?: number;
   /** Follow 3xx responses (`http_config.follow_redirects`); otherwise they are returned. */
   followRedirects: boolean;
+  /** Request method (default `POST`; OpsGenie's updates use `PUT`; `GET` sends no body, e.g. WeChat's token request). */
+  method?: 'POST' | 'PUT' | 'GET';
 }
 
 const SENSITIVE_HEADERS = ['authorization', 'www-authenticate', 'cookie', 'cookie2'];
 
 /**
- * POSTs `body` to `url`. Redirects as Go: 301/302/303 continue as a body-less GET, 307/308 repeat
- * the POST; at most 10; credentials (`Authorization`, cookies) are dropped when the redirect leaves
+ * POSTs (or PUTs) `body` to `url`, or GETs it (`body` ignored). Redirects as Go: 301/302/303 continue as a body-less GET,
+ * 307/308 repeat the request; at most 10; credentials (`Authorization`, cookies) are dropped when the redirect leaves
  * the original host and its subdomains.
  * @throws {Error} network errors (Node's messages, e.g. `connect ECONNREFUSED 127.0.0.1:1`),
  *   `context deadline exceeded` on timeout, the signal's reason when aborted,
@@ -66,13 +70,13 @@ export async function httpPost(url: string, headers: Record<string, string>, bod
   try {
     const origin = new URL(url);
     let target = origin;
-    let method = 'POST';
-    let payload: string | undefined = body;
+    let method: string = opts.method ?? 'POST';
+    let payload: string | undefined = method === 'GET' ? undefined : body;
     let hdrs = headers;
     for (let hops = 0; ; hops++) {
       const res = await exchange(target, method, hdrs, payload, signal);
       if (!opts.followRedirects || res.location === undefined || ![301, 302, 303, 307, 308].includes(res.status)) {
-        return { status: res.status, body: res.body };
+        return { status: res.status, body: res.body, contentType: res.contentType };
       }
       if (hops === MAX_REDIRECTS) throw new Error(`stopped after ${MAX_REDIRECTS} redirects`);
       const next = new URL(res.location, target);
@@ -133,7 +137,8 @@ function exchange(
       const finish = () => {
         done();
         const location = res.headers.location;
-        resolve({ status: res.statusCode ?? 0, location, body: Buffer.concat(chunks).toString('utf8') });
+        const contentType = res.headers['content-type'] ?? '';
+        resolve({ status: res.statusCode ?? 0, location, contentType, body: Buffer.concat(chunks).toString('utf8') });
       };
       res.on('end', finish);
       // A body cut off by the peer does not change the status outcome.

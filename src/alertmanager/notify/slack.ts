@@ -2,7 +2,13 @@
  * The Slack integration (incoming webhooks, or `chat.postMessage` with an app token): one message
  * with one attachment whose texts come from the `slack_configs` fields expanded as templates, as
  * Alertmanager 0.25's `notify/slack`. The title is cut to 1024 runes; `mrkdwn_in` defaults to
- * `["fallback", "pretext", "text"]`.
+ * `["fallback", "pretext", "text"]`; `message_text` (newer upstream) is the message's top-level
+ * `text`.
+ *
+ * A JSON answer (what `chat.postMessage` sends, always with status 200) is checked as newer
+ * upstream does: `{"ok": false, "error": "channel_not_found"}` fails without retry as `error
+ * response from Slack: channel_not_found`; an unparsable JSON answer is retried. Other answers to
+ * a 2xx status succeed (incoming webhooks answer `ok`), as in 0.25.
  */
 import type { SlackConfig } from '../../config/alertmanager/types.js';
 import type { Alert } from '../alert.js';
@@ -72,6 +78,7 @@ export function slackPayload(conf: SlackConfig, t: TextExpander): Record<string,
   top('icon_emoji', t.expand(conf.icon_emoji));
   top('icon_url', t.expand(conf.icon_url));
   if (conf.link_names) req.link_names = true;
+  top('text', t.expand(conf.message_text));
   req.attachments = [att];
   return req;
 }
@@ -86,11 +93,20 @@ export class SlackNotifier implements Notifier {
     t.check('failed to template Slack message');
     const url = this.conf.api_url !== '' ? this.conf.api_url : readSecretFile(this.conf.api_url_file, 'Slack API URL');
     const res = await post(this.conf.http_config, url, goJSON(req), ctx.signal, { timeout: this.conf.timeout, redact: true });
+    const channel = `channel ${JSON.stringify(req.channel ?? '')}`;
     try {
       checkStatus(res);
     } catch (e) {
       const err = e as NotifyError;
-      throw new NotifyError(`channel ${JSON.stringify(req.channel ?? '')}: ${err.message}`, err.retry);
+      throw new NotifyError(`${channel}: ${err.message}`, err.retry);
     }
+    if (!res.contentType.startsWith('application/json')) return;
+    let answer: { ok?: unknown; error?: unknown };
+    try {
+      answer = JSON.parse(res.body) as { ok?: unknown; error?: unknown };
+    } catch (e) {
+      throw new NotifyError(`${channel}: could not unmarshal JSON response ${JSON.stringify(res.body)}: ${(e as Error).message}`, true);
+    }
+    if (answer.ok !== true) throw new NotifyError(`${channel}: error response from Slack: ${String(answer.error ?? '')}`, false);
   }
 }

@@ -1,15 +1,49 @@
 /**
- * Integrations Lookout parses and validates like Alertmanager but cannot send to yet: OpsGenie,
- * VictorOps, Pushover, WeChat, SNS, Telegram, Discord, Webex, MS Teams (v1, v2), Jira, incident.io,
- * Rocket.Chat, Mattermost. Each has a table of accepted fields (unknown fields are rejected with
- * upstream's `field X not found in type <pkg>.plain`), its own validation, and the inheritance of
- * global settings with upstream's error texts (e.g. `no global OpsGenie API Key set either inline or
- * in a file`).
+ * Receiver integrations beyond webhook, e-mail, Slack and PagerDuty: OpsGenie, VictorOps, Pushover,
+ * WeChat, SNS, Telegram, Discord, Webex, MS Teams (v1, v2), Jira, incident.io, Rocket.Chat,
+ * Mattermost. Each has a table of accepted fields (unknown fields are rejected with upstream's
+ * `field X not found in type <pkg>.plain`), its own validation, and the inheritance of global
+ * settings with upstream's error texts (e.g. `no global OpsGenie API Key set either inline or in a
+ * file`). Those Lookout sends to get a typed config from `integration-configs.ts`; Jira, which
+ * Lookout does not send to, is validated only.
  */
 import type { YNode } from '../yaml.js';
 import { parseHTTPClientConfigNode, parseTLSConfig } from '../prometheus/http.js';
 import { Fields, checkHTTPURL } from './common.js';
-import type { OtherIntegrationConfig } from './types.js';
+import {
+  discordConfig,
+  msteamsConfig,
+  msteamsV2Config,
+  opsgenieConfig,
+  pushoverConfig,
+  telegramConfig,
+  victoropsConfig,
+  webexConfig,
+  wechatConfig,
+  mattermostConfig,
+  rocketchatConfig,
+  incidentioConfig,
+  snsConfig,
+  type BuildContext,
+} from './integration-configs.js';
+import type { HTTPClientConfig, OtherIntegrationConfig, UnsupportedIntegrationConfig } from './types.js';
+
+/** Builders of the typed configs of the integrations Lookout sends to. */
+const BUILDERS: Record<string, (c: BuildContext) => OtherIntegrationConfig> = {
+  opsgenie: opsgenieConfig,
+  telegram: telegramConfig,
+  discord: discordConfig,
+  msteams: msteamsConfig,
+  msteamsv2: msteamsV2Config,
+  webex: webexConfig,
+  victorops: victoropsConfig,
+  pushover: pushoverConfig,
+  wechat: wechatConfig,
+  mattermost: mattermostConfig,
+  rocketchat: rocketchatConfig,
+  incidentio: incidentioConfig,
+  sns: snsConfig,
+};
 
 /** How a field's value is checked. */
 type Kind = 'str' | 'bool' | 'dur' | 'int' | 'strs' | 'map' | 'any' | 'http' | 'tls' | 'url' | Schema | [Schema];
@@ -393,6 +427,7 @@ const OPSGENIE_TYPES = /^(team|teams|user|escalation|schedule)$/;
  * Parses one config of an integration handled here: strict fields, the integration's own
  * validation and global-setting inheritance, as upstream `UnmarshalYAML` plus `Config` validation.
  * @param integration name (`opsgenie`, …); must be a value of {@link OTHER_INTEGRATION_KEYS}
+ * @param globalHTTP the global `http_config`, used when the entry has none
  * @throws {ConfigError}
  */
 export function parseOtherIntegration(
@@ -401,6 +436,7 @@ export function parseOtherIntegration(
   index: number,
   global: GlobalLookup,
   dir: string,
+  globalHTTP: HTTPClientConfig,
 ): OtherIntegrationConfig {
   const spec = SCHEMAS[integration]!;
   const schema: Schema = {
@@ -541,5 +577,11 @@ export function parseOtherIntegration(
       }
       break;
   }
-  return { integration, index, send_resolved: f.bool('send_resolved', spec.sendResolved) };
+  const sendResolved = f.bool('send_resolved', spec.sendResolved);
+  const build = BUILDERS[integration];
+  if (build) {
+    const http = f.has('http_config') ? parseHTTPClientConfigNode(f.get('http_config')!, dir) : structuredClone(globalHTTP);
+    return build({ f, index, sendResolved, http, global, dir });
+  }
+  return { integration: integration as UnsupportedIntegrationConfig['integration'], index, send_resolved: sendResolved };
 }

@@ -5,7 +5,7 @@
  * `http_config`) applied; every other integration is validated by `integrations.ts`.
  */
 import type { YNode } from '../yaml.js';
-import { parseHTTPClientConfigNode } from '../prometheus/http.js';
+import { parseHTTPClientConfigNode, parseTLSConfig } from '../prometheus/http.js';
 import { joinDir } from '../prometheus/values.js';
 import { Fields, secretURLField, urlField, checkHTTPURL } from './common.js';
 import { OTHER_INTEGRATION_KEYS, parseOtherIntegration } from './integrations.js';
@@ -175,6 +175,7 @@ function parseSlack(n: YNode, index: number, global: GlobalConfig, dir: string):
     image_url: f.str('image_url'),
     thumb_url: f.str('thumb_url'),
     link_names: f.bool('link_names'),
+    message_text: f.str('message_text'),
     mrkdwn_in: f.strings('mrkdwn_in'),
     actions: (f.get('actions')?.seq() ?? []).map(parseSlackAction),
     update_message: updateMessage,
@@ -305,9 +306,11 @@ function parseEmail(n: YNode, index: number, global: GlobalConfig, dir: string):
     if (c in headers) throw f.error(`duplicate header ${JSON.stringify(c)} in email config`);
     headers[c] = v;
   }
+  let threadByDate: string | undefined;
   if (f.has('threading')) {
     const t = new Fields(f.get('threading')!, ['enabled', 'thread_by_date'], 'config.plain');
     if (t.bool('enabled')) {
+      threadByDate = t.str('thread_by_date');
       if ('References' in headers) throw f.error('conflicting configuration: threading.enabled conflicts with custom References header');
       if ('In-Reply-To' in headers) throw f.error('conflicting configuration: threading.enabled conflicts with custom In-Reply-To header');
       if (!['none', 'daily'].includes(t.str('thread_by_date'))) throw f.error("threading.thread_by_date must be either 'none' or 'daily'");
@@ -319,6 +322,7 @@ function parseEmail(n: YNode, index: number, global: GlobalConfig, dir: string):
   if (smarthost === '') throw f.error('no global SMTP smarthost set');
   const from = f.str('from') || global.smtp_from;
   if (from === '') throw f.error('no global SMTP from set');
+  const implicitTLS = f.has('force_implicit_tls') ? f.bool('force_implicit_tls') : global.smtp_force_implicit_tls;
   let password = f.str('auth_password');
   let passwordFile = joinDir(dir, f.str('auth_password_file'));
   if (password === '' && passwordFile === '') {
@@ -348,6 +352,9 @@ function parseEmail(n: YNode, index: number, global: GlobalConfig, dir: string):
     html: f.has('html') ? f.str('html') : tmpl('email.default.html'),
     text: f.str('text'),
     require_tls: f.has('require_tls') ? f.bool('require_tls') : global.smtp_require_tls,
+    tls_config: f.has('tls_config') ? parseTLSConfig(f.get('tls_config')!, dir) : structuredClone(global.smtp_tls_config),
+    ...(implicitTLS === undefined ? {} : { force_implicit_tls: implicitTLS }),
+    ...(threadByDate === undefined ? {} : { threading: { thread_by_date: threadByDate as 'none' | 'daily' } }),
   };
 }
 
@@ -371,7 +378,7 @@ export function parseReceiver(n: YNode, global: GlobalConfig, dir: string): Rece
     });
   const other = [...OTHER_INTEGRATION_KEYS].flatMap(([key, integration]) =>
     list(key, ['opsgenie', 'wechat', 'rocketchat'].includes(integration) ? '' : integration, (item, i) =>
-      parseOtherIntegration(integration, item, i, (k) => global.other[k] ?? '', dir),
+      parseOtherIntegration(integration, item, i, (k) => global.other[k] ?? '', dir, global.http_config),
     ),
   );
   return {

@@ -1,16 +1,20 @@
 /**
- * `netdev` collector, as node_exporter 1.5 on Linux reading /proc/net/dev
- * (`--no-collector.netdev.netlink`): per device, counters
+ * `netdev` collector, as node_exporter 1.5 on Linux: per device, counters
  * `node_network_{receive,transmit}_{bytes,packets,errs,drop,fifo,compressed}_total`,
  * `node_network_receive_{frame,multicast}_total`, `node_network_transmit_{colls,carrier}_total`,
- * labelled `device`, with HELP `Network device statistic <key>.`.
+ * labelled `device`, with HELP `Network device statistic <key>.`, read from /proc/net/dev.
+ *
+ * node_exporter's default (`--collector.netdev.netlink`) reads the same kernel counters through
+ * netlink, which also gives `node_network_receive_nohandler_total`; in that mode this collector
+ * reads it from `<sysfs>/class/net/<device>/statistics/rx_nohandler` (the same counter), skipping
+ * devices without that file. `--no-collector.netdev.netlink` leaves it out, as upstream.
  */
 import { readFile } from 'node:fs/promises';
 import type { DeviceFilter } from '../filter.js';
 import type { MetricSet } from '../metricset.js';
 import type { HostPaths } from '../paths.js';
 import { HostParseError, fields, lines, parseUint } from '../text.js';
-import type { Collector } from '../types.js';
+import { isNotExist, type Collector } from '../types.js';
 
 /** The /proc/net/dev columns in file order, named as node_exporter names the metrics. */
 export const NETDEV_KEYS = [
@@ -63,9 +67,14 @@ export function parseNetDev(text: string): NetDevLine[] {
 export class NetDevCollector implements Collector {
   readonly name = 'netdev';
 
+  /**
+   * @param netlink node_exporter's `--collector.netdev.netlink` (default on there): also report
+   * `node_network_receive_nohandler_total`
+   */
   constructor(
     private readonly paths: HostPaths,
     private readonly filter: DeviceFilter,
+    private readonly netlink = true,
   ) {}
 
   async update(out: MetricSet): Promise<void> {
@@ -81,6 +90,23 @@ export class NetDevCollector implements Collector {
         const key = NETDEV_KEYS[i]!;
         out.add(`node_network_${key}_total`, 'counter', `Network device statistic ${key}.`, d.values[i]!, { device: d.device });
       }
+    }
+    if (!this.netlink) return;
+    const kept = devs.filter((d) => !this.filter.ignored(d.device));
+    const nohandler = await Promise.all(kept.map((d) => this.rxNohandler(d.device)));
+    for (let i = 0; i < kept.length; i++) {
+      const v = nohandler[i];
+      if (v !== undefined) out.add('node_network_receive_nohandler_total', 'counter', 'Network device statistic receive_nohandler.', v, { device: kept[i]!.device });
+    }
+  }
+
+  /** The device's `rx_nohandler` counter from sysfs, or undefined when the file is absent. */
+  private async rxNohandler(device: string): Promise<number | undefined> {
+    try {
+      return parseUint((await readFile(this.paths.sys(`class/net/${device}/statistics/rx_nohandler`), 'utf8')).trim(), 'rx_nohandler');
+    } catch (e) {
+      if (isNotExist(e)) return undefined;
+      throw e;
     }
   }
 }

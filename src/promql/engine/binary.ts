@@ -10,11 +10,8 @@ import { get as labelOf, key, LabelsBuilder, METRIC_NAME, toGoString, type Label
 import { isComparisonOp, type BinaryExpr, type BinaryOp, type VectorMatching } from '../ast.js';
 import { PromQLError } from '../errors.js';
 import type { Evaluator } from './evaluator.js';
-import { DUPLICATE_LABELSET, mergeSameLabels } from './merge.js';
+import { DUPLICATE_LABELSET, METADATA_LABELS, mergeSameLabels } from './merge.js';
 import { hasAnyPoint, newStepSeries, type Grid, type StepSeries, type Value, type VectorValue } from './types.js';
-
-/** Labels removed together with the metric name (upstream schema metadata labels). */
-export const METADATA_LABELS = [METRIC_NAME, '__type__', '__unit__'];
 
 /** Go `math.Pow` special cases that differ from JavaScript's `**`. */
 function goPow(x: number, y: number): number {
@@ -251,7 +248,8 @@ function vectorBinop(ev: Evaluator, e: BinaryExpr, lhsIn: VectorValue, rhsIn: Ve
     if (p) return p;
     const rLabels = ri >= 0 ? rhs[ri]!.labels : matchLabels(lhs[li]!.labels, m);
     b.reset(li >= 0 ? lhs[li]!.labels : matchLabels(rhs[ri]!.labels, m));
-    if (changesMetricSchema(op)) b.del(...METADATA_LABELS);
+    // Without delayed name removal a `bool` comparison drops the name here too, as upstream.
+    if (changesMetricSchema(op) || (e.returnBool && !ev.ctx.delayedNameRemoval)) b.del(...METADATA_LABELS);
     if (m.card === 'one-to-one') {
       if (m.on) b.keep(m.matchingLabels);
       else b.del(...m.matchingLabels);
@@ -292,7 +290,7 @@ function vectorBinop(ev: Evaluator, e: BinaryExpr, lhsIn: VectorValue, rhsIn: Ve
     if (!slot) {
       slot = slots.get(p.metricKey) ?? null;
       if (!slot) {
-        slot = newStepSeries(p.metric, g.n, e.returnBool);
+        slot = newStepSeries(p.metric, g.n, e.returnBool && ev.ctx.delayedNameRemoval);
         slots.set(p.metricKey, slot);
         order.push(slot);
       }

@@ -21,6 +21,7 @@ import {
   type Expr,
   type MatrixSelector,
   type NumberLiteral,
+  type Pos,
   type SubqueryExpr,
   type VectorSelector,
 } from '../ast.js';
@@ -30,6 +31,7 @@ import { RANGE_FUNCTIONS, type RangeFunction, type Window } from '../functions/r
 import { evalAggregate } from './aggregate.js';
 import type { Annotations } from './annotations.js';
 import { evalBinary } from './binary.js';
+import { dropNamesNow } from './merge.js';
 import { extendFloats, withoutStaleMarkers } from './samples.js';
 import {
   hasAnyPoint,
@@ -61,6 +63,13 @@ export interface EvalContext {
   maxSamples: number;
   /** `Date.now()` value after which evaluation stops with a timeout error. */
   deadline: number;
+  /**
+   * Feature `promql-delayed-name-removal`: metric names marked for removal stay until the query
+   * ends. Off: they go where they are marked (see `merge.ts` `dropNamesNow`).
+   */
+  delayedNameRemoval: boolean;
+  /** Feature `type-and-unit-labels`: `rate`/`increase` tell counters by `__type__`, not by name. */
+  typeAndUnitLabels: boolean;
 }
 
 /** Upstream error for exceeding the sample limit. */
@@ -112,7 +121,7 @@ export class Evaluator {
     if (minus > 0) {
       const v = this.eval(e, g);
       negate(v, minus % 2 === 1);
-      return v;
+      return this.dropNames(v, false);
     }
     switch (e.type) {
       case 'NumberLiteral':
@@ -130,7 +139,7 @@ export class Evaluator {
       case 'AggregateExpr':
         return this.checkSamples(evalAggregate(this, e, g));
       case 'Call':
-        return this.checkSamples(this.evalCall(e, g));
+        return this.checkSamples(this.dropNames(this.evalCall(e, g), FUNCTION_IMPLS.get(e.func.name)?.kind === 'range'));
     }
   }
 
@@ -148,7 +157,7 @@ export class Evaluator {
       if ('combine' in w) {
         const rhs = operands.pop()!;
         const lhs = operands.pop()!;
-        operands.push(this.checkSamples(evalBinary(this, w.combine, lhs, rhs, g)));
+        operands.push(this.checkSamples(this.dropNames(evalBinary(this, w.combine, lhs, rhs, g), false)));
         continue;
       }
       const n = unwrapParens(w);
@@ -179,6 +188,16 @@ export class Evaluator {
    */
   private checkColumns(series: number, steps: number): void {
     if (series * steps > this.ctx.maxSamples) throw new PromQLError('execution', TOO_MANY_SAMPLES);
+  }
+
+  /**
+   * Without delayed name removal, drops the names a node's result marked for removal right away
+   * (see `merge.ts` `dropNamesNow`; `anyOverlap` for range-vector functions). With it, does nothing.
+   */
+  private dropNames<T extends Value>(v: T, anyOverlap: boolean): T {
+    if (this.ctx.delayedNameRemoval || v.kind !== 'vector') return v;
+    v.series = dropNamesNow(v.series, anyOverlap);
+    return v;
   }
 
   private checkSamples<T extends Value>(v: T): T {
@@ -543,17 +562,30 @@ export class Evaluator {
       }
       if (!any) continue;
       out.push(r);
-      if (fn.counterInfo) {
-        const metric = labelOf(s.labels, METRIC_NAME);
-        if (metric !== '' && !/(_total|_sum|_count|_bucket)$/.test(metric)) {
-          annotations.info(
-            `metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(metric)}`,
-            pos,
-          );
-        }
-      }
+      if (fn.counterInfo) counterInfo(s.labels, this.ctx, pos);
     }
     return { kind: 'vector', series: out };
+  }
+}
+
+/**
+ * The info annotation of `rate`/`increase` over a series that may not be a counter, as upstream:
+ * by its `__type__` label with the `type-and-unit-labels` feature, else by its name's suffix.
+ * Series without a metric name are not annotated.
+ */
+function counterInfo(labels: Labels, ctx: EvalContext, pos: Pos): void {
+  const metric = labelOf(labels, METRIC_NAME);
+  if (metric === '') return;
+  if (ctx.typeAndUnitLabels) {
+    const type = labelOf(labels, '__type__');
+    if (type !== 'counter' && type !== 'histogram') {
+      ctx.annotations.info(
+        `metric might not be a counter, __type__ label is not set to "counter" or "histogram", got ${JSON.stringify(type)}: ${JSON.stringify(metric)}`,
+        pos,
+      );
+    }
+  } else if (!/(_total|_sum|_count|_bucket)$/.test(metric)) {
+    ctx.annotations.info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(metric)}`, pos);
   }
 }
 

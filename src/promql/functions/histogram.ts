@@ -213,9 +213,11 @@ class MonotonicityFixes {
   /** Adds the info annotation (upstream `NewHistogramQuantileForcedMonotonicityInfo`, merged). */
   report(ev: Evaluator, call: Call, argIndex: number): void {
     if (this.count === 0) return;
+    // Upstream names the metric only with delayed name removal (else its name is already gone).
+    const name = ev.ctx.delayedNameRemoval ? this.name : '';
     ev.ctx.annotations.info(
       'input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)' +
-        (this.name ? ` for metric name ${JSON.stringify(this.name)}` : '') +
+        (name ? ` for metric name ${JSON.stringify(name)}` : '') +
         `, from buckets ${formatGoFloat(this.minBucket)} to ${formatGoFloat(this.maxBucket)}, with a max diff of ${formatTwoDigits(this.maxDiff)}` +
         `, over ${this.count} samples from ${rfc3339(this.minTs)} to ${rfc3339(this.maxTs)}`,
       call.args[argIndex]!.pos,

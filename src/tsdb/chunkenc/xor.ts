@@ -399,6 +399,14 @@ export class XorChunk implements Chunk {
 
   /** Appends (t ms, v); `t` must exceed the previous timestamp (not checked). */
   append(t: number, v: number): void {
+    this.appendBits(t, highBits(v), lowBits(v));
+  }
+
+  /**
+   * Appends (t ms, value given as its high and low 32-bit words, so NaN payloads are kept exactly);
+   * `t` must exceed the previous timestamp (not checked).
+   */
+  appendBits(t: number, hi: number, lo: number): void {
     const need = this.w.byteLength() + xorNextSampleMaxBytes(this.st, 0);
     if (need > this.buf.length) {
       const b = new Uint8Array(Math.max(need, this.buf.length * 2));
@@ -406,7 +414,12 @@ export class XorChunk implements Chunk {
       this.buf = b;
       this.w.reset(b, this.w.pos, this.w.tail);
     }
-    xorAppend(this.st, 0, this.w, 0, t, highBits(v), lowBits(v));
+    xorAppend(this.st, 0, this.w, 0, t, hi, lo);
+  }
+
+  /** Byte length the chunk would have after one more append, at most (for size-capped cutting). */
+  sizeAfterNextAppend(): number {
+    return this.w.byteLength() + xorNextSampleMaxBytes(this.st, 0);
   }
 
   /** An iterator over the samples, reusing `reuse` when it is an {@link XorIterator}. */

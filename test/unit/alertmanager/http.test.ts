@@ -36,7 +36,7 @@ beforeAll(async () => {
       }
       if (u.pathname === '/slow') return void setTimeout(() => res.end('late'), 2000);
       if (u.pathname === '/big') return res.end(Buffer.alloc(MAX_RESPONSE_BYTES + 5000, 'x'));
-      res.statusCode = 200;
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(`ok ${req.method}`);
     });
   });
@@ -52,16 +52,26 @@ const send = (path: string, follow = true, headers: Record<string, string> = {})
 describe('httpPost', () => {
   it('repeats the POST with its body on 307/308 and continues as a GET without body on 301/302/303', async () => {
     seen.length = 0;
-    expect(await send('/redirect/307')).toEqual({ status: 200, body: 'ok POST' });
+    expect(await send('/redirect/307')).toEqual({ status: 200, body: 'ok POST', contentType: 'text/plain; charset=utf-8' });
     expect(seen.map((s) => [s.method, s.url, s.body])).toEqual([
       ['POST', '/redirect/307', '{"a":1}'],
       ['POST', '/ok', '{"a":1}'],
     ]);
     seen.length = 0;
-    expect(await send('/redirect/303')).toEqual({ status: 200, body: 'ok GET' });
+    expect(await send('/redirect/303')).toEqual({ status: 200, body: 'ok GET', contentType: 'text/plain; charset=utf-8' });
     expect(seen.map((s) => [s.method, s.url, s.body])).toEqual([
       ['POST', '/redirect/303', '{"a":1}'],
       ['GET', '/ok', ''],
+    ]);
+  });
+
+  it('sends PUT when asked and repeats it on 307', async () => {
+    seen.length = 0;
+    const r = await httpPost(`${base}/redirect/307`, {}, '{"b":2}', { signal, followRedirects: true, method: 'PUT' });
+    expect(r).toEqual({ status: 200, body: 'ok PUT', contentType: 'text/plain; charset=utf-8' });
+    expect(seen.map((s) => [s.method, s.url, s.body])).toEqual([
+      ['PUT', '/redirect/307', '{"b":2}'],
+      ['PUT', '/ok', '{"b":2}'],
     ]);
   });
 
@@ -74,7 +84,7 @@ describe('httpPost', () => {
   });
 
   it('returns a redirect as is when redirects are not followed, and stops after 10', async () => {
-    expect(await send('/redirect/302', false)).toEqual({ status: 302, body: '' });
+    expect(await send('/redirect/302', false)).toEqual({ status: 302, body: '', contentType: '' });
     await expect(send('/loop')).rejects.toThrow('stopped after 10 redirects');
   });
 

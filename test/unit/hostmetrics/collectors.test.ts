@@ -3,7 +3,7 @@ import os from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HostCollector, HostPatternError, MetricSet } from '../../../src/hostmetrics/index.js';
+import { HostCollector, HostPatternError, MetricSet, type HostCollectorOptions } from '../../../src/hostmetrics/index.js';
 import { CpuCollector, parseCpuList } from '../../../src/hostmetrics/collectors/cpu.js';
 import { parseDiskStats } from '../../../src/hostmetrics/collectors/diskstats.js';
 import { parseMeminfo } from '../../../src/hostmetrics/collectors/meminfo.js';
@@ -20,7 +20,7 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-async function gatherFixtures(collectors: string[], extra: Record<string, string> = {}): Promise<MetricSet> {
+async function gatherFixtures(collectors: string[], extra: HostCollectorOptions = {}): Promise<MetricSet> {
   const root = scratchRootfs();
   cleanups.push(root.cleanup);
   return new HostCollector({ procfs: PROC, sysfs: SYS, rootfs: root.dir, udevData: UDEV, collectors, ...extra }).gather();
@@ -169,6 +169,21 @@ describe('netdev', () => {
     expect(m.get('node_network_receive_bytes_total', { device: 'docker0' })).toBe(18446744073709551615);
     expect(m.render()).toContain('node_network_receive_bytes_total{device="docker0"} 1.8446744073709552e+19\n');
     expect(m.render()).toContain('# HELP node_network_transmit_drop_total Network device statistic transmit_drop.\n# TYPE node_network_transmit_drop_total counter\n');
+  });
+
+  it('reports rx_nohandler from sysfs as netlink mode does, skipping devices without the file', async () => {
+    const m = await gatherFixtures(['netdev']);
+    expect(m.get('node_network_receive_nohandler_total', { device: 'eth0' })).toBe(17);
+    expect(m.get('node_network_receive_nohandler_total', { device: 'lo' })).toBe(0);
+    expect(m.get('node_network_receive_nohandler_total', { device: 'docker0' })).toBeUndefined();
+    expect(m.render()).toContain(
+      '# HELP node_network_receive_nohandler_total Network device statistic receive_nohandler.\n# TYPE node_network_receive_nohandler_total counter\n' +
+        'node_network_receive_nohandler_total{device="eth0"} 17\nnode_network_receive_nohandler_total{device="lo"} 0\n',
+    );
+    const ex = await gatherFixtures(['netdev'], { netdevDeviceExclude: 'eth' });
+    expect(ex.get('node_network_receive_nohandler_total', { device: 'eth0' })).toBeUndefined();
+    const procOnly = await new HostCollector({ procfs: PROC, sysfs: SYS, collectors: ['netdev'], netdevNetlink: false }).gather();
+    expect(procOnly.render()).not.toContain('nohandler');
   });
 
   it('applies the device exclude and include patterns (unanchored unless anchored)', async () => {
@@ -338,12 +353,14 @@ describe('HostCollector', () => {
     const empty = tempDir();
     const c = new HostCollector({ procfs: empty, sysfs: empty, rootfs: empty, udevData: empty });
     const m = await c.gather();
-    for (const name of ['cpu', 'diskstats', 'filefd', 'filesystem', 'loadavg', 'meminfo', 'netdev', 'os', 'pressure', 'stat', 'vmstat']) {
+    for (const name of ['arp', 'conntrack', 'cpu', 'diskstats', 'entropy', 'filefd', 'filesystem', 'loadavg', 'meminfo', 'netclass', 'netdev', 'netstat', 'os', 'pressure', 'softnet', 'stat', 'udp_queues', 'vmstat']) {
       expect(m.get('node_scrape_collector_success', { collector: name }), name).toBe(0);
       expect(m.get('node_scrape_collector_duration_seconds', { collector: name })).toBeGreaterThanOrEqual(0);
     }
     expect(m.get('node_scrape_collector_success', { collector: 'time' })).toBe(1);
     expect(m.get('node_scrape_collector_success', { collector: 'uname' })).toBe(1);
+    // Without sockstat files (IPv4 and IPv6 disabled) upstream reports nothing, successfully.
+    expect(m.get('node_scrape_collector_success', { collector: 'sockstat' })).toBe(1);
     const text = await c.collect();
     expect(text).toContain('# HELP node_scrape_collector_success node_exporter: Whether a collector succeeded.\n# TYPE node_scrape_collector_success gauge\n');
   });

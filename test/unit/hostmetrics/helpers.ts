@@ -9,6 +9,8 @@ export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 export const PROC = join(FIXTURES, 'proc');
 export const SYS = join(FIXTURES, 'sys');
 export const UDEV = join(FIXTURES, 'udev');
+/** A `--collector.textfile.directory` with well-formed `*.prom` files (and a file it must skip). */
+export const TEXTFILE = join(FIXTURES, 'textfile');
 
 /** Mount points of `fixtures/proc/1/mounts` that the scratch rootfs provides (the others are absent). */
 export const PRESENT_MOUNTS = ['/', '/data', '/mnt/vsan/[vsanDatastore] bafb9e5a/disk.vmdk', '/mnt/tab\tdir'];

@@ -6,14 +6,15 @@
  * Debian patches two defaults of its build (mount points under /run, /mnt, /media excluded;
  * netdev excludes `lo`), so the upstream 1.5 defaults are passed explicitly. node_exporter reads
  * network counters through netlink by default; `--no-collector.netdev.netlink` makes it read
- * /proc/net/dev as this collector does.
+ * /proc/net/dev only, as this collector does with `netdevNetlink: false` (coverage.test.ts compares
+ * the default netlink mode).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COLLECTOR_NAMES, DEFAULT_MOUNT_POINTS_EXCLUDE, HostCollector, type HostCollectorOptions } from '../../../src/hostmetrics/index.js';
-import { PROC, SYS, UDEV, scratchRootfs } from './helpers.js';
+import { PROC, SYS, TEXTFILE, UDEV, scratchRootfs } from './helpers.js';
 import { haveProgram } from '../../support/processes.js';
 
 const BINARY = '/usr/bin/prometheus-node-exporter';
@@ -67,6 +68,7 @@ async function startNodeExporter(o: HostCollectorOptions): Promise<Running> {
     '--collector.disable-defaults',
     ...COLLECTOR_NAMES.map((c) => `--collector.${c}`),
     '--no-collector.netdev.netlink',
+    `--collector.textfile.directory=${o.textfileDirectory ?? ''}`,
     '--collector.netdev.device-exclude=',
     `--collector.filesystem.mount-points-exclude=${DEFAULT_MOUNT_POINTS_EXCLUDE}`,
   ];
@@ -93,7 +95,7 @@ async function stop(r: Running | undefined): Promise<void> {
 
 describe.skipIf(!haveProgram(BINARY))('side by side with node_exporter 1.5', () => {
   const root = scratchRootfs();
-  const fixtureOpts: HostCollectorOptions = { procfs: PROC, sysfs: SYS, rootfs: root.dir, udevData: UDEV };
+  const fixtureOpts: HostCollectorOptions = { procfs: PROC, sysfs: SYS, rootfs: root.dir, udevData: UDEV, textfileDirectory: TEXTFILE };
   let onFixtures: Running | undefined;
   let onHost: Running | undefined;
 
@@ -109,7 +111,7 @@ describe.skipIf(!haveProgram(BINARY))('side by side with node_exporter 1.5', () 
 
   it('gives the same text for the fixture tree, line for line', async () => {
     const theirs = await (await fetch(onFixtures!.url)).text();
-    const ours = await new HostCollector(fixtureOpts).collect();
+    const ours = await new HostCollector({ ...fixtureOpts, netdevNetlink: false }).collect();
     const volatile = (n: string) => VOLATILE.has(n);
     expect(comparable(ours, volatile)).toEqual(comparable(theirs, volatile));
     // The comparison covers every collector, and node_exporter found them all healthy.
@@ -118,7 +120,7 @@ describe.skipIf(!haveProgram(BINARY))('side by side with node_exporter 1.5', () 
 
   it('gives the same families, HELP, TYPE and label sets on this host', async () => {
     const theirs = await (await fetch(onHost!.url)).text();
-    const ours = await new HostCollector().collect();
+    const ours = await new HostCollector({ netdevNetlink: false }).collect();
     // On the live host every counter moves between the two reads: compare everything but values.
     const all = () => true;
     expect(comparable(ours, all)).toEqual(comparable(theirs, all));

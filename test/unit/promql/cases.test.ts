@@ -4,12 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { toObject } from '../../../src/model/labels.js';
-import { Engine, PromQLError } from '../../../src/promql/index.js';
+import { ALL_FEATURES, Engine, PromQLError } from '../../../src/promql/index.js';
 import type { QueryValue } from '../../../src/promql/value.js';
 import { Head } from '../../../src/tsdb/head.js';
 import { loadHead } from './helpers.js';
 
-const engine = new Engine();
+const engine = new Engine({ features: ALL_FEATURES });
 
 function vector(v: QueryValue): { labels: Record<string, string>; v: number }[] {
   if (v.type !== 'vector') throw new Error(`expected vector, got ${v.type}`);

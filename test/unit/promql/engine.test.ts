@@ -5,12 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { toObject } from '../../../src/model/labels.js';
 import { STALE_NAN } from '../../../src/model/value.js';
-import { Engine, PromQLError } from '../../../src/promql/index.js';
+import { ALL_FEATURES, Engine, PromQLError } from '../../../src/promql/index.js';
 import type { QueryValue } from '../../../src/promql/value.js';
 import { Head } from '../../../src/tsdb/head.js';
 import { loadHead } from './helpers.js';
 
-const engine = new Engine();
+const engine = new Engine({ features: ALL_FEATURES });
 const M = 60_000;
 
 type Row = [Record<string, string>, number];

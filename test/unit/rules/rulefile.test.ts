@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRuleFile, parseRuleFile, RuleFileError } from '../../../src/config/rules.js';
 import { ConfigError } from '../../../src/config/yaml.js';
+import { DEFAULT_FEATURES } from '../../../src/promql/index.js';
 
 const RULEFMT = join(import.meta.dirname, '../../../../shared/conformance/rulefmt');
 const PROMTOOL = join(import.meta.dirname, '../../../../shared/conformance/promtool');
@@ -163,5 +164,13 @@ describe('rule file fields', () => {
     expect(() => parseRuleFile('r.yml', 'groups:\n- name: g\n  rules:\n  - alert: A\n    expr: "1"\n    for: 5x\n')).toThrow(
       'r.yml:6:10: groups[0].rules[0].for: not a valid duration string: "5x"',
     );
+  });
+
+  it('refuses, when the file loads, an expression using a PromQL feature that is off', () => {
+    const text = 'groups:\n- name: g\n  rules:\n  - record: sorted\n    expr: sort_by_label(up, "job")\n';
+    expect(() => parseRuleFile('r.yml', text, { features: DEFAULT_FEATURES })).toThrow(
+      'r.yml:5:11: groups[0].rules[0].expr: group "g", rule 1, "sorted": could not parse expression: 1:1: parse error: function "sort_by_label" is not enabled',
+    );
+    expect(parseRuleFile('r.yml', text, { features: { ...DEFAULT_FEATURES, experimentalFunctions: true } })[0]!.rules[0]!.expr).toBe('sort_by_label(up, "job")');
   });
 });

@@ -370,7 +370,8 @@ describe('TSDB status and metrics', () => {
     expect(await metric(reg, 'prometheus_tsdb_wal_storage_size_bytes')).toBeGreaterThan(0);
     const text = await reg.metrics();
     expect(text).toContain('prometheus_tsdb_head_samples_appended_total{type="float"} 1');
-    expect(text).not.toContain('prometheus_tsdb_storage_blocks_bytes');
+    expect(text).toContain('prometheus_tsdb_storage_blocks_bytes 0');
+    expect(text).toContain('prometheus_tsdb_blocks_loaded 0');
     db.close();
     expect(reg.getSingleMetric('prometheus_tsdb_head_series')).toBeUndefined();
     const again = openDB({ dir, registry: reg });

@@ -146,10 +146,9 @@ describe('Head chunk cutting', () => {
     const out: number[] = [];
     const c = head.cols;
     for (let id = c.firstChunk[ref]!; id !== -1; id = head.chunks.next[id]!) {
-      const addr = head.chunks.addr[id]!;
-      const buf = head.arena.buf(addr);
-      const off = head.arena.offset(addr);
-      out.push((buf[off]! << 8) | buf[off + 1]!);
+      const buf = head.store.read(head.chunks.addr[id]!, head.chunks.len[id]!);
+      out.push((buf[0]! << 8) | buf[1]!);
+      expect(head.chunks.samples[id]).toBe(out[out.length - 1]);
     }
     out.push(c.xor.count[ref]!);
     return out;

@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { apiGet, type Rule, type RuleGroup } from '../api';
 import { Labels } from '../components/labels';
+import { RunbookLink } from '../components/runbook-link';
 import { ago, humanDuration, shortValue } from '../format';
 import { usePoll } from '../use-poll';
 
@@ -72,6 +73,7 @@ function AlertRule(props: { rule: Rule }) {
                 ? `\nannotations:\n${Object.entries(r.annotations).map(([k, v]) => `  ${k}: ${v}`).join('\n')}`
                 : '')}
           </pre>
+          <RunbookLink annotations={r.annotations} />
           {r.lastError && <div class="error">{r.lastError}</div>}
           {r.alerts && r.alerts.length > 0 && (
             <table class="active-alerts">
@@ -87,7 +89,7 @@ function AlertRule(props: { rule: Rule }) {
                 {r.alerts.map((a) => (
                   <tr>
                     <td>
-                      <Labels labels={a.labels} />
+                      <Labels labels={a.labels} /> <RunbookLink annotations={a.annotations} />
                     </td>
                     <td>
                       <span class={`state ${a.state}`}>{a.state}</span>

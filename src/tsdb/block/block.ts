@@ -1,0 +1,210 @@
+/**
+ * An immutable block on disk (`<data dir>/<ULID>/`, see writer.ts) opened for queries, as
+ * Prometheus's `tsdb.Block`: its meta.json, its index (symbols and postings offset table in memory,
+ * the rest read on demand with positioned reads) and its chunk segments.
+ */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { compareStrings, type Labels } from '../../model/labels.js';
+import type { Matcher } from '../../model/matcher.js';
+import { chunkSampleCount, Encoding } from '../chunkenc/chunk.js';
+import { HI } from '../chunkenc/floatbits.js';
+import { XorIterator } from '../chunkenc/xor.js';
+import { difference, intersect, mergeDisjoint } from '../postings.js';
+import type { Querier, SeriesSamples } from '../types.js';
+import { type ChunkBytes, ChunkReader } from './chunks.js';
+import { CorruptionError } from './fileread.js';
+import { IndexReader, type SeriesEntry } from './index_reader.js';
+import { type BlockMeta, META_FILENAME, readMeta } from './meta.js';
+
+/** An open block. */
+export class Block {
+  private constructor(
+    /** The block directory. */
+    readonly dir: string,
+    /** Its meta.json. */
+    readonly meta: BlockMeta,
+    /** @internal The index reader. */
+    readonly index: IndexReader,
+    private readonly chunks: ChunkReader,
+  ) {}
+
+  /**
+   * Opens the block in `dir`: reads meta.json, checks the index's TOC, symbol table and postings
+   * offset table, and the chunk segments' headers.
+   * @throws {MetaError} / {@link CorruptionError} for damaged files, fs errors for missing ones.
+   */
+  static open(dir: string): Block {
+    const meta = readMeta(dir);
+    const index = IndexReader.open(join(dir, 'index'));
+    try {
+      return new Block(dir, meta, index, ChunkReader.open(join(dir, 'chunks')));
+    } catch (e) {
+      index.close();
+      throw e;
+    }
+  }
+
+  /** Whether the block holds samples of [mint, maxt] (ms, inclusive); its own maxTime is exclusive. */
+  overlaps(mint: number, maxt: number): boolean {
+    return this.meta.minTime <= maxt && this.meta.maxTime > mint;
+  }
+
+  /** Bytes of the block's files (index, chunk segments, meta.json), as `prometheus_tsdb_storage_blocks_bytes` counts. */
+  size(): number {
+    return this.index.size() + this.chunks.size() + statSync(join(this.dir, META_FILENAME)).size;
+  }
+
+  /** A querier over [mint, maxt] (ms, inclusive). Valid while the block is open. */
+  querier(mint: number, maxt: number): BlockQuerier {
+    return new BlockQuerier(this.index, this.chunks, mint, maxt);
+  }
+
+  /**
+   * The chunk at reference `ref` (encoding and bytes; a view valid until the next read), checksum
+   * verified. @throws {CorruptionError} for a damaged chunk.
+   */
+  chunkBytes(ref: number): ChunkBytes {
+    return this.chunks.read(ref);
+  }
+
+  /** Closes the block's files. Idempotent. */
+  close(): void {
+    this.index.close();
+    this.chunks.close();
+  }
+}
+
+/**
+ * Sorted series ids of the block matching every matcher, with the semantics of
+ * `postingsForMatchers` (postings.ts): a matcher not matching "" intersects the union of the lists
+ * of the values it matches; one matching "" subtracts the union of the lists of the values it does
+ * not match. Regexes run once per distinct value of the label in the block.
+ */
+function blockPostings(ix: IndexReader, matchers: readonly Matcher[]): readonly number[] {
+  const narrow: (readonly number[])[] = [];
+  const subtract: (readonly number[])[] = [];
+  for (const m of matchers) {
+    if (m.type === '=' && m.value !== '') {
+      const list = ix.postings(m.name, m.value);
+      if (list.length === 0) return [];
+      narrow.push(Array.from(list));
+      continue;
+    }
+    const want = !m.matchesEmpty();
+    const lists: (readonly number[])[] = [];
+    ix.forEachValue(m.name, (v, off) => {
+      if (m.matches(v) === want) lists.push(Array.from(ix.postingsAt(off)));
+    });
+    if (want) {
+      if (lists.length === 0) return [];
+      narrow.push(lists.length === 1 ? lists[0]! : mergeDisjoint(lists));
+    } else if (lists.length > 0) {
+      subtract.push(lists.length === 1 ? lists[0]! : mergeDisjoint(lists));
+    }
+  }
+  let result: readonly number[];
+  if (narrow.length === 0) {
+    result = Array.from(ix.allPostings());
+  } else {
+    narrow.sort((a, b) => a.length - b.length);
+    result = narrow[0]!;
+    for (let i = 1; i < narrow.length && result.length > 0; i++) result = intersect(result, narrow[i]!);
+  }
+  for (const s of subtract) {
+    if (result.length === 0) break;
+    result = difference(result, s);
+  }
+  return result;
+}
+
+/** A querier over [mint, maxt] (ms, inclusive) of one block. */
+export class BlockQuerier implements Querier {
+  private readonly it = new XorIterator();
+  private readonly entry: SeriesEntry = { ids: [], chunks: [] };
+
+  constructor(
+    private readonly index: IndexReader,
+    private readonly chunks: ChunkReader,
+    private readonly mint: number,
+    private readonly maxt: number,
+  ) {}
+
+  /**
+   * See {@link Querier.select}; the range is intersected with the querier's.
+   * @throws {CorruptionError} for a damaged index entry or chunk (checksums are verified).
+   */
+  select(matchers: readonly Matcher[], mint: number, maxt: number): SeriesSamples[] {
+    const lo = Math.max(mint, this.mint);
+    const hi = Math.min(maxt, this.maxt);
+    if (lo > hi) return [];
+    const out: SeriesSamples[] = [];
+    for (const id of blockPostings(this.index, matchers)) {
+      const s = this.readSeries(id, lo, hi);
+      if (s !== null) out.push(s);
+    }
+    return out;
+  }
+
+  /** See {@link Querier.series}: series with a chunk overlapping the range (chunks not read). */
+  series(matchers: readonly Matcher[], mint: number, maxt: number): Labels[] {
+    const lo = Math.max(mint, this.mint);
+    const hi = Math.min(maxt, this.maxt);
+    if (lo > hi) return [];
+    const out: Labels[] = [];
+    for (const id of blockPostings(this.index, matchers)) {
+      const e = this.index.series(id, this.entry);
+      if (e.chunks.some((c) => c.minT <= hi && c.maxT >= lo)) out.push(this.index.labelsOf(e));
+    }
+    return out;
+  }
+
+  /** See {@link Querier.labelNames}. */
+  labelNames(matchers: readonly Matcher[]): string[] {
+    if (matchers.length === 0) return this.index.labelNames();
+    const names = new Set<string>();
+    for (const id of blockPostings(this.index, matchers)) {
+      const ids = this.index.series(id, this.entry).ids;
+      for (let i = 0; i < ids.length; i += 2) names.add(this.index.symbol(ids[i]!));
+    }
+    return [...names].sort(compareStrings);
+  }
+
+  /** See {@link Querier.labelValues}. */
+  labelValues(name: string, matchers: readonly Matcher[]): string[] {
+    if (matchers.length === 0) return this.index.labelValues(name);
+    const values = new Set<string>();
+    for (const id of blockPostings(this.index, matchers)) {
+      const ids = this.index.series(id, this.entry).ids;
+      for (let i = 0; i < ids.length; i += 2) {
+        if (this.index.symbol(ids[i]!) === name) values.add(this.index.symbol(ids[i + 1]!));
+      }
+    }
+    return [...values].sort(compareStrings);
+  }
+
+  /** Samples of series `id` in [lo, hi], or null when none. Series come sorted from the index. */
+  private readSeries(id: number, lo: number, hi: number): SeriesSamples | null {
+    const e = this.index.series(id, this.entry);
+    let bound = 0;
+    for (const c of e.chunks) {
+      if (c.minT > hi || c.maxT < lo) continue;
+      const b = this.chunks.read(c.ref);
+      if (b.encoding !== Encoding.XOR) throw new CorruptionError(`chunk ${c.ref}: unsupported encoding ${b.encoding}`);
+      bound += chunkSampleCount(b.buf, b.start);
+    }
+    if (bound === 0) return null;
+    const ts = new Float64Array(bound);
+    const vs = new Float64Array(bound);
+    const vbits = new Uint32Array(vs.buffer);
+    let n = 0;
+    for (const c of e.chunks) {
+      if (c.minT > hi || c.maxT < lo) continue;
+      const b = this.chunks.read(c.ref);
+      this.it.reset(b.buf, b.start, b.end);
+      n = this.it.decodeRange(lo, hi, ts, vbits, n, HI);
+    }
+    if (n === 0) return null;
+    return { labels: this.index.labelsOf(e), ts, vs, count: n };
+  }
+}
