@@ -14,6 +14,7 @@ import { HostCollector } from '../hostmetrics/index.js';
 import { logger, setLogLevel, type LogLevel } from '../log.js';
 import { parseDuration } from '../model/time.js';
 import { Engine, featuresFromFlags, type EngineOptions } from '../promql/index.js';
+import { AlertmanagerDiscovery } from '../rules/am-discovery.js';
 import { alertsURL, Notifier, type AlertmanagerTarget } from '../rules/notifier.js';
 import { RuleManager } from '../rules/manager.js';
 import { sloFileGroups } from '../rules/slo/generate.js';
@@ -104,16 +105,6 @@ function ruleFiles(cfg: PrometheusConfig): string[] {
   return files;
 }
 
-function alertmanagerTargets(cfg: PrometheusConfig): AlertmanagerTarget[] {
-  const out: AlertmanagerTarget[] = [];
-  for (const am of cfg.alerting.alertmanagers) {
-    for (const addr of am.targets) {
-      out.push({ url: `${am.scheme}://${addr}`, pathPrefix: am.pathPrefix, timeoutMs: am.timeoutMs });
-    }
-  }
-  return out;
-}
-
 /**
  * The URL Lookout is reachable under: `--web.external-url`, else `http://<hostname>:<port>` from the
  * listen address, as Prometheus computes it.
@@ -185,11 +176,17 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
   });
   const notifier = new Notifier({
     inProcess: alertmanager,
-    targets: alertmanagerTargets(cfg),
     externalLabels: cfg.global.externalLabels,
+    alertRelabelConfigs: cfg.alerting.alertRelabelConfigs,
     registry,
     log: logger('notifier'),
   });
+  let alertmanagerTargets: AlertmanagerTarget[] = [];
+  const alertmanagerDiscovery = new AlertmanagerDiscovery((targets) => {
+    alertmanagerTargets = targets;
+    notifier.setTargets(targets);
+  }, logger('notifier'));
+  alertmanagerDiscovery.apply(cfg.alerting.alertmanagers);
   const scrape = new ScrapeManager({ storage: tsdb, registry, log: logger('scrape') });
   const hostCollector = bool(flags, 'hostmetrics.enable')
     ? new HostCollector({
@@ -235,8 +232,9 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
       await alertmanager.reload();
       rules.update(next.global.evaluationIntervalMs, files, next.global.externalLabels, slo);
       scrape.applyConfig(next);
-      notifier.setTargets(alertmanagerTargets(next));
+      alertmanagerDiscovery.apply(next.alerting.alertmanagers);
       notifier.setExternalLabels(next.global.externalLabels);
+      notifier.setAlertRelabelConfigs(next.alerting.alertRelabelConfigs);
       cfg = next;
       reloadOk.set(1);
       reloadTime.set(Date.now() / 1000);
@@ -283,7 +281,7 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
       tsdbStatus: (limit) => statusJSON(tsdb.status(limit)),
       scrape,
       rules,
-      alertmanagerURLs: () => alertmanagerTargets(cfg).map(alertsURL),
+      alertmanagerURLs: () => alertmanagerTargets.map(alertsURL),
       backtest: (p) =>
         runBacktestRequest(p, {
           storage: tsdb,
@@ -327,6 +325,7 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
       ready = false;
       await scrape.stop();
       rules.stop();
+      alertmanagerDiscovery.stop();
       await notifier.stop();
       await alertmanager.stop();
       await web?.close();

@@ -21,7 +21,7 @@ import https from 'node:https';
 import type { SecureVersion } from 'node:tls';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import type { HTTPClientConfig } from '../config/prometheus.js';
-import { requestHeaders } from '../config/prometheus/http.js';
+import { readSecretOrEmpty, requestHeaders } from '../config/prometheus/http.js';
 import { goQuote } from '../model/goquote.js';
 import { locationParseError } from './location.js';
 
@@ -140,7 +140,7 @@ export class HttpClient {
     let current = url;
     for (let hops = 1; ; hops++) {
       // Secret files are read on each request, as upstream; an unreadable one sends ''.
-      const headers = { ...opts.headers, ...requestHeaders(this.cfg, readSecret) };
+      const headers = { ...opts.headers, ...requestHeaders(this.cfg, readSecretOrEmpty) };
       const res = await this.once(current, headers, deadline, opts);
       if (!('next' in res)) return res;
       if (hops >= MAX_REDIRECTS) throw new HttpGetError(`Get ${goQuote(res.location)}: stopped after ${MAX_REDIRECTS} redirects`);
@@ -312,14 +312,6 @@ function gzipError(e: NodeJS.ErrnoException, compressedBytes: number): string {
       return compressedBytes === 0 ? 'EOF' : 'unexpected EOF';
     default:
       return `gzip: ${e.message}`;
-  }
-}
-
-function readSecret(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    return '';
   }
 }
 

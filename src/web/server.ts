@@ -19,7 +19,7 @@ import { renderRunbooks } from './runbooks.js';
 const log = logger('web');
 
 /** The UI's page paths, each served the single-page app so links can be shared. */
-export const UI_PAGES = ['/query', '/graph', '/targets', '/alerts', '/alertmanager', '/rules', '/slos', '/backtest'];
+export const UI_PAGES = ['/query', '/graph', '/targets', '/service-discovery', '/alerts', '/alertmanager', '/rules', '/slos', '/backtest'];
 
 export interface WebServerOptions {
   /** `host:port` (`:9090` = all interfaces, as upstream `--web.listen-address`). Port 0 picks a free port. */

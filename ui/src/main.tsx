@@ -4,6 +4,7 @@ import './styles.css';
 import { navigate, useLocation } from './router';
 import { QueryPage } from './pages/query';
 import { TargetsPage } from './pages/targets';
+import { ServiceDiscoveryPage } from './pages/service-discovery';
 import { AlertsPage } from './pages/alerts';
 import { AlertmanagerPage } from './pages/alertmanager';
 import { RulesPage } from './pages/rules';
@@ -15,6 +16,7 @@ const PAGES = [
   { path: '/alerts', title: 'Alerts', page: AlertsPage },
   { path: '/alertmanager', title: 'Alertmanager', page: AlertmanagerPage },
   { path: '/targets', title: 'Targets', page: TargetsPage },
+  { path: '/service-discovery', title: 'Service discovery', page: ServiceDiscoveryPage },
   { path: '/rules', title: 'Rules', page: RulesPage },
   { path: '/slos', title: 'SLOs', page: SlosPage },
   { path: '/backtest', title: 'Backtest', page: BacktestPage },

@@ -9,6 +9,7 @@
  * ({@link parseHTTPClientConfig}); `alertmanager.yml` writes them as an `http_config:` mapping of
  * their own ({@link parseHTTPClientConfigNode}).
  */
+import { readFileSync } from 'node:fs';
 import type { YNode } from '../yaml.js';
 import { joinDir, parseGoURL } from './values.js';
 
@@ -395,4 +396,16 @@ function canonicalHeaderKey(name: string): string {
     .split('-')
     .map((p) => (p ? p[0]!.toUpperCase() + p.slice(1).toLowerCase() : p))
     .join('-');
+}
+
+/**
+ * The trimmed content of a secret `*_file`, or `''` when it cannot be read (what the scraper and the
+ * notifier send then, as upstream sends an empty credential and lets the server refuse it).
+ */
+export function readSecretOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }

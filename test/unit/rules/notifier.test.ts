@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PostableAlert } from '../../../src/alertmanager/types.js';
+import { makeRelabelConfig } from '../../../src/config/relabel.js';
 import { alertsURL, Notifier } from '../../../src/rules/notifier.js';
 
 interface Received {
@@ -73,6 +74,42 @@ describe('Notifier', () => {
       [url, 2],
     ]);
     expect(await metric(registry, 'prometheus_notifications_alertmanagers_discovered')).toEqual([['', 2]]);
+    await n.stop();
+  });
+
+  it('applies alert_relabel_configs after external labels, then the ones of each Alertmanager', async () => {
+    const am1 = await alertmanager();
+    const am2 = await alertmanager();
+    const inProcess: PostableAlert[][] = [];
+    const registry = new Registry();
+    const n = new Notifier({
+      inProcess: { postAlerts: async (a) => void inProcess.push(a) },
+      targets: [
+        { url: am1.url },
+        { url: am2.url, alertRelabelConfigs: [makeRelabelConfig({ action: 'keep', sourceLabels: ['severity'], regex: 'page' })] },
+      ],
+      externalLabels: { dc: 'eu' },
+      alertRelabelConfigs: [
+        makeRelabelConfig({ action: 'drop', sourceLabels: ['alertname'], regex: 'Noisy' }),
+        makeRelabelConfig({ action: 'replace', sourceLabels: ['dc'], targetLabel: 'region', replacement: 'region-$1' }),
+      ],
+      registry,
+    });
+    n.send([alert('A', { severity: 'page' }), alert('Noisy'), alert('B')]);
+    await n.flush();
+    const labels = (batches: PostableAlert[][]) => batches.map((b) => b.map((a) => a.labels));
+    const a = { alertname: 'A', dc: 'eu', region: 'region-eu', severity: 'page' };
+    const b = { alertname: 'B', dc: 'eu', region: 'region-eu' };
+    expect(labels(inProcess)).toEqual([[a, b]]);
+    expect(labels(am1.received.map((r) => r.body))).toEqual([[a, b]]);
+    expect(labels(am2.received.map((r) => r.body))).toEqual([[a]]);
+    expect(await metric(registry, 'prometheus_notifications_dropped_total')).toEqual([['', 0]]);
+
+    n.setAlertRelabelConfigs([]);
+    n.send([alert('Noisy')]);
+    await n.flush();
+    expect(labels(am1.received.map((r) => r.body)).at(-1)).toEqual([{ alertname: 'Noisy', dc: 'eu' }]);
+    expect(am2.received).toHaveLength(1);
     await n.stop();
   });
 
