@@ -71,6 +71,11 @@ export const SERVER_FLAGS: FlagSpecs = {
     help: 'Configuration file of the in-process Alertmanager.',
   },
   'alertmanager.storage.path': { default: '', help: 'Base path for Alertmanager data (default: <storage.tsdb.path>/alertmanager).' },
+  'scrape.adjust-timestamps': {
+    default: true,
+    help: 'Align scrape timestamps to the scheduled tick when they are off by at most --scrape.timestamp-tolerance, so chunks compress better.',
+  },
+  'scrape.timestamp-tolerance': { default: '2ms', help: 'How far a scrape timestamp may be moved to its scheduled tick (at most 1% of the interval).' },
   'hostmetrics.enable': { default: true, help: 'Serve node_exporter-compatible host metrics at /node/metrics.' },
   'path.procfs': { default: '/proc', help: 'procfs mountpoint for host metrics.' },
   'path.sysfs': { default: '/sys', help: 'sysfs mountpoint for host metrics.' },
@@ -187,7 +192,12 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
     notifier.setTargets(targets);
   }, logger('notifier'));
   alertmanagerDiscovery.apply(cfg.alerting.alertmanagers);
-  const scrape = new ScrapeManager({ storage: tsdb, registry, log: logger('scrape') });
+  const scrape = new ScrapeManager({
+    storage: tsdb,
+    registry,
+    log: logger('scrape'),
+    timestampToleranceMs: bool(flags, 'scrape.adjust-timestamps') ? durationFlag(flags, 'scrape.timestamp-tolerance') : 0,
+  });
   const hostCollector = bool(flags, 'hostmetrics.enable')
     ? new HostCollector({
         procfs: str(flags, 'path.procfs'),

@@ -32,8 +32,8 @@ import { scrapeOffset, type Target } from './target.js';
  * append, which would otherwise freeze the whole server.
  */
 const APPEND_SLICE_MS = 20;
-/** Upper bound of the timestamp snapping tolerance (upstream `ScrapeTimestampTolerance`). */
-const TIMESTAMP_TOLERANCE_MS = 2;
+/** Default upper bound of the timestamp snapping tolerance (upstream `--scrape.timestamp-tolerance`). */
+export const DEFAULT_TIMESTAMP_TOLERANCE_MS = 2;
 const REPORT_NAMES = [
   'up',
   'scrape_duration_seconds',
@@ -59,6 +59,8 @@ export interface ScrapeLoopOptions {
   acceptHeader: string;
   acceptEncoding: 'gzip' | 'identity';
   userAgent: string;
+  /** Timestamp snapping tolerance in ms (see {@link snapScrapeTime}); 0 = off. */
+  timestampToleranceMs: number;
   bodySizeLimit: number;
   fallbackProtocol: ScrapeProtocol | '';
   /** Also write `scrape_timeout_seconds`, `scrape_sample_limit`, `scrape_body_size_bytes`. */
@@ -70,11 +72,12 @@ export interface ScrapeLoopOptions {
 
 /**
  * The timestamp of a scrape that started at `now` for the tick scheduled at `scheduled` (both ms):
- * the scheduled time when within min(interval/100, 2 ms) of it, so series keep exactly regular
- * timestamps and compress well (upstream's `AlignScrapeTimestamps`), else `now`.
+ * the scheduled time when within min(interval/100, `toleranceMs`) of it, so series keep exactly
+ * regular timestamps and compress well (upstream's `AlignScrapeTimestamps`), else `now`.
+ * `toleranceMs` 0 turns snapping off (`--no-scrape.adjust-timestamps`).
  */
-export function snapScrapeTime(now: number, scheduled: number, intervalMs: number): number {
-  const tolerance = Math.min(intervalMs / 100, TIMESTAMP_TOLERANCE_MS);
+export function snapScrapeTime(now: number, scheduled: number, intervalMs: number, toleranceMs = DEFAULT_TIMESTAMP_TOLERANCE_MS): number {
+  const tolerance = Math.min(intervalMs / 100, toleranceMs);
   return Math.abs(now - scheduled) <= tolerance ? scheduled : now;
 }
 
@@ -134,7 +137,7 @@ export class ScrapeLoop {
     if (this.stopped) return;
     const interval = this.opts.target.intervalMs;
     const scheduled = this.nextTickMs;
-    const scrapeTime = snapScrapeTime(this.opts.now(), scheduled, interval);
+    const scrapeTime = snapScrapeTime(this.opts.now(), scheduled, interval, this.opts.timestampToleranceMs);
     this.inflight = this.scrapeAndReport(scrapeTime).finally(() => {
       this.inflight = null;
       let next = scheduled + interval;

@@ -12,6 +12,7 @@ import type { Storage } from '../tsdb/types.js';
 import { metadataData, targetsData, type GlobalURLOptions } from './api.js';
 import { createScrapeMetrics, type ScrapeMetrics } from './metrics.js';
 import { ScrapePool } from './pool.js';
+import { DEFAULT_TIMESTAMP_TOLERANCE_MS } from './loop.js';
 
 /** Dependencies of a {@link ScrapeManager}. */
 export interface ScrapeManagerOptions {
@@ -24,6 +25,11 @@ export interface ScrapeManagerOptions {
   now?: () => number;
   /** `User-Agent` of scrape requests (default `Lookout`). */
   userAgent?: string;
+  /**
+   * Scrape timestamps within min(interval/100, this many ms) of the scheduled tick take the tick's
+   * time (`--scrape.timestamp-tolerance`, default 2 ms); 0 turns this off (`--no-scrape.adjust-timestamps`).
+   */
+  timestampToleranceMs?: number;
   /** Host name mixed into the scrape offset seed (default the machine's host name). */
   hostname?: string;
   /** How the targets API derives `globalUrl` from localhost targets; without it `globalUrl` = `scrapeUrl`. */
@@ -97,6 +103,7 @@ export class ScrapeManager {
         log: this.log,
         now: this.opts.now ?? Date.now,
         userAgent: this.opts.userAgent ?? 'Lookout',
+        timestampToleranceMs: this.opts.timestampToleranceMs ?? DEFAULT_TIMESTAMP_TOLERANCE_MS,
         offsetSeed: () => this.offsetSeed,
         shutdown: this.abort.signal,
       });

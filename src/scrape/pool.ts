@@ -27,6 +27,8 @@ export interface PoolContext {
   log: Logger;
   now: () => number;
   userAgent: string;
+  /** Scrape timestamp snapping tolerance in ms; 0 = off. */
+  timestampToleranceMs: number;
   /** Current per-server offset seed. */
   offsetSeed: () => bigint;
   /** Aborted on manager shutdown. */
@@ -244,6 +246,7 @@ export class ScrapePool {
       acceptHeader: acceptHeader(c.scrapeProtocols, c.metricNameEscapingScheme),
       acceptEncoding: c.enableCompression ? 'gzip' : 'identity',
       userAgent: this.ctx.userAgent,
+      timestampToleranceMs: this.ctx.timestampToleranceMs,
       bodySizeLimit: c.bodySizeLimitBytes,
       fallbackProtocol: c.fallbackScrapeProtocol,
       extraScrapeMetrics: c.extraScrapeMetrics,

@@ -33,6 +33,9 @@ scrape_configs:
     static_configs: [ { targets: ['127.0.0.1:${port}'] } ]
   - job_name: broken
     static_configs: [ { targets: ['127.0.0.1:1'] } ]
+  - job_name: filtered
+    static_configs: [ { targets: ['127.0.0.1:2', '127.0.0.1:3'] } ]
+    relabel_configs: [ { source_labels: [__address__], regex: '.*:3', action: drop } ]
 `,
   );
   writeFileSync(
@@ -92,7 +95,11 @@ describe.skipIf(!hasChromium)('web UI', () => {
     await page.click('button.tab:has-text("Table")');
     await page.waitForSelector('table.results td.series', { timeout: 10_000 });
     const rows = await page.locator('table.results td.series').allTextContents();
-    expect(rows.sort()).toEqual([`up{instance="127.0.0.1:1", job="broken"}`, `up{instance="${base.slice(7)}", job="lookout"}`]);
+    expect(rows.sort()).toEqual([
+      `up{instance="127.0.0.1:1", job="broken"}`,
+      `up{instance="127.0.0.1:2", job="filtered"}`,
+      `up{instance="${base.slice(7)}", job="lookout"}`,
+    ]);
     expect(page.url()).toContain('g0.expr=up');
     await page.close();
   });
@@ -104,9 +111,27 @@ describe.skipIf(!hasChromium)('web UI', () => {
     expect(new URL(page.url()).pathname).toBe('/targets');
     await page.waitForSelector('table.targets', { timeout: 10_000 });
     const states = await page.locator('table.targets .state').allTextContents();
-    expect(states.sort()).toEqual(['DOWN', 'UP']);
+    expect(states.sort()).toEqual(['DOWN', 'DOWN', 'UP']);
     expect(await page.locator('table.targets .error-text').allTextContents()).toContainEqual(expect.stringMatching(/refused|ECONNREFUSED/i));
     await page.screenshot({ path: join(SHOTS, 'targets.png') });
+    await page.close();
+  });
+
+  it('shows discovered labels next to target labels, and the dropped target', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${base}/targets`);
+    await page.click('nav >> text=Service discovery');
+    expect(new URL(page.url()).pathname).toBe('/service-discovery');
+    const pool = page.locator('section.pool', { hasText: 'filtered' });
+    await pool.locator('tr.dropped').waitFor({ timeout: 10_000 });
+    expect(await pool.locator('h2 .muted').textContent()).toBe('(1 active / 2 discovered)');
+    const active = pool.locator('tr.active');
+    expect(await active.locator('td').nth(0).locator('.badge').allTextContents()).toContain('__address__="127.0.0.1:2"');
+    expect(await active.locator('td').nth(1).locator('.badge').allTextContents()).toEqual(['instance="127.0.0.1:2"', 'job="filtered"']);
+    expect(await pool.locator('tr.dropped td').nth(0).locator('.badge').allTextContents()).toContain('__address__="127.0.0.1:3"');
+    await page.screenshot({ path: join(SHOTS, 'service-discovery.png') });
+    await page.click('text=Show dropped targets');
+    expect(await pool.locator('tr.dropped').count()).toBe(0);
     await page.close();
   });
 

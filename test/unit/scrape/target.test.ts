@@ -114,6 +114,14 @@ describe('snapScrapeTime', () => {
     expect(snapScrapeTime(10_001, 10_000, 100)).toBe(10_000);
     expect(snapScrapeTime(10_002, 10_000, 100)).toBe(10_002);
   });
+
+  it('takes another tolerance (--scrape.timestamp-tolerance), and 0 turns snapping off', () => {
+    expect(snapScrapeTime(10_005, 10_000, 15_000, 5)).toBe(10_000);
+    expect(snapScrapeTime(10_006, 10_000, 15_000, 5)).toBe(10_006);
+    expect(snapScrapeTime(10_005, 10_000, 100, 5)).toBe(10_005);
+    expect(snapScrapeTime(10_001, 10_000, 15_000, 0)).toBe(10_001);
+    expect(snapScrapeTime(10_000, 10_000, 15_000, 0)).toBe(10_000);
+  });
 });
 
 describe('globalURL', () => {
