@@ -2,7 +2,7 @@
  * The runbooks page (`GET /runbooks`): `docs/runbooks.md` turned into a small HTML page so that alert
  * annotations can link `{{ $externalURL }}/runbooks#<alertname in lower case>` on any installation.
  * Only the Markdown the runbooks use is rendered: `#`/`##` headings (with GitHub-style ids), paragraphs,
- * `-` lists, `**bold**`, `` `code` `` and `[text](link)`; everything else is shown as text.
+ * `-` lists, `**bold**`, `*emphasis*`, `` `code` `` and `[text](link)`; everything else is shown as text.
  */
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -23,6 +23,7 @@ function inline(text: string): string {
   return escapeHtml(text)
     .replace(/`([^`]+)`/g, '<code>$1</code>')
     .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
+    .replace(/\*([^*\s][^*]*)\*/g, '<em>$1</em>')
     .replace(/\[([^\]]+)\]\(((?:#|https?:\/\/)[^)\s]*)\)/g, '<a href="$2">$1</a>');
 }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, haveProgram, LOOKOUT_BIN, ROOT, startNode, stopAll, waitFor, getJson } from '../support/processes.js';
+import { freePort, haveProgram, LOOKOUT_BIN, ROOT, startNode, stopAll, waitFor, getJson, QUIET_ALERTMANAGER_FLAG } from '../support/processes.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = haveProgram(CHROMIUM);
@@ -53,6 +53,7 @@ scrape_configs:
   );
   startNode(LOOKOUT_BIN, [
     'server',
+    QUIET_ALERTMANAGER_FLAG,
     `--config.file=${join(dir, 'prometheus.yml')}`,
     `--storage.tsdb.path=${join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,
@@ -153,7 +154,8 @@ describe.skipIf(!hasChromium)('web UI', () => {
     expect(new URL(page.url()).pathname).toBe('/alertmanager');
     const row = page.locator('tr.am-alert', { hasText: 'instance="127.0.0.1:1"' });
     await row.waitFor({ timeout: 20_000 });
-    expect(await page.locator('.alert-group h2 .badge').allTextContents()).toEqual(['alertname="TargetDown"', 'severity="warning"']);
+    expect(await page.locator('.alert-group h2 .badge').allTextContents()).toEqual(['alertname="TargetDown"']);
+    expect(await page.locator('.alert-group h2 .muted').textContent()).toBe('→ receiver quiet');
     expect(await row.locator('.summary').textContent()).toBe('Target 127.0.0.1:1 is down');
 
     await row.locator('button:has-text("Silence")').click();

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backtestRules } from '../../src/rules/backtest/evaluate.js';
 import { loadFromPrometheusAPI } from '../../src/rules/backtest/source.js';
 import { Head } from '../../src/tsdb/head.js';
-import { freePort, haveProgram, LOOKOUT_BIN, query, startNode, startProgram, stopAll, waitFor } from '../support/processes.js';
+import { freePort, haveProgram, LOOKOUT_BIN, query, startNode, startProgram, stopAll, waitFor, QUIET_ALERTMANAGER_FLAG } from '../support/processes.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const hasPrometheus = haveProgram(PROMETHEUS);
@@ -96,6 +96,7 @@ beforeAll(async () => {
   startProgram(PROMETHEUS, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prom')}`, `--web.listen-address=127.0.0.1:${pp}`]);
   startNode(LOOKOUT_BIN, [
     'server',
+    QUIET_ALERTMANAGER_FLAG,
     `--config.file=${join(dir, 'prometheus.yml')}`,
     `--storage.tsdb.path=${join(dir, 'lookout')}`,
     `--web.listen-address=127.0.0.1:${lp}`,

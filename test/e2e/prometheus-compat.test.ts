@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, haveProgram, LOOKOUT_BIN, startNode, startProgram, stopAll, waitFor } from '../support/processes.js';
+import { freePort, haveProgram, LOOKOUT_BIN, startNode, startProgram, stopAll, waitFor, QUIET_ALERTMANAGER_FLAG } from '../support/processes.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const hasPrometheus = haveProgram(PROMETHEUS);
@@ -75,6 +75,7 @@ beforeAll(async () => {
   startProgram(PROMETHEUS, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prom')}`, `--web.listen-address=127.0.0.1:${pp}`]);
   startNode(LOOKOUT_BIN, [
     'server',
+    QUIET_ALERTMANAGER_FLAG,
     `--config.file=${join(dir, 'prometheus.yml')}`,
     `--storage.tsdb.path=${join(dir, 'lookout')}`,
     `--web.listen-address=127.0.0.1:${lp}`,

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freePort, getJson, LOOKOUT_BIN, startNode, stopAll, waitFor, type Proc } from '../support/processes.js';
+import { freePort, getJson, LOOKOUT_BIN, startNode, stopAll, waitFor, type Proc, QUIET_ALERTMANAGER_FLAG } from '../support/processes.js';
 
 let dir: string;
 let target: Server;
@@ -34,6 +34,7 @@ afterAll(async () => {
 function startServer(port: number): Proc {
   return startNode(LOOKOUT_BIN, [
     'server',
+    QUIET_ALERTMANAGER_FLAG,
     `--config.file=${join(dir, 'prometheus.yml')}`,
     `--storage.tsdb.path=${join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,

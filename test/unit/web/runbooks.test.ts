@@ -10,10 +10,10 @@ import { ROOT } from '../../support/processes.js';
 describe('runbooks page', () => {
   it('renders headings with GitHub anchors, paragraphs, lists, bold, code and safe links; escapes the rest', () => {
     const html = renderRunbooks(
-      '# Runbooks\n\n## High <CPU> Usage!\n\n**Meaning.** `rate(x[5m])` > 1\nnext line.\n\n- one\n  continued\n- [two](#high-cpu-usage)\n- [bad](javascript:alert(1))\n',
+      '# Runbooks\n\n## High <CPU> Usage!\n\n**Meaning.** `rate(x[5m])` > 1\nnext *line*.\n\n- one\n  continued\n- [two](#high-cpu-usage)\n- [bad](javascript:alert(1))\n',
     );
     expect(html).toContain(
-      '<h1 id="runbooks">Runbooks</h1>\n<h2 id="high-cpu-usage">High &lt;CPU&gt; Usage!</h2>\n<p><strong>Meaning.</strong> <code>rate(x[5m])</code> &gt; 1 next line.</p>\n<ul><li>one continued</li><li><a href="#high-cpu-usage">two</a></li><li>[bad](javascript:alert(1))</li></ul>',
+      '<h1 id="runbooks">Runbooks</h1>\n<h2 id="high-cpu-usage">High &lt;CPU&gt; Usage!</h2>\n<p><strong>Meaning.</strong> <code>rate(x[5m])</code> &gt; 1 next <em>line</em>.</p>\n<ul><li>one continued</li><li><a href="#high-cpu-usage">two</a></li><li>[bad](javascript:alert(1))</li></ul>',
     );
     expect(headingId('LookoutWALCorrupted')).toBe('lookoutwalcorrupted');
   });
