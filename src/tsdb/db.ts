@@ -287,29 +287,13 @@ export class TSDB implements Storage {
         const maxt = Math.floor(mint / range) * range + range;
         const start = performance.now();
         let block: Block | null = null;
-        let w: HeadBlockWriter | null = null;
         try {
-          w = HeadBlockWriter.start(head, this.dir, mint, maxt, { ulidTime: this.now() });
+          const w = HeadBlockWriter.start(head, this.dir, mint, maxt, { ulidTime: this.now() });
           if (w !== null) {
-            while (!w.writeSeries(COMPACTION_SLICE_SERIES)) {
-              await new Promise((resolve) => setImmediate(resolve));
-              if (this.closed) {
-                w.abort();
-                return written;
-              }
-            }
-            const meta = w.finish();
-            w = null;
-            try {
-              block = Block.open(join(this.dir, meta.ulid));
-            } catch (e) {
-              // Not loaded, so it must not stay either: the head still holds its samples.
-              rmSync(join(this.dir, meta.ulid), { recursive: true, force: true });
-              throw e;
-            }
+            block = await this.writeBlockInSlices(w);
+            if (block === null) return written;
           }
         } catch (e) {
-          w?.abort();
           this.blockMetrics!.compactionsFailed.inc();
           this.log.error('Compacting the head into a block failed', { mint, maxt, err: e });
           return written;
@@ -336,27 +320,11 @@ export class TSDB implements Storage {
         const ulids = new Set(plan.map((m) => m.ulid));
         const sources = this.blockList.filter((b) => ulids.has(b.meta.ulid));
         const start = performance.now();
-        let w: BlocksMergeWriter | null = null;
-        let block: Block;
+        let block: Block | null;
         try {
-          w = BlocksMergeWriter.start(sources, this.dir, { ulidTime: this.now() });
-          while (!w.writeSeries(COMPACTION_SLICE_SERIES)) {
-            await new Promise((resolve) => setImmediate(resolve));
-            if (this.closed) {
-              w.abort();
-              return written;
-            }
-          }
-          const meta = w.finish();
-          w = null;
-          try {
-            block = Block.open(join(this.dir, meta.ulid));
-          } catch (e) {
-            rmSync(join(this.dir, meta.ulid), { recursive: true, force: true });
-            throw e;
-          }
+          block = await this.writeBlockInSlices(BlocksMergeWriter.start(sources, this.dir, { ulidTime: this.now() }));
+          if (block === null) return written;
         } catch (e) {
-          w?.abort();
           this.blockMetrics!.compactionsFailed.inc();
           this.log.error('Compacting blocks failed', { blocks: [...ulids], err: e });
           return written;
@@ -375,6 +343,35 @@ export class TSDB implements Storage {
       return written;
     } finally {
       this.compacting = false;
+    }
+  }
+
+  /**
+   * Drives a block writer {@link COMPACTION_SLICE_SERIES} series per event-loop turn, finishes it and
+   * opens the block. Returns null when the DB was closed meanwhile (the writer is aborted). On error
+   * the writer is aborted, or the finished block removed when it cannot be opened (the head or the
+   * source blocks still hold its samples), and the error is thrown.
+   */
+  private async writeBlockInSlices(w: Pick<HeadBlockWriter, 'writeSeries' | 'finish' | 'abort'>): Promise<Block | null> {
+    let meta: BlockMeta;
+    try {
+      while (!w.writeSeries(COMPACTION_SLICE_SERIES)) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.closed) {
+          w.abort();
+          return null;
+        }
+      }
+      meta = w.finish();
+    } catch (e) {
+      w.abort();
+      throw e;
+    }
+    try {
+      return Block.open(join(this.dir, meta.ulid));
+    } catch (e) {
+      rmSync(join(this.dir, meta.ulid), { recursive: true, force: true });
+      throw e;
     }
   }
 

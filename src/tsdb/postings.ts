@@ -120,6 +120,15 @@ export function postingsForMatchers(p: MemPostings, matchers: readonly Matcher[]
       if (lists.length > 0) subtract.push(lists.length === 1 ? lists[0]! : mergeDisjoint(lists));
     }
   }
+  return combinePostings(narrow, subtract, all);
+}
+
+/**
+ * The refs in every list of `narrow` (all refs from `all()` when it is empty) and in none of
+ * `subtract`: the last step of selecting series by matchers. Lists are sorted ascending; `narrow`
+ * is reordered (shortest first).
+ */
+export function combinePostings(narrow: (readonly number[])[], subtract: readonly (readonly number[])[], all: () => readonly number[]): readonly number[] {
   let result: readonly number[];
   if (narrow.length === 0) {
     result = all();

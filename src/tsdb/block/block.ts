@@ -10,7 +10,7 @@ import type { Matcher } from '../../model/matcher.js';
 import { chunkSampleCount, Encoding } from '../chunkenc/chunk.js';
 import { HI } from '../chunkenc/floatbits.js';
 import { XorIterator } from '../chunkenc/xor.js';
-import { difference, intersect, mergeDisjoint } from '../postings.js';
+import { combinePostings, mergeDisjoint } from '../postings.js';
 import type { Querier, SeriesSamples } from '../types.js';
 import { type ChunkBytes, ChunkReader } from './chunks.js';
 import { CorruptionError } from './fileread.js';
@@ -103,19 +103,7 @@ function blockPostings(ix: IndexReader, matchers: readonly Matcher[]): readonly 
       subtract.push(lists.length === 1 ? lists[0]! : mergeDisjoint(lists));
     }
   }
-  let result: readonly number[];
-  if (narrow.length === 0) {
-    result = Array.from(ix.allPostings());
-  } else {
-    narrow.sort((a, b) => a.length - b.length);
-    result = narrow[0]!;
-    for (let i = 1; i < narrow.length && result.length > 0; i++) result = intersect(result, narrow[i]!);
-  }
-  for (const s of subtract) {
-    if (result.length === 0) break;
-    result = difference(result, s);
-  }
-  return result;
+  return combinePostings(narrow, subtract, () => Array.from(ix.allPostings()));
 }
 
 /** A querier over [mint, maxt] (ms, inclusive) of one block. */

@@ -4,7 +4,7 @@
  * one block, so a long retention is held in few blocks with one index each. Chunks are copied byte
  * for byte; series present in several source blocks become one series.
  */
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { compare, type Labels } from '../../model/labels.js';
 import { chunkSampleCount } from '../chunkenc/chunk.js';
@@ -12,9 +12,9 @@ import type { Block } from './block.js';
 import { ChunkWriter } from './chunks.js';
 import type { SeriesEntry } from './index_reader.js';
 import { type ChunkMeta, IndexWriter } from './index_writer.js';
-import { type BlockMeta, writeMeta } from './meta.js';
+import type { BlockMeta } from './meta.js';
 import { newULID } from './ulid.js';
-import { syncDir, TMP_CREATION_SUFFIX, type WriteBlockOptions } from './writer.js';
+import { commitBlockDir, discardBlockDir, TMP_CREATION_SUFFIX, type WriteBlockOptions } from './writer.js';
 
 /** Longest block compaction makes (upstream: 31 days). */
 const MAX_BLOCK_MS = 31 * 24 * 3600_000;
@@ -214,21 +214,12 @@ export class BlocksMergeWriter {
       },
       version: 1,
     };
-    writeMeta(this.tmp, meta);
-    syncDir(this.tmp);
-    renameSync(this.tmp, join(this.parent, this.ulid));
-    syncDir(this.parent);
+    commitBlockDir(this.tmp, join(this.parent, this.ulid), meta);
     return meta;
   }
 
   /** Closes the files and removes the temporary directory. Never throws. */
   abort(): void {
-    this.chunks.abort();
-    this.index.abort();
-    try {
-      rmSync(this.tmp, { recursive: true, force: true });
-    } catch {
-      // Left for the next open, which removes every `.tmp-for-creation` directory.
-    }
+    discardBlockDir(this.tmp, this.chunks, this.index);
   }
 }

@@ -19,7 +19,7 @@
  * deletions; upstream readers treat a missing file as empty).
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { compare, type Labels } from '../../model/labels.js';
 import { Encoding, MAX_BYTES_PER_XOR_CHUNK, SAMPLES_PER_CHUNK } from '../chunkenc/chunk.js';
 import { HI, LO } from '../chunkenc/floatbits.js';
@@ -190,22 +190,13 @@ export class HeadBlockWriter {
       compaction: { level: 1, sources: [this.ulid] },
       version: 1,
     };
-    writeMeta(this.tmp, meta);
-    syncDir(this.tmp);
-    renameSync(this.tmp, join(this.parent, this.ulid));
-    syncDir(this.parent);
+    commitBlockDir(this.tmp, join(this.parent, this.ulid), meta);
     return meta;
   }
 
   /** Closes the files and removes the temporary directory. Never throws. */
   abort(): void {
-    this.chunks.abort();
-    this.index.abort();
-    try {
-      rmSync(this.tmp, { recursive: true, force: true });
-    } catch {
-      // Left for the next open, which removes every `.tmp-for-creation` directory.
-    }
+    discardBlockDir(this.tmp, this.chunks, this.index);
   }
 }
 
@@ -261,6 +252,28 @@ function reencode(q: HeadQuerier, ref: number, mint: number, maxt: number, out: 
   }
   metas.push({ minT: s.ts[first]!, maxT: s.ts[s.count - 1]!, ref: out.write(Encoding.XOR, chunk.bytes()) });
   return s.count;
+}
+
+/**
+ * Makes a block written in `tmp` (chunks and index closed) durable and visible: writes `meta.json`,
+ * fsyncs, renames `tmp` to `dir`, and fsyncs the parent. Throws fs errors.
+ */
+export function commitBlockDir(tmp: string, dir: string, meta: BlockMeta): void {
+  writeMeta(tmp, meta);
+  syncDir(tmp);
+  renameSync(tmp, dir);
+  syncDir(dirname(dir));
+}
+
+/** Closes a block writer's files and removes its temporary directory. Never throws. */
+export function discardBlockDir(tmp: string, chunks: ChunkWriter, index: IndexWriter): void {
+  chunks.abort();
+  index.abort();
+  try {
+    rmSync(tmp, { recursive: true, force: true });
+  } catch {
+    // Left for the next open, which removes every `.tmp-for-creation` directory.
+  }
 }
 
 /** fsyncs a directory, so the entries created or renamed in it survive a power loss. */
