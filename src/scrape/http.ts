@@ -1,7 +1,7 @@
 /**
  * HTTP GET for scrapes and HTTP service discovery, over `node:http`/`node:https` keep-alive
- * agents, with the scrape config's `HTTPClientConfig`: basic auth, authorization, bearer tokens,
- * TLS settings, extra headers, redirects.
+ * agents, with the scrape config's `HTTPClientConfig`: basic auth, authorization, bearer tokens, OAuth2 client credentials (oauth2.ts),
+ * TLS settings, extra headers, redirects, HTTP proxies (proxy.ts).
  *
  * As upstream, the timeout covers the whole request — connecting, the response headers, reading
  * and decompressing the body — and the body size limit applies to the decompressed body. gzip
@@ -21,7 +21,9 @@ import https from 'node:https';
 import type { SecureVersion } from 'node:tls';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import type { HTTPClientConfig } from '../config/prometheus.js';
-import { readSecretOrEmpty, requestHeaders } from '../config/prometheus/http.js';
+import { readSecretOrEmpty, requestHeaders, type TLSConfig } from '../config/prometheus/http.js';
+import { OAuth2TokenSource } from './oauth2.js';
+import { proxyAuthorization, proxyFor, TunnelAgent } from './proxy.js';
 import { goQuote } from '../model/goquote.js';
 import { locationParseError } from './location.js';
 
@@ -93,30 +95,29 @@ export class HttpClient {
   private readonly httpsAgent: https.Agent | null;
   /** Why requests cannot be made with this configuration (unsupported or unreadable settings), or null. */
   private readonly setupError: string | null;
+  /** Access tokens when the config has `oauth2`. */
+  private readonly tokens: OAuth2TokenSource | null;
+  private tlsOptions: https.AgentOptions = {};
+  /** HTTPS agents tunnelling through a proxy, by proxy URL. */
+  private readonly tunnels = new Map<string, TunnelAgent>();
+  private readonly connectHeaders: Record<string, string>;
 
   constructor(private readonly cfg: HTTPClientConfig) {
     this.httpAgent = new http.Agent({ keepAlive: true, keepAliveMsecs: 30_000 });
+    this.connectHeaders = Object.fromEntries(Object.entries(cfg.proxyConnectHeader).map(([k, v]) => [k, v.join(', ')]));
     let error: string | null = null;
     let httpsAgent: https.Agent | null = null;
-    if (cfg.oauth2) error = 'oauth2 is not supported by the Lookout scraper';
-    else if (cfg.proxyUrl || cfg.proxyFromEnvironment) error = 'HTTP proxies are not supported by the Lookout scraper';
+    let tokens: OAuth2TokenSource | null = null;
+    if (cfg.oauth2?.grantType === 'urn:ietf:params:oauth:grant-type:jwt-bearer') error = 'the oauth2 JWT-bearer grant is not supported by the Lookout scraper';
     try {
-      const t = cfg.tlsConfig;
-      httpsAgent = new https.Agent({
-        keepAlive: true,
-        keepAliveMsecs: 30_000,
-        ca: t.ca || (t.caFile ? readFileSync(t.caFile) : undefined),
-        cert: t.cert || (t.certFile ? readFileSync(t.certFile) : undefined),
-        key: t.key || (t.keyFile ? readFileSync(t.keyFile) : undefined),
-        rejectUnauthorized: !t.insecureSkipVerify,
-        servername: t.serverName || undefined,
-        minVersion: tlsVersion(t.minVersion),
-        maxVersion: tlsVersion(t.maxVersion),
-      });
+      this.tlsOptions = tlsOptions(cfg.tlsConfig);
+      httpsAgent = new https.Agent(this.tlsOptions);
+      if (cfg.oauth2) tokens = new OAuth2TokenSource(cfg.oauth2, new https.Agent(tlsOptions(cfg.oauth2.tlsConfig)));
     } catch (e) {
       error ??= `unable to load TLS configuration: ${(e as Error).message}`;
     }
     this.httpsAgent = httpsAgent;
+    this.tokens = tokens;
     this.setupError = error;
   }
 
@@ -124,6 +125,7 @@ export class HttpClient {
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent?.destroy();
+    for (const a of this.tunnels.values()) a.destroy();
   }
 
   /**
@@ -141,10 +143,28 @@ export class HttpClient {
     for (let hops = 1; ; hops++) {
       // Secret files are read on each request, as upstream; an unreadable one sends ''.
       const headers = { ...opts.headers, ...requestHeaders(this.cfg, readSecretOrEmpty) };
+      if (this.tokens) headers.authorization = `Bearer ${await this.bearerToken(current, deadline)}`;
       const res = await this.once(current, headers, deadline, opts);
       if (!('next' in res)) return res;
       if (hops >= MAX_REDIRECTS) throw new HttpGetError(`Get ${goQuote(res.location)}: stopped after ${MAX_REDIRECTS} redirects`);
       current = res.next;
+    }
+  }
+
+  private tunnel(proxy: URL): TunnelAgent {
+    let a = this.tunnels.get(proxy.href);
+    if (!a) {
+      a = new TunnelAgent(proxy, this.connectHeaders, this.tlsOptions);
+      this.tunnels.set(proxy.href, a);
+    }
+    return a;
+  }
+
+  private async bearerToken(url: string, deadline: number): Promise<string> {
+    try {
+      return await this.tokens!.get(deadline);
+    } catch (e) {
+      throw new HttpGetError(`Get ${goQuote(url)}: ${(e as Error).message}`);
     }
   }
 
@@ -191,11 +211,19 @@ export class HttpClient {
         settle();
         resolve(v);
       };
-      const req = (isHttps ? https : http).request(parsed, {
-        method: 'GET',
-        headers,
-        agent: isHttps ? this.httpsAgent! : this.httpAgent,
-      });
+      const proxy = proxyFor(parsed, this.cfg);
+      const req = !proxy
+        ? (isHttps ? https : http).request(parsed, { method: 'GET', headers, agent: isHttps ? this.httpsAgent! : this.httpAgent })
+        : isHttps
+          ? https.request(parsed, { method: 'GET', headers, agent: this.tunnel(proxy) })
+          : http.request({
+              host: proxy.hostname.replace(/^\[|\]$/g, ''),
+              port: Number(proxy.port || 80),
+              path: parsed.href,
+              method: 'GET',
+              headers: { ...headers, host: parsed.host, ...proxyAuthorization(proxy) },
+              agent: this.httpAgent,
+            });
       const timer = setTimeout(() => failTransport('context deadline exceeded'), Math.max(0, deadline - Date.now()));
       const unwatch = opts.signal ? onAbort(opts.signal, () => failTransport('context canceled')) : () => {};
       req.on('error', (e) => failTransport(describeNetError(e as NodeJS.ErrnoException, parsed)));
@@ -313,6 +341,21 @@ function gzipError(e: NodeJS.ErrnoException, compressedBytes: number): string {
     default:
       return `gzip: ${e.message}`;
   }
+}
+
+/** Keep-alive HTTPS agent options with a `tls_config`'s CA, client certificate, server name and versions. Throws for unreadable files. */
+function tlsOptions(t: TLSConfig): https.AgentOptions {
+  return {
+    keepAlive: true,
+    keepAliveMsecs: 30_000,
+    ca: t.ca || (t.caFile ? readFileSync(t.caFile) : undefined),
+    cert: t.cert || (t.certFile ? readFileSync(t.certFile) : undefined),
+    key: t.key || (t.keyFile ? readFileSync(t.keyFile) : undefined),
+    rejectUnauthorized: !t.insecureSkipVerify,
+    servername: t.serverName || undefined,
+    minVersion: tlsVersion(t.minVersion),
+    maxVersion: tlsVersion(t.maxVersion),
+  };
 }
 
 function tlsVersion(v: string): SecureVersion | undefined {

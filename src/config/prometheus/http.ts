@@ -60,8 +60,10 @@ export interface TLSConfig {
   maxVersion: string;
 }
 
-/** `oauth2`: parsed and validated; Lookout's scraper does not fetch OAuth2 tokens. */
+/** `oauth2`: the scraper fetches tokens with the client-credentials grant (see scrape/oauth2.ts). */
 export interface OAuth2 {
+  /** `grant_type`: `''` (client credentials, the default) or upstream's JWT-bearer URN. */
+  grantType: string;
   clientId: string;
   clientSecret: string;
   clientSecretFile: string;
@@ -357,6 +359,7 @@ function parseOAuth2(node: YNode, dir: string): OAuth2 {
     'config.plain',
   );
   const o: OAuth2 = {
+    grantType: m.grant_type?.str() ?? '',
     clientId: m.client_id?.str() ?? '',
     clientSecret: m.client_secret?.str() ?? '',
     clientSecretFile: joinDir(dir, m.client_secret_file?.str() ?? ''),
