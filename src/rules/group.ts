@@ -82,6 +82,9 @@ export class Group {
     this.shouldRestore = opts.shouldRestore;
     opts.metrics.groupInterval.set({ rule_group: this.key }, opts.intervalMs / 1000);
     opts.metrics.groupRules.set({ rule_group: this.key }, opts.rules.length);
+    // As upstream, the group's counters exist at 0 from the start, so `increase()` sees their first increment.
+    const m = opts.metrics;
+    for (const c of [m.evalTotal, m.evalFailures, m.iterationsMissed, m.iterationsScheduled]) c.inc({ rule_group: this.key }, 0);
   }
 
   get name(): string {

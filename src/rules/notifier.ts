@@ -167,6 +167,11 @@ export class Notifier {
     const inProcess = this.opts.inProcess;
     if (inProcess) dests.push({ name: IN_PROCESS, relabelConfigs: [], post: (body) => inProcess.postAlerts(body) });
     for (const t of targets) dests.push(httpDestination(t));
+    // As upstream, each Alertmanager's counters exist at 0 as soon as it is known.
+    for (const d of dests) {
+      this.sent.inc({ alertmanager: d.name }, 0);
+      this.errors.inc({ alertmanager: d.name }, 0);
+    }
     this.destinations = dests;
     this.discovered.set(dests.length);
   }

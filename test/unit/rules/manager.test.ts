@@ -188,9 +188,12 @@ describe('metrics', () => {
     const env = makeEnv();
     const file = env.writeRules('r.yml', 'groups: [{name: g, interval: 15s, rules: [{record: ok, expr: vector(1)}, {record: bad, expr: "\\"s\\""}]}]');
     env.manager.update(MIN, [file]);
-    evalAt(env, [0, 15_000]);
     const get = async (name: string) => (await env.registry.getSingleMetric(name)!.get()).values.map((v) => [v.labels.rule_group, v.value]);
     const key = `${file};g`;
+    for (const name of ['evaluations', 'evaluation_failures', 'group_iterations_missed', 'group_iterations']) {
+      expect(await get(`prometheus_rule_${name}_total`), name).toEqual([[key, 0]]);
+    }
+    evalAt(env, [0, 15_000]);
     expect(await get('prometheus_rule_evaluations_total')).toEqual([[key, 4]]);
     expect(await get('prometheus_rule_evaluation_failures_total')).toEqual([[key, 2]]);
     expect(await get('prometheus_rule_group_interval_seconds')).toEqual([[key, 15]]);

@@ -144,7 +144,10 @@ describe('Notifier', () => {
     await n.flush();
     expect(good.received).toHaveLength(1);
     expect(await metric(registry, 'prometheus_notifications_dropped_total')).toEqual([['', 0]]);
-    expect(await metric(registry, 'prometheus_notifications_errors_total')).toEqual([['http://127.0.0.1:1/api/v2/alerts', 1]]);
+    expect(await metric(registry, 'prometheus_notifications_errors_total')).toEqual([
+      [`${good.url}/api/v2/alerts`, 0],
+      ['http://127.0.0.1:1/api/v2/alerts', 1],
+    ]);
   });
 
   it('drops the oldest alerts when the queue is full', async () => {
