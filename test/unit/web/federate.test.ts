@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromObject } from '../../../src/model/labels.js';
 import { STALE_NAN } from '../../../src/model/value.js';
-import { federate, FederateError } from '../../../src/scrape/federate.js';
+import { federate, FederateError } from '../../../src/web/federate.js';
 import { Head } from '../../../src/tsdb/head.js';
 
 const NOW = 1_700_000_600_000;

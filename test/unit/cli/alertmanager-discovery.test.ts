@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePrometheusConfig } from '../../../src/config/prometheus.js';
 import { logger } from '../../../src/log.js';
-import { AlertmanagerDiscovery, alertmanagersFromGroups } from '../../../src/rules/am-discovery.js';
+import { AlertmanagerDiscovery, alertmanagersFromGroups } from '../../../src/cli/alertmanager-discovery.js';
 import { alertsURL, type AlertmanagerTarget } from '../../../src/rules/notifier.js';
 
 const dirs: string[] = [];

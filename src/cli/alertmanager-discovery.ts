@@ -15,7 +15,7 @@ import { FileDiscovery } from '../scrape/discovery/file.js';
 import { HTTPDiscovery } from '../scrape/discovery/http.js';
 import type { DiscoveryProvider } from '../scrape/discovery/provider.js';
 import { createScrapeMetrics } from '../scrape/metrics.js';
-import type { AlertmanagerTarget } from './notifier.js';
+import type { AlertmanagerTarget } from '../rules/notifier.js';
 
 const API_PATH = '/api/v2/alerts';
 
