@@ -91,7 +91,10 @@ describe('goDuration', () => {
  */
 async function blockData(): Promise<string> {
   const dir = tmp();
-  const t0 = Math.floor((Date.now() - 12 * H) / (2 * H)) * 2 * H;
+  // Aligned to 6 h so that, whatever the time of day, the first three 2 h blocks fill one level-2
+  // range that is not the newest (the planner never merges the newest block), and old enough that
+  // all 11 h are in the past.
+  const t0 = Math.floor((Date.now() - 17 * H) / (6 * H)) * 6 * H;
   const db = TSDB.open({ dir, log: new Quiet() });
   const app = db.appender();
   const refs = Array.from({ length: 40 }, (_, i) =>
