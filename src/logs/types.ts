@@ -59,3 +59,47 @@ export interface LogReader {
   /** Values of label `name` over streams with entries overlapping `[start, end)`, sorted. */
   labelValues(name: string, start: LogTime, end: LogTime, matchers?: readonly Matcher[]): string[];
 }
+
+/** One entry of a push, as Loki's `EntryAdapter`: time, line and structured metadata. */
+export interface PushEntry {
+  readonly ms: number;
+  readonly nanos: number;
+  readonly line: string;
+  /** Sorted flat label set; EMPTY_LABELS when none. */
+  readonly metadata: Labels;
+}
+
+/** One stream of a push: its label set (sorted, flat, validated) and entries in request order. */
+export interface PushStream {
+  readonly labels: Labels;
+  readonly entries: readonly PushEntry[];
+}
+
+/**
+ * Outcome of a push, as Loki's distributor reports it: how many entries were stored and, for the
+ * rest, why not (e.g. "entry too far behind"). A push with any rejected entry answers 400 with
+ * the reasons, while the accepted ones stay stored, as Loki does.
+ */
+export interface PushResult {
+  readonly accepted: number;
+  readonly rejected: number;
+  /** One human-readable reason per rejected entry (may be capped), naming stream and timestamp. */
+  readonly errors: readonly string[];
+}
+
+/** Write access to the log store: what the push API, file tailing and the LogQL ruler use. */
+export interface LogWriter {
+  /**
+   * Stores the entries; resolves once they are durable in the WAL (acknowledged entries survive
+   * `kill -9`). Never throws for bad entries: they are counted in the result.
+   */
+  push(streams: readonly PushStream[]): Promise<PushResult>;
+}
+
+/** Live entries for `/loki/api/v1/tail`: called once per stored entry, after it is durable. */
+export type TailListener = (labels: Labels, entry: PushEntry) => void;
+
+/** A source of newly stored entries; `subscribe` returns the function that unsubscribes. */
+export interface LogTailSource {
+  subscribe(listener: TailListener): () => void;
+}
