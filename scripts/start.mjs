@@ -62,7 +62,8 @@ const parent = process.ppid;
 setInterval(() => process.ppid !== parent && stopAll(0), 1000).unref();
 
 run('sink', ['dist/examples/notification-sink/main.js', '--port', '9099']);
-run('orders-api', ['dist/examples/orders-api/main.js', '--port', '5000']);
+// The demo's request log, tailed into Lookout's log store by the embedded config/promtail.yml.
+run('orders-api', ['dist/examples/orders-api/main.js', '--port', '5000', '--log-file', 'data/logs/orders-api.log']);
 run('lookout', [
   'dist/src/cli/main.js',
   'server',

@@ -10,6 +10,7 @@
  * matched (404).
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { AccessLog } from './access-log.js';
 import { DatabaseError, SimulatedDatabase } from './db.js';
 import { DbPressure, checkErrorRate, checkLatency, type FaultSettings } from './faults.js';
 import { createOrdersMetrics, type OrdersMetrics } from './metrics.js';
@@ -36,6 +37,8 @@ export interface OrdersApiOptions {
   dbAcquireTimeoutMs?: number;
   /** Random source for latencies, failures and traffic. Default `Math.random`. */
   random?: RandomSource;
+  /** File to append a JSON line per answered request to (see access-log.ts); none when unset. */
+  logFile?: string;
 }
 
 /** A running Orders API. */
@@ -68,9 +71,20 @@ function endpointOf(req: FastifyRequest): string {
   return typeof name === 'string' ? name : 'unknown';
 }
 
-/** Installs the article's `prometheus_middleware` as fastify hooks. */
-function instrument(app: FastifyInstance, m: OrdersMetrics): void {
+/** Installs the article's `prometheus_middleware` as fastify hooks, and the request log when given. */
+function instrument(app: FastifyInstance, m: OrdersMetrics, log?: AccessLog): void {
   const timings = new WeakMap<FastifyRequest, RequestTiming>();
+  const errors = new WeakMap<FastifyRequest, string>();
+  if (log) {
+    // The error text of a 5xx answer, for the request log line.
+    app.addHook('onSend', async (req, reply, payload) => {
+      if (reply.statusCode >= 500 && typeof payload === 'string' && payload.startsWith('{')) {
+        const error = (JSON.parse(payload) as { error?: unknown }).error;
+        if (typeof error === 'string') errors.set(req, error);
+      }
+      return payload;
+    });
+  }
   app.addHook('onRequest', async (req) => {
     const endpoint = endpointOf(req);
     timings.set(req, { start: performance.now(), endpoint });
@@ -82,8 +96,10 @@ function instrument(app: FastifyInstance, m: OrdersMetrics): void {
     timings.delete(req);
     const labels = { method: req.method, endpoint: t.endpoint };
     if (status !== null) {
-      m.requestDuration.observe(labels, (performance.now() - t.start) / 1000);
+      const seconds = (performance.now() - t.start) / 1000;
+      m.requestDuration.observe(labels, seconds);
       m.requestsTotal.inc({ ...labels, status: String(status) });
+      log?.write({ method: req.method, path: req.url, endpoint: t.endpoint, status, durationMs: seconds * 1000, error: errors.get(req) });
     }
     m.activeRequests.dec(labels);
   };
@@ -225,7 +241,9 @@ export function buildOrdersApp(opts: OrdersApiOptions = {}): {
   if (!Number.isFinite(rps) || rps < 0) throw new RangeError(`traffic rate must be a non-negative number, got ${rps}`);
   const traffic = new TrafficControl(rps, random);
   const app = Fastify({ logger: false });
-  instrument(app, metrics);
+  const log = opts.logFile ? new AccessLog(opts.logFile) : undefined;
+  if (log) app.addHook('onClose', () => log.close());
+  instrument(app, metrics, log);
   routes(app, { metrics, service, faults, pool, pressure, traffic });
   return { app, pool, pressure, traffic };
 }

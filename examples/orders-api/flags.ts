@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 
 /** One-line usage text. */
-export const USAGE = 'usage: orders-api [--port N] [--host ADDR] [--traffic-rps N] [--error-rate R]';
+export const USAGE = 'usage: orders-api [--port N] [--host ADDR] [--traffic-rps N] [--error-rate R] [--log-file PATH]';
 
 /** Parsed command line. */
 export interface MainFlags {
@@ -14,6 +14,8 @@ export interface MainFlags {
   host: string;
   trafficRps: number;
   errorRate: number;
+  /** `--log-file`: where to append the JSON request log; '' for none. */
+  logFile: string;
 }
 
 function numberFlag(name: string, text: string, ok: (n: number) => boolean, what: string): number {
@@ -34,6 +36,7 @@ export function parseMainFlags(argv: readonly string[]): MainFlags {
       host: { type: 'string', default: '127.0.0.1' },
       'traffic-rps': { type: 'string', default: '5' },
       'error-rate': { type: 'string', default: '0.01' },
+      'log-file': { type: 'string', default: '' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -45,5 +48,6 @@ export function parseMainFlags(argv: readonly string[]): MainFlags {
     host: values.host,
     trafficRps: numberFlag('traffic-rps', values['traffic-rps'], (n) => n >= 0, 'a non-negative number'),
     errorRate: numberFlag('error-rate', values['error-rate'], (n) => n >= 0 && n <= 1, 'a number from 0 to 1'),
+    logFile: values['log-file'],
   };
 }

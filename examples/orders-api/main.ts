@@ -1,5 +1,5 @@
 /**
- * `node dist/examples/orders-api/main.js [--port 5000] [--host 127.0.0.1] [--traffic-rps 5] [--error-rate 0.01]`
+ * `node dist/examples/orders-api/main.js [--port 5000] [--host 127.0.0.1] [--traffic-rps 5] [--error-rate 0.01] [--log-file PATH]`
  *
  * Runs the demo Orders API with its built-in traffic generator until SIGINT/SIGTERM. Prints
  * `listening on http://127.0.0.1:5000` once it accepts requests. Bad flags exit with status 2, a failure to listen (port taken) with status 1.

@@ -10,6 +10,7 @@ import { MatcherParseError, parseMatcher } from '../alertmanager/matcher.js';
 import { loadAlertmanagerConfig, matchRoutes } from '../config/alertmanager.js';
 import { logger, setLogLevel, type LogLevel } from '../log.js';
 import { startWebServer } from '../web/server.js';
+import { webConfigFromFlag } from '../web/web-config-guard.js';
 import { str, type FlagSpecs, type ParsedFlags } from './flags.js';
 import { DEFAULT_CONFIG_DIR } from './paths.js';
 
@@ -18,6 +19,7 @@ export const ALERTMANAGER_FLAGS: FlagSpecs = {
   'storage.path': { default: 'data/', help: 'Base path for data storage.' },
   'web.listen-address': { default: ':9093', help: 'Address to listen on for the web interface and API.' },
   'web.external-url': { default: '', help: 'The URL under which Alertmanager is externally reachable.' },
+  'web.config.file': { default: '', help: '[EXPERIMENTAL] Path to configuration file that can enable TLS or authentication.' },
   'log.level': { default: 'info', help: 'Only log messages with the given severity or above: debug, info, warn, error.' },
 };
 
@@ -32,6 +34,7 @@ export async function runAlertmanager(flags: ParsedFlags): Promise<void> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const listen = str(flags, 'web.listen-address');
+  const webConfig = webConfigFromFlag(str(flags, 'web.config.file'), registry);
   const am = await Alertmanager.start({
     configFile: str(flags, 'config.file'),
     storagePath: str(flags, 'storage.path'),
@@ -44,6 +47,7 @@ export async function runAlertmanager(flags: ParsedFlags): Promise<void> {
     name: 'Alertmanager',
     alertmanager: am,
     registry,
+    webConfig,
     enableLifecycle: true,
     reload: () => am.reload(),
     isReady: () => true,

@@ -12,6 +12,7 @@ import { runAlertmanager, ALERTMANAGER_FLAGS, routesTest, ROUTES_TEST_FLAGS } fr
 import { runNodeExporter, NODE_EXPORTER_FLAGS } from './node-exporter.js';
 import { runServer, SERVER_FLAGS } from './server.js';
 import { tsdbAnalyze, TSDB_ANALYZE_FLAGS, TSDB_CREATE_BLOCKS_FLAGS, tsdbCreateBlocks, tsdbDump, TSDB_DUMP_FLAGS } from './tsdb.js';
+import { TSDB_SNAPSHOT_FLAGS, tsdbSnapshot } from './tsdb-snapshot.js';
 import { testRules, TEST_RULES_FLAGS } from './test-rules.js';
 import { backtest, BACKTEST_FLAGS } from './backtest.js';
 import { loadSloFile } from '../rules/slo/config.js';
@@ -39,6 +40,8 @@ Commands:
                          Cardinality report of a block (promtool tsdb analyze).
   tsdb create-blocks-from openmetrics FILE [DIR]
                          Backfill: write the samples of an OpenMetrics file as blocks.
+  tsdb snapshot [--url=URL] [--skip-head]
+                         Snapshot a running server's data directory (needs --web.enable-admin-api).
   test rules FILE...     Run rule unit tests (promtool test rules format).
   slo generate FILE      Print the recording rules and burn-rate alerts generated from an SLO file.
   backtest rules FILE... --from T --url URL
@@ -126,7 +129,11 @@ async function main(argv: string[]): Promise<number> {
         const summary = 'Write the samples of an OpenMetrics file as blocks (backfill).';
         return tsdbCreateBlocks(parse(args, TSDB_CREATE_BLOCKS_FLAGS, 'tsdb create-blocks-from', summary, 'openmetrics FILE [DIR]'), out);
       }
-      throw new FlagError(`unknown tsdb command "${what ?? ''}": expected lookout tsdb dump|analyze|create-blocks-from`);
+      if (what === 'snapshot') {
+        const summary = "Ask a running server (started with --web.enable-admin-api) for a snapshot of its data directory.";
+        return tsdbSnapshot(parse(args, TSDB_SNAPSHOT_FLAGS, 'tsdb snapshot', summary), out, (line) => process.stderr.write(line + '\n'));
+      }
+      throw new FlagError(`unknown tsdb command "${what ?? ''}": expected lookout tsdb dump|analyze|create-blocks-from|snapshot`);
     }
     case '--version':
     case 'version':

@@ -2,15 +2,18 @@
  * `lookout node-exporter`: the host collector alone, as node_exporter (`/metrics` on `:9100`),
  * with node_exporter's flag names.
  */
+import type { Server } from 'node:http';
 import Fastify from 'fastify';
 import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE, DEFAULT_NETSTAT_FIELDS, DEFAULT_VMSTAT_FIELDS, HostCollector } from '../hostmetrics/index.js';
 import { logger } from '../log.js';
-import { parseListenAddress } from '../web/server.js';
+import { MAX_HEADER_BYTES, parseListenAddress } from '../web/server.js';
+import { webConfigFromFlag } from '../web/web-config-guard.js';
 import { bool, str, type FlagSpecs, type ParsedFlags } from './flags.js';
 
 export const NODE_EXPORTER_FLAGS: FlagSpecs = {
   'web.listen-address': { default: ':9100', help: 'Address on which to expose metrics and web interface.' },
   'web.telemetry-path': { default: '/metrics', help: 'Path under which to expose metrics.' },
+  'web.config.file': { default: '', help: '[EXPERIMENTAL] Path to configuration file that can enable TLS or authentication.' },
   'path.procfs': { default: '/proc', help: 'procfs mountpoint.' },
   'path.sysfs': { default: '/sys', help: 'sysfs mountpoint.' },
   'path.rootfs': { default: '/', help: 'rootfs mountpoint.' },
@@ -38,8 +41,13 @@ export async function runNodeExporter(flags: ParsedFlags): Promise<void> {
     textfileDirectory: str(flags, 'collector.textfile.directory'),
     netclassIgnoredDevices: str(flags, 'collector.netclass.ignored-devices'),
     netclassIgnoreInvalidSpeed: bool(flags, 'collector.netclass.ignore-invalid-speed'),
+    processMetrics: true,
   });
-  const app = Fastify({ logger: false });
+  const webConfig = webConfigFromFlag(str(flags, 'web.config.file'));
+  const app = Fastify({
+    logger: false,
+    ...(webConfig ? { serverFactory: (handler: Parameters<typeof webConfig.createServer>[0]) => webConfig.createServer(handler, MAX_HEADER_BYTES) as Server } : {}),
+  });
   const path = str(flags, 'web.telemetry-path');
   app.get(path, async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await collector.collect()));
   app.get('/', (_req, reply) => reply.type('text/html').send(`<html><body><h1>Node Exporter</h1><a href="${path}">Metrics</a></body></html>`));

@@ -25,9 +25,22 @@ import { ScrapeManager } from '../scrape/manager.js';
 import { federate, FederateError } from '../web/federate.js';
 import { assertSupportedDiscovery } from '../scrape/unsupported.js';
 import { TSDB } from '../tsdb/db.js';
+import { LogStore } from '../logs/store/store.js';
+import { loadPromtailConfigFile } from '../logs/files/config.js';
+import { FileTargetManager } from '../logs/files/manager.js';
+import { loadLogRuleGroups } from '../logs/ruler/ruler.js';
+import { startLokiServer } from '../web/loki-server.js';
 import { statusJSON } from '../tsdb/status.js';
 import { QueryPool } from '../web/query-pool.js';
+import { fromObject } from '../model/labels.js';
+import { DEFAULT_READ_OPTIONS, handleRemoteRead } from '../remote/read-handler.js';
+import { RemoteReadStorage } from '../remote/read-client.js';
+import { RemoteStorage } from '../remote/storage.js';
+import { handleRemoteWrite } from '../remote/write-handler.js';
+import { countingQueryRunner } from '../web/limits.js';
+import { webConfigFromFlag } from '../web/web-config-guard.js';
 import { parseListenAddress, startWebServer, type WebServer } from '../web/server.js';
+import { DashboardStore } from '../web/dashboards.js';
 import { str, bool, type FlagSpecs, type ParsedFlags } from './flags.js';
 import { DEFAULT_CONFIG_DIR, RUNBOOKS_FILE, UI_DIR, VERSION } from './paths.js';
 
@@ -38,6 +51,8 @@ export const SERVER_FLAGS: FlagSpecs = {
   'web.listen-address': { default: ':9090', help: 'Address to listen on for UI, API, and telemetry.' },
   'web.external-url': { default: '', help: 'The URL under which Lookout is externally reachable (for links in alerts).' },
   'web.enable-lifecycle': { default: false, help: 'Enable shutdown and reload via HTTP request.' },
+  'web.enable-admin-api': { default: false, help: 'Enable API endpoints for admin control actions.' },
+  'web.config.file': { default: '', help: '[EXPERIMENTAL] Path to configuration file that can enable TLS or authentication.' },
   'storage.tsdb.path': { default: 'data/', help: 'Base path for metrics storage.' },
   'storage.tsdb.retention.time': { default: '15d', help: 'How long to retain samples in storage.' },
   'storage.tsdb.retention.size': {
@@ -57,7 +72,7 @@ export const SERVER_FLAGS: FlagSpecs = {
   'enable-feature': {
     default: '',
     repeatable: true,
-    help: 'Comma separated feature names to enable; may be repeated. PromQL: promql-experimental-functions, promql-extended-range-selectors, promql-binop-fill-modifiers, promql-delayed-name-removal, type-and-unit-labels (promql-duration-expr is always on, as upstream).',
+    help: 'Comma separated feature names to enable; may be repeated. PromQL: promql-experimental-functions, promql-extended-range-selectors, promql-binop-fill-modifiers, promql-delayed-name-removal, type-and-unit-labels (promql-duration-expr is always on, as upstream). Storage: exemplar-storage (size: storage.exemplars.max_exemplars in prometheus.yml).',
   },
   'rules.alert.for-outage-tolerance': { default: '1h', help: "Max time to tolerate prometheus outage for restoring 'for' state of alert." },
   'rules.alert.for-grace-period': { default: '10m', help: "Minimum duration between alert and restored 'for' state." },
@@ -65,6 +80,10 @@ export const SERVER_FLAGS: FlagSpecs = {
   'slo.file': {
     default: '',
     help: 'SLO file to generate recording rules and burn-rate alerts from (default: slos.yml beside --config.file, when it exists).',
+  },
+  'dashboards.dir': {
+    default: '',
+    help: 'Folder of Grafana-JSON dashboards shown and saved by the UI (default: dashboards/ beside --config.file).',
   },
   'alertmanager.config.file': {
     default: join(DEFAULT_CONFIG_DIR, 'alertmanager.yml'),
@@ -81,6 +100,35 @@ export const SERVER_FLAGS: FlagSpecs = {
   'path.sysfs': { default: '/sys', help: 'sysfs mountpoint for host metrics.' },
   'path.rootfs': { default: '/', help: 'rootfs mountpoint for host metrics.' },
   'collector.textfile.directory': { default: '', help: 'Directory (or glob) of *.prom files the host metrics textfile collector reads.' },
+  'web.enable-remote-write-receiver': { default: false, help: 'Enable API endpoint accepting remote write requests.' },
+  'storage.remote.flush-deadline': { default: '1m', help: 'How long to wait flushing sample on shutdown or config reload.' },
+  'storage.remote.read-sample-limit': {
+    default: '50000000',
+    help: 'Maximum overall number of samples to return via the remote read interface, in a single query. 0 means no limit. This limit is ignored for streamed response types.',
+  },
+  'storage.remote.read-max-bytes-in-frame': {
+    default: '1048576',
+    help: 'Maximum number of bytes in a single frame for streaming remote read response types before marshalling. Note that client might have limit on frame size as well. 1MB as recommended by protobuf by default.',
+  },
+  'logs.storage.path': { default: '', help: 'Base path for the log store (WAL and chunk files; default: <storage.tsdb.path>/loki).' },
+  'logs.retention': { default: '15d', help: 'How long to retain log entries.' },
+  'logs.retention-size': {
+    default: '0',
+    help: 'Maximum number of bytes of log chunks and WAL (units B, KB, MB, GB, TB, PB, EB; powers of 2); 0: no limit.',
+  },
+  'logs.listen-address': {
+    default: '',
+    help: "Extra address serving only the Loki API (e.g. :3100, Loki's port); the Loki API is always on --web.listen-address too.",
+  },
+  'logs.config.file': {
+    default: join(DEFAULT_CONFIG_DIR, 'promtail.yml'),
+    help: "Promtail configuration file: local log files to tail into the log store (scrape_configs with __path__ globs and pipeline_stages); '' for none. Read at startup.",
+  },
+  'logs.rule-files': {
+    default: '',
+    repeatable: true,
+    help: 'Rule files (globs; repeatable or comma-separated) of LogQL alerting and recording rules in Loki ruler format; reloaded with the configuration.',
+  },
   'log.level': { default: 'info', help: 'Only log messages with the given severity or above: debug, info, warn, error.' },
 };
 
@@ -126,11 +174,15 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
   const configFile = str(flags, 'config.file');
   let cfg = loadPrometheusConfig(configFile);
   assertSupportedDiscovery(cfg);
+  const logsConfigFile = str(flags, 'logs.config.file');
+  const promtailConfig = logsConfigFile ? loadPromtailConfigFile(logsConfigFile) : undefined;
   const retentionMs = durationFlag(flags, 'storage.tsdb.retention.time');
   const lookbackDeltaMs = durationFlag(flags, 'query.lookback-delta');
   const featureFlags = featuresFromFlags([str(flags, 'enable-feature')]);
   for (const option of featureFlags.enabled) log.info('Experimental PromQL feature enabled', { option });
   for (const [option, msg] of featureFlags.warnings) log.warn(msg, { option });
+  const exemplarStorage = str(flags, 'enable-feature').split(',').includes('exemplar-storage');
+  if (exemplarStorage) log.info('Experimental in-memory exemplar storage enabled');
   const engineOptions: EngineOptions = {
     lookbackDeltaMs,
     timeoutMs: durationFlag(flags, 'query.timeout'),
@@ -141,6 +193,7 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
   const tsdbPath = str(flags, 'storage.tsdb.path');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const webConfig = webConfigFromFlag(str(flags, 'web.config.file'), registry);
   const reloadOk = new Gauge({
     name: 'prometheus_config_last_reload_successful',
     help: 'Whether the last configuration reload attempt was successful.',
@@ -160,14 +213,47 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
     throw new Error(`invalid value for --storage.tsdb.retention.size: ${(e as Error).message}`);
   }
   if (retentionBytes < 0) throw new Error('invalid value for --storage.tsdb.retention.size: must not be negative');
-  const tsdb = TSDB.open({ dir: tsdbPath, retentionMs, retentionBytes, registry, log: logger('tsdb') });
+  const tsdb = TSDB.open({
+    dir: tsdbPath,
+    retentionMs,
+    retentionBytes,
+    registry,
+    log: logger('tsdb'),
+    maxExemplars: exemplarStorage ? cfg.storage.exemplars.maxExemplars : undefined,
+  });
   // A later startup step may fail (port in use, bad rule file): the TSDB is closed (WAL synced, lock
   // released) on any exit; after a normal shutdown this does nothing.
   process.once('exit', () => tsdb.close());
+  let logRetentionBytes: number;
+  try {
+    logRetentionBytes = parseBase2Bytes(str(flags, 'logs.retention-size'));
+  } catch (e) {
+    throw new Error(`invalid value for --logs.retention-size: ${(e as Error).message}`);
+  }
+  const logStore = LogStore.open({
+    dir: str(flags, 'logs.storage.path') || join(tsdbPath, 'loki'),
+    retentionMs: durationFlag(flags, 'logs.retention'),
+    retentionBytes: logRetentionBytes,
+    registry,
+    log: logger('logs'),
+  });
+  process.once('exit', () => logStore.close());
   // Rules evaluate in-process; API queries run in worker threads (see web/query-pool.ts).
   const engine = new Engine(engineOptions);
+  const remoteRead = new RemoteReadStorage({
+    log: logger('remote'),
+    userAgent: `Lookout/${VERSION}`,
+    // Oldest local sample (ms): with read_recent false, only older data is read remotely.
+    localStartMs: () => {
+      const blocks = tsdb.blocks();
+      const head = tsdb.head.numSeries() > 0 ? tsdb.head.minTime() : Infinity;
+      return Math.min(blocks.length > 0 ? blocks[0]!.minTime : Infinity, head);
+    },
+  });
+  remoteRead.applyConfig(cfg.remoteRead, fromObject(cfg.global.externalLabels));
   const queryPool = new QueryPool({
     storage: tsdb,
+    remoteRead,
     engine: engineOptions,
     maxConcurrency,
     log: logger('query'),
@@ -204,8 +290,24 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
         sysfs: str(flags, 'path.sysfs'),
         rootfs: str(flags, 'path.rootfs'),
         textfileDirectory: str(flags, 'collector.textfile.directory'),
+        processMetrics: true,
       })
     : undefined;
+
+  const remoteStorage = new RemoteStorage({
+    walDir: join(tsdbPath, 'wal'),
+    registry,
+    log: logger('remote'),
+    userAgent: `Lookout/${VERSION}`,
+    flushDeadlineMs: durationFlag(flags, 'storage.remote.flush-deadline'),
+    metadata: () =>
+      Object.entries(scrape.metadataApi() as Record<string, { type: string; help: string; unit: string }[]>).flatMap(([family, list]) =>
+        list[0] ? [{ family, type: list[0].type, help: list[0].help, unit: list[0].unit }] : [],
+      ),
+  });
+  await remoteStorage.applyConfig(cfg.remoteWrite, fromObject(cfg.global.externalLabels));
+  const remoteReadSampleLimit = intFlag(flags, 'storage.remote.read-sample-limit', 0);
+  const remoteReadMaxBytesInFrame = intFlag(flags, 'storage.remote.read-max-bytes-in-frame', 1);
 
   let web: WebServer | undefined;
   const rules = new RuleManager({
@@ -222,7 +324,14 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
     ruleFileOptions: { features: featureFlags.features },
   });
   const sloGroups = () => sloFileGroups(str(flags, 'slo.file') || join(dirname(configFile), 'slos.yml'), str(flags, 'slo.file') !== '');
-  rules.update(cfg.global.evaluationIntervalMs, ruleFiles(cfg), undefined, sloGroups());
+  // LogQL rules (Loki's ruler) run in the same manager, evaluated over the log store.
+  const logRuleGroups = () => {
+    const patterns = str(flags, 'logs.rule-files').split(',').filter((p) => p !== '');
+    const { groups, missing } = loadLogRuleGroups(patterns, logStore);
+    for (const file of missing) log.warn('Log rule file does not exist; no rules loaded from it', { file });
+    return groups;
+  };
+  rules.update(cfg.global.evaluationIntervalMs, ruleFiles(cfg), undefined, [...sloGroups(), ...logRuleGroups()]);
   reloadOk.set(1);
   reloadTime.set(Date.now() / 1000);
   let lastConfigTime = new Date();
@@ -238,13 +347,16 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
       assertSupportedDiscovery(next);
       const files = ruleFiles(next);
       for (const f of files) loadRuleFile(f, { features: featureFlags.features });
-      const slo = sloGroups();
+      const slo = [...sloGroups(), ...logRuleGroups()];
       await alertmanager.reload();
       rules.update(next.global.evaluationIntervalMs, files, next.global.externalLabels, slo);
       scrape.applyConfig(next);
+      tsdb.setMaxExemplars(next.storage.exemplars.maxExemplars);
       alertmanagerDiscovery.apply(next.alerting.alertmanagers);
       notifier.setExternalLabels(next.global.externalLabels);
       notifier.setAlertRelabelConfigs(next.alerting.alertRelabelConfigs);
+      await remoteStorage.applyConfig(next.remoteWrite, fromObject(next.global.externalLabels));
+      remoteRead.applyConfig(next.remoteRead, fromObject(next.global.externalLabels));
       cfg = next;
       reloadOk.set(1);
       reloadTime.set(Date.now() / 1000);
@@ -268,6 +380,7 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
     listenAddress: str(flags, 'web.listen-address'),
     name: 'Lookout Server',
     registry,
+    webConfig,
     hostCollector,
     federate: (match) => {
       try {
@@ -283,12 +396,32 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
     isReady: () => ready,
     uiDir: UI_DIR,
     runbooksFile: RUNBOOKS_FILE,
+    dashboards: new DashboardStore(str(flags, 'dashboards.dir') || join(dirname(configFile), 'dashboards')),
     alertmanager,
+    loki: { store: logStore, isReady: () => ready },
+    remote: {
+      write: bool(flags, 'web.enable-remote-write-receiver') ? (body) => handleRemoteWrite(tsdb, body) : undefined,
+      read: (body) =>
+        handleRemoteRead(tsdb, body, {
+          ...DEFAULT_READ_OPTIONS,
+          externalLabels: fromObject(cfg.global.externalLabels),
+          sampleLimit: remoteReadSampleLimit,
+          maxBytesInFrame: remoteReadMaxBytesInFrame,
+        }),
+    },
     apiV1: {
       storage: tsdb,
       engine,
-      queryRunner: queryPool,
+      queryRunner: countingQueryRunner(queryPool, registry, maxConcurrency),
       tsdbStatus: (limit) => statusJSON(tsdb.status(limit)),
+      exemplars: (mint, maxt, sets) => tsdb.selectExemplars(mint, maxt, sets),
+      admin: bool(flags, 'web.enable-admin-api')
+        ? {
+            deleteSeries: (sets, mint, maxt) => tsdb.delete(sets, mint, maxt),
+            cleanTombstones: () => tsdb.cleanTombstones(),
+            snapshot: (skipHead) => tsdb.snapshotInDataDir(skipHead),
+          }
+        : undefined,
       scrape,
       rules,
       alertmanagerURLs: () => alertmanagerTargets.map(alertsURL),
@@ -324,8 +457,20 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
     },
   });
 
+  const lokiAddress = str(flags, 'logs.listen-address');
+  const lokiWeb = lokiAddress ? await startLokiServer(lokiAddress, { store: logStore, isReady: () => ready }, registry, webConfig) : undefined;
+
   scrape.applyConfig(cfg);
   rules.start();
+  const fileTailing = promtailConfig
+    ? new FileTargetManager({
+        config: promtailConfig,
+        writer: logStore,
+        defaultPositionsFile: join(tsdbPath, 'promtail-positions.yaml'),
+        registry,
+        log: logger('promtail'),
+      })
+    : undefined;
   ready = true;
   log.info('Server is ready to receive web requests.', { url: web.url });
 
@@ -335,12 +480,17 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
       ready = false;
       await scrape.stop();
       rules.stop();
+      await fileTailing?.stop();
       alertmanagerDiscovery.stop();
       await notifier.stop();
+      await remoteStorage.close();
+      remoteRead.close();
       await alertmanager.stop();
       await web?.close();
+      await lokiWeb?.close();
       await queryPool.close();
       tsdb.close();
+      logStore.close();
       log.info('See you next time!');
     })().finally(markStopped);
     return stopping;

@@ -20,6 +20,7 @@ import { logger } from '../log.js';
 import { parseMetricSelector } from '../promql/parser.js';
 import { formatFloat } from '../template/strconv.js';
 import { Block } from '../tsdb/block/block.js';
+import { chunkSampleCount } from '../tsdb/chunkenc/chunk.js';
 import { writeHeadBlock } from '../tsdb/block/writer.js';
 import { Head } from '../tsdb/head.js';
 import { ReadOnlyTSDB } from '../tsdb/readonly.js';
@@ -35,6 +36,7 @@ export const TSDB_DUMP_FLAGS: FlagSpecs = {
 /** Flags of `lookout tsdb analyze` (as promtool's). */
 export const TSDB_ANALYZE_FLAGS: FlagSpecs = {
   limit: { default: '20', help: 'How many items to show in each list.' },
+  extended: { default: false, help: 'Run extended analysis (reads every chunk: how full chunks are).' },
 };
 
 /** Default data directory, as promtool's and `--storage.tsdb.path`'s. */
@@ -150,6 +152,7 @@ export function tsdbAnalyze(f: ParsedFlags, out: (line: string) => void): number
     if (id !== undefined) block = db.blocks.find((b) => b.meta.ulid === id);
     if (block === undefined) throw new Error(`block id ${id} not found in ${dir}`);
     analyzeBlock(block, limit, out);
+    if (f.values.extended === true) analyzeCompaction(block, out);
   } finally {
     db.close();
   }
@@ -210,6 +213,35 @@ function analyzeBlock(block: Block, limit: number, out: (line: string) => void):
   const metricNames: [string, number][] = [];
   ix.forEachValue('__name__', (v, off) => void metricNames.push([v, ix.postingsAt(off).length]));
   print('Highest cardinality metric names', metricNames);
+}
+
+/**
+ * `--extended`'s compaction analysis, as promtool's: a histogram of chunk fullness in ten buckets
+ * of 12 samples (a chunk of n samples, n capped at 120, counts in bucket ⌈10n/120⌉), each printed as
+ * `%7d%%: ` and one `#` per whole percent of the block's chunks.
+ * @throws {CorruptionError} for a damaged chunk.
+ */
+function analyzeCompaction(block: Block, out: (line: string) => void): void {
+  const MAX_SAMPLES = 120;
+  const histogram = new Array<number>(10).fill(0);
+  let total = 0;
+  const ix = block.index;
+  const entry = { ids: [] as number[], chunks: [] as { minT: number; maxT: number; ref: number }[] };
+  for (const sid of ix.allPostings()) {
+    for (const c of ix.series(sid, entry).chunks) {
+      const b = block.chunkBytes(c.ref);
+      const n = Math.min(chunkSampleCount(b.buf, b.start), MAX_SAMPLES);
+      histogram[Math.max(0, Math.ceil((10 * n) / MAX_SAMPLES) - 1)]!++;
+      total++;
+    }
+  }
+  out('');
+  out('Compaction analysis:');
+  out('Fullness: Amount of samples in chunks (100% is 120 samples)');
+  histogram.forEach((count, i) => {
+    const percent = total === 0 ? 0 : Math.floor((100 * count) / total);
+    out(`${String((i + 1) * 10).padStart(7)}%: ${'#'.repeat(percent)}`);
+  });
 }
 
 /** Flags of `lookout tsdb create-blocks-from openmetrics` (as promtool's, without `--human-readable`). */

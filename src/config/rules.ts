@@ -73,6 +73,11 @@ export interface RuleFileOptions {
    * expression using a feature that is off is refused when the file loads, not at evaluation.
    */
   features?: PromQLFeatures;
+  /**
+   * Checks a rule's `expr` in another query language (Loki's ruler: LogQL); throws an Error whose
+   * message is reported as `could not parse expression: <message>`. Default: PromQL with `features`.
+   */
+  checkExpr?: (expr: string) => void;
 }
 
 /** A rule file with one or more errors; `message` lists all of them, one per line. */
@@ -185,7 +190,8 @@ function parseRules(root: YNode, file: string, opts: RuleFileOptions): RuleGroup
       if (rule.expr === '') fail(r.expr ?? rn, "field 'expr' must be set in rule");
       else {
         try {
-          parseExpr(rule.expr, opts.features);
+          if (opts.checkExpr) opts.checkExpr(rule.expr);
+          else parseExpr(rule.expr, opts.features);
         } catch (e) {
           fail(r.expr!, `could not parse expression: ${(e as Error).message}`);
         }

@@ -31,6 +31,7 @@ import { DEFAULT_VMSTAT_FIELDS, VmstatCollector } from './collectors/vmstat.js';
 import { DeviceFilter } from './filter.js';
 import { MetricSet } from './metricset.js';
 import { HostPaths } from './paths.js';
+import { addProcessMetrics } from './process.js';
 import { NoDataError, type Collector } from './types.js';
 
 const log = logger('hostmetrics');
@@ -74,6 +75,11 @@ export interface HostCollectorOptions {
   textfileDirectory?: string;
   /** Collectors to run, by name (default all of {@link COLLECTOR_NAMES}). */
   collectors?: readonly string[];
+  /**
+   * Also report the serving process's own `process_*` series, as node_exporter does on its
+   * /metrics (see process.ts; default off, so library users and fixture tests get host series only).
+   */
+  processMetrics?: boolean;
 }
 
 /** The collectors this module implements, all enabled by default (as in node_exporter). */
@@ -162,6 +168,7 @@ function build(name: string, o: HostCollectorOptions, paths: HostPaths): Collect
 /** node_exporter-compatible host metrics collector. */
 export class HostCollector {
   private readonly collectors: Collector[];
+  private readonly processMetrics: boolean;
 
   /**
    * @throws {HostPatternError} for an invalid pattern or both an include and an exclude pattern
@@ -171,17 +178,19 @@ export class HostCollector {
   constructor(opts: HostCollectorOptions = {}) {
     const paths = new HostPaths(opts.procfs ?? '/proc', opts.sysfs ?? '/sys', opts.rootfs ?? '/', opts.udevData ?? '/run/udev/data');
     this.collectors = (opts.collectors ?? COLLECTOR_NAMES).map((n) => build(n, opts, paths));
+    this.processMetrics = opts.processMetrics ?? false;
   }
 
   /**
    * Runs every collector once, concurrently, and returns the samples with the
-   * `node_scrape_collector_*` series. Never throws: a failing collector is logged (error level;
+   * `node_scrape_collector_*` series (and the `process_*` series when enabled). Never throws: a failing collector is logged (error level;
    * debug for "no data") and reported with success 0.
    */
   async gather(): Promise<MetricSet> {
     const out = new MetricSet();
-    await Promise.all(
-      this.collectors.map(async (c) => {
+    await Promise.all([
+      this.processMetrics ? addProcessMetrics(out) : undefined,
+      ...this.collectors.map(async (c) => {
         const start = performance.now();
         let success = 1;
         try {
@@ -196,7 +205,7 @@ export class HostCollector {
         out.add('node_scrape_collector_duration_seconds', 'gauge', 'node_exporter: Duration of a collector scrape.', (performance.now() - start) / 1000, labels);
         out.add('node_scrape_collector_success', 'gauge', 'node_exporter: Whether a collector succeeded.', success, labels);
       }),
-    );
+    ]);
     for (const d of out.droppedSamples()) log.error('error gathering metrics', { err: d });
     return out;
   }

@@ -10,6 +10,7 @@ import { exprType, walk, type Expr, type SubqueryExpr } from './ast.js';
 import { Annotations } from './engine/annotations.js';
 import { Evaluator, type EvalContext } from './engine/evaluator.js';
 import { DUPLICATE_LABELSET, dropMetadata, mergeSameLabels } from './engine/merge.js';
+import type { QueryStats } from './engine/stats.js';
 import { makeGrid, type StepSeries, type Value } from './engine/types.js';
 import { parseError, PromQLError } from './errors.js';
 import { DEFAULT_FEATURES, disabledConstruct, type PromQLFeatures } from './features.js';
@@ -46,6 +47,11 @@ export interface QueryOptions {
   deadline?: number;
   /** Lookback delta of this query, ms (API `lookback_delta`); absent or ≤ 0 = the engine's. */
   lookbackDeltaMs?: number;
+  /**
+   * Where to count samples and record timings (API `stats`). Its per-step counts, if any, must
+   * have one slot per step of the query (1 for an instant query). Absent: nothing is counted.
+   */
+  stats?: QueryStats;
 }
 
 /** Evaluates PromQL queries. Stateless between queries; safe to share. */
@@ -78,8 +84,9 @@ export class Engine {
    *   evaluation`, or `… in query execution` when it passed before evaluation began).
    */
   instantQuery(storage: Pick<Storage, 'querier'>, query: string | Expr, t: number, opts: QueryOptions = {}): QueryResult {
+    const began = performance.now();
     const { expr, source } = this.prepare(query);
-    return this.run(storage, expr, source, t, t, 0, opts, (v) => instantValue(v, t, exprType(expr)));
+    return this.run(storage, expr, source, t, t, 0, opts, began, (v) => instantValue(v, t, exprType(expr)));
   }
 
   /**
@@ -98,6 +105,7 @@ export class Engine {
     step: number,
     opts: QueryOptions = {},
   ): QueryResult {
+    const began = performance.now();
     const { expr, source } = this.prepare(query);
     const type = exprType(expr);
     if (type !== 'vector' && type !== 'scalar') {
@@ -108,7 +116,7 @@ export class Engine {
     }
     if (step === 0) throw new PromQLError('execution', 'unexpected error: runtime error: integer divide by zero');
     if (!(step > 0)) throw new PromQLError('bad_data', 'zero or negative query resolution step widths are not accepted');
-    return this.run(storage, expr, source, start, end, step, opts, (v) => rangeValue(v, start, step));
+    return this.run(storage, expr, source, start, end, step, opts, began, (v) => rangeValue(v, start, step));
   }
 
   private prepare(query: string | Expr): { expr: Expr; source: string | undefined } {
@@ -127,6 +135,7 @@ export class Engine {
     end: number,
     step: number,
     opts: QueryOptions,
+    began: number,
     convert: (v: Value) => QueryValue,
   ): QueryResult {
     const started = Date.now();
@@ -145,13 +154,22 @@ export class Engine {
       deadline,
       delayedNameRemoval: this.features.delayedNameRemoval === true,
       typeAndUnitLabels: this.features.typeAndUnitLabels === true,
+      stats: opts.stats ?? null,
     };
     const ev = new Evaluator(ctx);
     try {
       const [mint, maxt] = selectedTimeRange(ev, expr, start, end);
       ctx.querier = storage.querier(mint, maxt);
       const grid = step > 0 ? makeGrid(start, end, step) : makeGrid(start, start, 1);
-      const value = convert(ev.eval(expr, grid));
+      const evalBegan = performance.now();
+      const evaluated = ev.eval(expr, grid);
+      const evalEnded = performance.now();
+      const value = convert(evaluated);
+      if (opts.stats) {
+        opts.stats.preparationMs = evalBegan - began + ev.selectMs;
+        opts.stats.innerEvalMs = evalEnded - evalBegan - ev.selectMs;
+        opts.stats.resultSortMs = performance.now() - evalEnded;
+      }
       return { value, warnings: annotations.warningList(), infos: annotations.infoList() };
     } catch (e) {
       if (e instanceof PromQLError) throw e;

@@ -50,6 +50,11 @@ export interface PromQLFeatures {
    * "histogram"` instead of the name-suffix check.
    */
   typeAndUnitLabels?: boolean;
+  /**
+   * `promql-per-step-stats`: a query asked for with `stats=all` also reports its samples per
+   * step (`totalQueryableSamplesPerStep`). The engine itself does not read it; the API does.
+   */
+  perStepStats?: boolean;
 }
 
 /** Upstream `prometheus` defaults: duration expressions on (permanently), everything else off. */
@@ -79,6 +84,7 @@ export const PROMQL_FEATURE_FLAGS: ReadonlyMap<string, keyof PromQLFeatures> = n
   ['promql-binop-fill-modifiers', 'binopFillModifiers'],
   ['promql-delayed-name-removal', 'delayedNameRemoval'],
   ['type-and-unit-labels', 'typeAndUnitLabels'],
+  ['promql-per-step-stats', 'perStepStats'],
 ]);
 
 /** The outcome of {@link featuresFromFlags}: the features and what to log about each name. */
@@ -105,14 +111,13 @@ const NO_OPS: ReadonlyMap<string, string> = new Map([
 
 /**
  * Feature names upstream accepts that concern parts Lookout does not implement (storage formats,
- * OTLP, the old UI, per-step statistics, start timestamps, …): accepted and ignored with a warning.
+ * OTLP, the old UI, start timestamps, …): accepted and ignored with a warning.
  */
 const UNSUPPORTED: ReadonlySet<string> = new Set([
   'auto-reload-config',
   'concurrent-rule-eval',
   'created-timestamp-zero-ingestion',
   'delayed-compaction',
-  'exemplar-storage',
   'extra-scrape-metrics',
   'fast-startup',
   'histograms-st-encoding',
@@ -121,7 +126,6 @@ const UNSUPPORTED: ReadonlySet<string> = new Set([
   'old-ui',
   'otlp-deltatocumulative',
   'otlp-native-delta-ingestion',
-  'promql-per-step-stats',
   'search-api',
   'st-storage',
   'st-synthesis',
@@ -129,6 +133,12 @@ const UNSUPPORTED: ReadonlySet<string> = new Set([
   'use-uncached-io',
   'xor2-encoding',
 ]);
+
+/**
+ * Feature names switched on outside PromQL: the server reads them from the flag itself
+ * (`exemplar-storage`: the TSDB's exemplar storage). Accepted here without a warning.
+ */
+export const STORAGE_FEATURE_FLAGS: ReadonlySet<string> = new Set(['exemplar-storage']);
 
 /**
  * Features from `--enable-feature` values, as upstream: each value is a comma-separated list, the
@@ -144,6 +154,7 @@ export function featuresFromFlags(values: readonly string[]): FeatureFlagResult 
       if (name === '') continue;
       const noOp = NO_OPS.get(name);
       const key = PROMQL_FEATURE_FLAGS.get(name);
+      if (STORAGE_FEATURE_FLAGS.has(name)) continue;
       if (noOp !== undefined) warnings.push([name, noOp]);
       else if (key !== undefined) {
         features[key] = true;

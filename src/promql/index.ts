@@ -9,6 +9,7 @@
 export { PromQLError, type PromQLErrorType, type PositionRange } from './errors.js';
 export { parseExpr, parseMetricSelector } from './parser.js';
 export { Engine, type EngineOptions, type QueryOptions } from './engine.js';
+export { QueryStats } from './engine/stats.js';
 export {
   ALL_FEATURES,
   DEFAULT_FEATURES,

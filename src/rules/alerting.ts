@@ -46,8 +46,8 @@ export interface AlertingRuleSpec {
   name: string;
   /** Expression text as written in the rule file. */
   expr: string;
-  /** Parsed expression. */
-  query: Expr;
+  /** Parsed expression, or its text for a query language the group's {@link QueryFunc} parses itself (LogQL). */
+  query: string | Expr;
   /** `for` (ms). */
   holdMs: number;
   /** `keep_firing_for` (ms). */

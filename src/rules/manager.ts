@@ -15,13 +15,21 @@ import { alertsData, rulesData, type ApiAlert } from './api.js';
 import { Group, type Rule } from './group.js';
 import { RuleMetrics } from './metrics.js';
 import { RecordingRule } from './recording.js';
-import { engineQueryFunc, type RuleQueryEngine } from './rule.js';
+import { engineQueryFunc, type QueryFunc, type RuleQueryEngine } from './rule.js';
 
 /** Where alerts go: the {@link Notifier} (or anything with its `send`). */
 export interface AlertSender {
   /** Queues alerts for delivery; never throws. */
   send(alerts: PostableAlert[]): void;
 }
+
+/**
+ * A group handed to {@link RuleManager.update} besides those of the rule files. With `queryFunc`
+ * its rules are evaluated by that function instead of the PromQL engine, which then receives each
+ * rule's expression text (Loki's ruler: LogQL rules over the log store); results, `ALERTS` and
+ * notifications go the same way as for PromQL rules.
+ */
+export type ExtraRuleGroup = RuleGroupConfig & { readonly queryFunc?: QueryFunc };
 
 /** Options of {@link RuleManager}. Durations in ms. */
 export interface RuleManagerOptions {
@@ -76,11 +84,11 @@ export class RuleManager {
    * @param externalLabels new `global.external_labels` (groups are rebuilt when they change);
    *   omitted = unchanged
    * @param extraGroups groups not read from `files`, already validated (the rules generated from
-   *   SLOs); loaded after the files' groups
+   *   SLOs, LogQL rule files); loaded after the files' groups
    * @throws {ConfigError} when any file is bad; the old groups and external labels are kept.
    */
-  update(defaultIntervalMs: number, files: string[], externalLabels?: Record<string, string>, extraGroups: readonly RuleGroupConfig[] = []): void {
-    const configs: RuleGroupConfig[] = [];
+  update(defaultIntervalMs: number, files: string[], externalLabels?: Record<string, string>, extraGroups: readonly ExtraRuleGroup[] = []): void {
+    const configs: ExtraRuleGroup[] = [];
     for (const f of new Set(files)) configs.push(...loadRuleFile(f, this.opts.ruleFileOptions));
     configs.push(...extraGroups);
     if (externalLabels) this.opts.externalLabels = externalLabels;
@@ -118,11 +126,11 @@ export class RuleManager {
     this.groups = next;
   }
 
-  private newGroup(cfg: RuleGroupConfig, defaultIntervalMs: number, shouldRestore: boolean): Group {
+  private newGroup(cfg: ExtraRuleGroup, defaultIntervalMs: number, shouldRestore: boolean): Group {
     const { opts } = this;
     const rules: Rule[] = cfg.rules.map((r) => {
       const labels = { ...cfg.labels, ...r.labels };
-      const query = parseExpr(r.expr, opts.ruleFileOptions?.features);
+      const query = cfg.queryFunc ? r.expr : parseExpr(r.expr, opts.ruleFileOptions?.features);
       if (r.alert) {
         return new AlertingRule(
           {
@@ -163,7 +171,7 @@ export class RuleManager {
       rules,
       signature,
       storage: opts.storage,
-      query: this.query,
+      query: cfg.queryFunc ?? this.query,
       notify: (alerts) => opts.notifier.send(alerts),
       resendDelayMs: opts.resendDelayMs ?? 60_000,
       outageToleranceMs: opts.outageToleranceMs ?? 3_600_000,

@@ -15,7 +15,8 @@ export interface RecordingRuleSpec {
   name: string;
   /** Expression text as written in the rule file. */
   expr: string;
-  query: Expr;
+  /** Parsed expression, or its text for a query language the group's {@link QueryFunc} parses itself (LogQL). */
+  query: string | Expr;
   /** Rule labels (group labels merged in). */
   labels: Record<string, string>;
 }

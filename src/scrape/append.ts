@@ -12,6 +12,7 @@ import { isValidMetricName, LabelsBuilder, METRIC_NAME, toGoString, type Labels 
 import { STALE_NAN } from '../model/value.js';
 import { relabelBuilder, type RelabelConfig } from '../config/relabel.js';
 import { isValidLabelNameFor, type NameValidationScheme } from '../config/prometheus/values.js';
+import { ExemplarResult } from '../tsdb/exemplars.js';
 import { AppendResult, type Appender } from '../tsdb/types.js';
 import type { ScrapeCache } from './cache.js';
 import type { ScrapeMetrics } from './metrics.js';
@@ -157,6 +158,7 @@ export class ScrapeAppend {
   private outOfOrder = 0;
   private duplicates = 0;
   private outOfBounds = 0;
+  private exemplarOutOfOrder = 0;
   private done = false;
 
   constructor(
@@ -265,6 +267,13 @@ export class ScrapeAppend {
         }
       }
 
+      // As upstream, the line's exemplar is offered whatever became of the sample (its timestamp
+      // defaults to the sample's); rejected exemplars never fail the scrape.
+      if (ref !== 0 && app.appendExemplar !== undefined) {
+        const ex = p.exemplar();
+        if (ex !== null && app.appendExemplar(ref, ex.labels, ex.value, ex.timestamp ?? t, ex.timestamp !== undefined) === ExemplarResult.OutOfOrder) this.exemplarOutOfOrder++;
+      }
+
       if (result === AppendResult.Ok) {
         const track = explicitTs === undefined || opts.trackTimestampsStaleness;
         if (e) {
@@ -284,6 +293,7 @@ export class ScrapeAppend {
     if (this.outOfOrder > 0) m.sampleOutOfOrder.inc(this.outOfOrder);
     if (this.duplicates > 0) m.sampleDuplicate.inc(this.duplicates);
     if (this.outOfBounds > 0) m.sampleOutOfBounds.inc(this.outOfBounds);
+    if (this.exemplarOutOfOrder > 0) m.exemplarOutOfOrder.inc(this.exemplarOutOfOrder);
     if (this.sampleLimitHit) throw new AppendError('sample limit exceeded', 'sample');
     appendStaleMarkers(app, cache, defTime);
     cache.iterDone(true);

@@ -28,6 +28,7 @@ export interface ScrapeMetrics {
   sampleDuplicate: Counter;
   sampleOutOfOrder: Counter;
   sampleOutOfBounds: Counter;
+  exemplarOutOfOrder: Counter;
   fileSdReadErrors: Counter;
   fileSdScanDuration: Summary;
   httpSdFailures: Counter;
@@ -108,6 +109,10 @@ export function createScrapeMetrics(registry?: Registry): ScrapeMetrics {
     sampleOutOfBounds: counter(
       'prometheus_target_scrapes_sample_out_of_bounds_total',
       'Total number of samples rejected due to timestamp falling outside of the time bounds.',
+    ),
+    exemplarOutOfOrder: counter(
+      'prometheus_target_scrapes_exemplar_out_of_order_total',
+      'Total number of exemplar rejected due to not being out of the expected order.',
     ),
     fileSdReadErrors: counter('prometheus_sd_file_read_errors_total', 'The number of File-SD read errors.'),
     fileSdScanDuration: new Summary({

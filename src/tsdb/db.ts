@@ -27,15 +27,18 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { type Logger, logger } from '../log.js';
+import type { Matcher } from '../model/matcher.js';
 import { Block } from './block/block.js';
 import type { BlockMeta } from './block/meta.js';
 import { blockRanges, BlocksMergeWriter, planCompaction } from './block/compact.js';
-import { HeadBlockWriter, TMP_DELETION_SUFFIX } from './block/writer.js';
+import { HeadBlockWriter, TMP_DELETION_SUFFIX, writeHeadBlock } from './block/writer.js';
 import { HeadChunkFiles } from './chunks_head.js';
+import { ExemplarStorage, type SeriesExemplars } from './exemplars.js';
 import { Head, type HeadLog } from './head.js';
 import type { AppendBatch } from './head_append.js';
 import { CheckpointEncoder, HeadWALLog, replayWAL } from './head_wal.js';
 import { acquireLock, type DirLock } from './lock.js';
+import { linkTree, snapshotName } from './snapshot.js';
 import { blocksAndHeadQuerier } from './merge_querier.js';
 import { openBlocks } from './readonly.js';
 import { BlockMetrics, WALMetrics } from './metrics.js';
@@ -45,6 +48,7 @@ import { CheckpointWriter, deleteCheckpointsBefore } from './wal/checkpoint.js';
 import { WAL, WALWriteError } from './wal/wal.js';
 
 export type { TSDBStat, TSDBStatus } from './status.js';
+export { snapshotName } from './snapshot.js';
 
 /** Default retention: 15 days, as `--storage.tsdb.retention.time`. */
 export const DEFAULT_RETENTION_MS = 15 * 24 * 3600_000;
@@ -97,11 +101,20 @@ export interface TSDBOptions {
   walSegmentSize?: number;
   /** Largest head chunk file in bytes (default 128 MiB; smaller in tests). */
   headChunkFileSize?: number;
+  /**
+   * Exemplar storage (`--enable-feature=exemplar-storage`): its size, prometheus.yml's
+   * `storage.exemplars.max_exemplars` (0 stores none until resized). Absent: no exemplar storage,
+   * as upstream without the feature.
+   */
+  maxExemplars?: number;
 }
 
 /** Stands in for the WAL after close: commits from appenders still held fail instead of being lost silently. */
 const CLOSED_LOG: HeadLog = {
   logCommit(_newSeries: readonly number[], _batch: AppendBatch | null): void {
+    throw new WALWriteError('TSDB is closed');
+  },
+  logTombstones(_entries: readonly number[]): void {
     throw new WALWriteError('TSDB is closed');
   },
 };
@@ -172,7 +185,8 @@ export class TSDB implements Storage {
         maxFileSize: opts.headChunkFileSize,
         onWriteError: (err) => log.error('Writing head chunk file failed; the chunks stay in memory and are retried', { err }),
       });
-      head = new Head({ registry: opts.registry, chunkStore: chunkFiles, compactionWindow: true });
+      const exemplars = opts.maxExemplars === undefined ? undefined : new ExemplarStorage(opts.maxExemplars, opts.registry);
+      head = new Head({ registry: opts.registry, chunkStore: chunkFiles, compactionWindow: true, exemplars });
       const blocksMaxT = blocks.length > 0 ? blocks[blocks.length - 1]!.meta.maxTime : -Infinity;
       head.minValidTime = blocksMaxT;
       let wal: WAL | null = null;
@@ -227,6 +241,26 @@ export class TSDB implements Storage {
    */
   querier(mint: number, maxt: number): Querier {
     return blocksAndHeadQuerier(this.blockList, this.head, mint, maxt);
+  }
+
+  /**
+   * Exemplars in [mint, maxt] (ms, inclusive) of the series matching any matcher set (see
+   * `ExemplarStorage.select`); [] without exemplar storage.
+   */
+  selectExemplars(mint: number, maxt: number, matcherSets: readonly (readonly Matcher[])[]): SeriesExemplars[] {
+    return this.head.exemplars?.select(mint, maxt, matcherSets) ?? [];
+  }
+
+  /**
+   * Applies a new `storage.exemplars.max_exemplars` (config reload): resizes the exemplar storage,
+   * keeping the newest exemplars that fit. No-op without exemplar storage.
+   * @throws {RangeError} for a negative or non-integer size.
+   */
+  setMaxExemplars(n: number): void {
+    const store = this.head.exemplars;
+    if (store === null || store.capacity === n) return;
+    const migrated = store.resize(n);
+    this.log.info('Exemplar storage resized', { to: n, migrated });
   }
 
   /** Metadata of the open blocks, ascending by time. */
@@ -299,7 +333,10 @@ export class TSDB implements Storage {
           return written;
         }
         this.blockMetrics!.compactions.inc();
-        if (block !== null) {
+        if (block !== null && (block.meta.stats.numSamples ?? 0) === 0) {
+          // Every sample of the range was deleted: no block, as upstream.
+          this.deleteBlock(block);
+        } else if (block !== null) {
           this.blockList.push(block);
           written++;
           this.log.info('Wrote block', {
@@ -330,7 +367,7 @@ export class TSDB implements Storage {
           return written;
         }
         this.blockMetrics!.compactions.inc();
-        this.blockList = [...this.blockList.filter((b) => !ulids.has(b.meta.ulid)), block].sort((a, b) => a.meta.minTime - b.meta.minTime);
+        this.replaceBlocks(sources, block);
         this.log.info('Compacted blocks', {
           ulid: block.meta.ulid,
           sources: [...ulids],
@@ -338,12 +375,117 @@ export class TSDB implements Storage {
           maxt: block.meta.maxTime,
           duration: `${((performance.now() - start) / 1000).toFixed(3)}s`,
         });
-        for (const b of sources) this.deleteBlock(b);
       }
       return written;
     } finally {
       this.compacting = false;
     }
+  }
+
+  /**
+   * Puts `block` (written from `sources`) in the place of `sources` and deletes them; a block left
+   * without samples (every one was deleted) is deleted too, as upstream writes none.
+   */
+  private replaceBlocks(sources: readonly Block[], block: Block): void {
+    const gone = new Set(sources);
+    const kept = this.blockList.filter((b) => !gone.has(b));
+    if ((block.meta.stats.numSamples ?? 0) > 0) kept.push(block);
+    else this.deleteBlock(block);
+    this.blockList = kept.sort((a, b) => a.meta.minTime - b.meta.minTime);
+    for (const b of sources) this.deleteBlock(b);
+  }
+
+  /** Waits until no compaction runs, so a deletion or snapshot sees every block and head sample once. */
+  private async idle(): Promise<void> {
+    while (this.compacting && this.compaction !== null) await this.compaction;
+  }
+
+  /**
+   * Deletes the samples in [mint, maxt] (ms, inclusive) of the series matching any of the matcher
+   * sets (`match[]`), as upstream's `DB.Delete` (`POST /api/v1/admin/tsdb/delete_series`): the
+   * blocks overlapping the range get tombstones (their `tombstones` file), the head gets tombstones
+   * logged to the WAL; queries hide the samples at once, compaction or {@link cleanTombstones}
+   * removes them from disk. Waits for a running compaction first.
+   * @throws {Error} when the TSDB is closed, or a block's files or the WAL cannot be written.
+   */
+  async delete(matcherSets: readonly (readonly Matcher[])[], mint: number, maxt: number): Promise<void> {
+    await this.idle();
+    if (this.closed) throw new Error('TSDB is closed');
+    for (const matchers of matcherSets) {
+      for (const b of this.blockList) if (b.meta.minTime <= maxt && b.meta.maxTime > mint) b.delete(matchers, mint, maxt);
+      if (this.head.numSeries() > 0 && this.head.minTime() <= maxt && this.head.maxTime() >= mint) this.head.delete(matchers, mint, maxt);
+    }
+  }
+
+  /**
+   * Rewrites every block with tombstones without its deleted samples, as upstream's
+   * `DB.CleanTombstones` (`POST /api/v1/admin/tsdb/clean_tombstones`): one new block per such block
+   * (none when nothing is left), the old one deleted. Head tombstones stay until the head is cut
+   * into blocks. Waits for a running compaction first.
+   * @throws {Error} when the TSDB is closed or a block cannot be rewritten (the old block is kept).
+   */
+  async cleanTombstones(): Promise<void> {
+    await this.idle();
+    if (this.closed) throw new Error('TSDB is closed');
+    this.compacting = true;
+    this.compaction = this.rewriteTombstoned();
+    if ((await this.compaction) < 0) throw new Error('rewriting a block with tombstones failed (see the log)');
+  }
+
+  /** Body of {@link cleanTombstones}, run as the compaction: resolves to the blocks rewritten, −1 on error. */
+  private async rewriteTombstoned(): Promise<number> {
+    let n = 0;
+    try {
+      for (const b of [...this.blockList]) {
+        if (b.tombstones.size === 0) continue;
+        let block: Block | null;
+        try {
+          block = await this.writeBlockInSlices(BlocksMergeWriter.start([b], this.dir, { ulidTime: this.now() }));
+        } catch (e) {
+          this.log.error('Rewriting a block without its deleted samples failed', { block: b.meta.ulid, err: e });
+          return -1;
+        }
+        if (block === null) return n;
+        this.replaceBlocks([b], block);
+        n++;
+        this.log.info('Rewrote block without deleted samples', { block: b.meta.ulid, ulid: block.meta.ulid });
+      }
+      return n;
+    } finally {
+      this.compacting = false;
+    }
+  }
+
+  /**
+   * Writes a snapshot of the data into `dir` (created; must not exist or be empty), as upstream's
+   * `DB.Snapshot` (`POST /api/v1/admin/tsdb/snapshot`): every block hard-linked (copied where links
+   * fail) into `<dir>/<ULID>/` with its tombstones, and unless `skipHead` the head's samples
+   * (deleted ones left out) written as one more block. The result is a data directory Lookout or
+   * Prometheus can start on. Waits for a running compaction first; the head block is written in one
+   * go.
+   * @throws {Error} when the TSDB is closed or the files cannot be written.
+   */
+  async snapshot(dir: string, skipHead: boolean): Promise<void> {
+    await this.idle();
+    if (this.closed) throw new Error('TSDB is closed');
+    mkdirSync(dir, { recursive: true });
+    for (const b of this.blockList) linkTree(b.dir, join(dir, b.meta.ulid));
+    const head = this.head;
+    if (skipHead || head.numSeries() === 0) return;
+    const meta = writeHeadBlock(head, dir, head.minTime(), head.maxTime() + 1, { ulidTime: this.now() });
+    // Every head sample deleted: no block, as upstream.
+    if (meta !== null && (meta.stats.numSamples ?? 0) === 0) rmSync(join(dir, meta.ulid), { recursive: true, force: true });
+  }
+
+  /**
+   * {@link snapshot} into `<data dir>/snapshots/<name>`, named as upstream's API names snapshots:
+   * the UTC time as `YYYYMMDDTHHMMSSZ`, a dash and 16 random hex digits. Resolves to the name.
+   * @throws {Error} as {@link snapshot}.
+   */
+  async snapshotInDataDir(skipHead: boolean): Promise<string> {
+    const name = snapshotName(this.now());
+    await this.snapshot(join(this.dir, 'snapshots', name), skipHead);
+    return name;
   }
 
   /**

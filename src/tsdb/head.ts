@@ -18,16 +18,19 @@
  */
 import type { Registry } from 'prom-client';
 import type { Labels } from '../model/labels.js';
+import type { Matcher } from '../model/matcher.js';
 import { BitWriter } from './chunkenc/bstream.js';
 import { CHUNK_HEADER_BYTES, MAX_BYTES_PER_XOR_CHUNK, MAX_XOR_SAMPLE_BYTES, SAMPLES_PER_CHUNK } from './chunkenc/chunk.js';
 import { HI, highBits, LO, lowBits } from './chunkenc/floatbits.js';
 import { xorAppend, xorNextSampleMaxBytes } from './chunkenc/xor.js';
-import { AppendBatch, HeadAppender } from './head_append.js';
+import { AppendBatch, type ExemplarBatch, HeadAppender } from './head_append.js';
+import type { ExemplarStorage } from './exemplars.js';
 import { ChunkArena, type ChunkStore, ChunkTable, NO_CHUNK, OpenChunkSlots, SLOT_SIZES } from './head_chunks.js';
 import { F_EMPTY_SEEN, F_LIVE, hashLabels, NO_SLOT, SeriesColumns, SeriesLookup } from './head_series.js';
 import { HeadMetrics } from './metrics.js';
 import { MemPostings } from './postings.js';
 import { HeadQuerier } from './querier.js';
+import { Tombstones } from './tombstones.js';
 import { AppendResult, type Appender, type Querier, type Storage } from './types.js';
 
 /**
@@ -75,10 +78,16 @@ export class InvalidLabelsError extends Error {
 export interface HeadLog {
   /**
    * Persists series records for `newSeries` (refs of series not logged yet; their labels via
-   * {@link Head.labelsOf}) and the samples of `batch` (may be null), in one write.
+   * {@link Head.labelsOf}), the samples of `batch` and the `exemplars` (either may be null), in one
+   * write.
    * @throws when the write fails; the head then applies nothing.
    */
-  logCommit(newSeries: readonly number[], batch: AppendBatch | null): void;
+  logCommit(newSeries: readonly number[], batch: AppendBatch | null, exemplars?: ExemplarBatch | null): void;
+  /**
+   * Persists deleted intervals: `entries` holds (series ref, mint ms, maxt ms) triples.
+   * @throws when the write fails; the head then deletes nothing.
+   */
+  logTombstones(entries: readonly number[]): void;
 }
 
 /** Options of {@link Head}. */
@@ -98,6 +107,8 @@ export interface HeadOptions {
    * more samples. On under a `TSDB`; off for a head alone (tests load series one after another).
    */
   compactionWindow?: boolean;
+  /** Where exemplars go (`--enable-feature=exemplar-storage`); none by default. */
+  exemplars?: ExemplarStorage;
 }
 
 /** Bytes held by the head's typed arrays and slabs ({@link Head.memoryStats}). */
@@ -148,6 +159,10 @@ export class Head implements Storage {
   readonly postings = new MemPostings();
   /** @internal Self-metrics. */
   readonly metrics: HeadMetrics;
+  /** Deleted intervals of head series (see {@link delete}); queriers and block writing skip them. */
+  readonly tombstones = new Tombstones();
+  /** Exemplars of head series, keyed by series ref (null: exemplar storage is off). */
+  readonly exemplars: ExemplarStorage | null;
   /** Samples with a timestamp below this (ms) are rejected as out of bounds; raised by retention. */
   minValidTime = -Infinity;
 
@@ -170,6 +185,7 @@ export class Head implements Storage {
     this.chunkRange = opts.chunkRangeMs ?? DEFAULT_CHUNK_RANGE_MS;
     this.store = opts.chunkStore ?? new ChunkArena();
     this.compactionWindow = opts.compactionWindow ?? false;
+    this.exemplars = opts.exemplars ?? null;
     this.metrics = new HeadMetrics(
       {
         numSeries: () => this.liveSeries,
@@ -314,17 +330,39 @@ export class Head implements Storage {
     if (this.batchPool.length < BATCH_POOL_SIZE && b.capacity <= MAX_POOLED_BATCH) this.batchPool.push(b);
   }
 
+  /** Stores committed exemplars of live series (out-of-order ones are counted by the storage). */
+  private addExemplars(ex: ExemplarBatch): void {
+    const store = this.exemplars;
+    if (store === null) return;
+    for (let i = 0; i < ex.n; i++) {
+      const ref = ex.refs[i]!;
+      if (this.isLive(ref)) store.add(ref, this.cols.labels(ref), ex.labels[i]!, ex.values[i]!, ex.ts[i]!, ex.hasTs[i]!);
+    }
+  }
+
   /**
-   * @internal Logs (through the attached {@link HeadLog}) and applies a committed batch. Samples
+   * @internal Stores an exemplar read back from the WAL (see `replayWAL`). The record does not say
+   * whether the timestamp came with the exemplar; as upstream, it is taken as not (so the same
+   * exemplar scraped again without a timestamp stays a duplicate).
+   */
+  replayExemplar(ref: number, labels: Labels, value: number, t: number): void {
+    if (this.exemplars !== null && this.isLive(ref)) this.exemplars.add(ref, this.cols.labels(ref), labels, value, t, false);
+  }
+
+  /**
+   * @internal Logs (through the attached {@link HeadLog}) and applies a committed batch and its
+   * exemplars. Samples
    * that became invalid since `append` (another appender committed newer samples first) are dropped
    * and counted as out of order, as upstream.
    */
-  commitBatch(b: AppendBatch | null): void {
-    if (this.log !== null && (this.unlogged.length > 0 || (b !== null && b.n > 0))) {
+  commitBatch(b: AppendBatch | null, ex: ExemplarBatch | null = null): void {
+    const exs = ex !== null && ex.n > 0 ? ex : null;
+    if (this.log !== null && (this.unlogged.length > 0 || (b !== null && b.n > 0) || exs !== null)) {
       const newSeries = this.unlogged.filter((r) => this.isLive(r));
-      this.log.logCommit(newSeries, b);
+      this.log.logCommit(newSeries, b, exs);
       this.unlogged = [];
     }
+    if (exs !== null) this.addExemplars(exs);
     if (b === null || b.n === 0) return;
     const { refs, ts, vbits } = b;
     let appended = 0;
@@ -516,7 +554,34 @@ export class Head implements Storage {
     return marks;
   }
 
+  /**
+   * Deletes the samples in [mint, maxt] (ms, inclusive) of the series matching every matcher, as
+   * upstream's `Head.Delete`: for each such series holding samples in the range, the interval
+   * clamped to the series' own time range becomes a tombstone, logged to the WAL (through the
+   * attached {@link HeadLog}) before it applies. Returns the number of series affected.
+   * @throws when the log write fails (nothing is deleted then).
+   */
+  delete(matchers: readonly Matcher[], mint: number, maxt: number): number {
+    const c = this.cols;
+    const ch = this.chunks;
+    const entries: number[] = [];
+    for (const ref of new HeadQuerier(this, -Infinity, Infinity).matching(matchers)) {
+      const first = c.firstChunk[ref]!;
+      const open = c.openSlot[ref] !== NO_SLOT;
+      if (first === NO_CHUNK && !open) continue;
+      const sMin = first !== NO_CHUNK ? ch.minT[first]! : c.openMinT[ref]!;
+      const sMax = open ? c.xor.t[ref]! : ch.maxT[c.lastChunk[ref]!]!;
+      if (sMax < mint || sMin > maxt) continue;
+      entries.push(ref, Math.max(mint, sMin), Math.min(maxt, sMax));
+    }
+    if (entries.length === 0) return 0;
+    this.log?.logTombstones(entries);
+    for (let i = 0; i < entries.length; i += 3) this.tombstones.add(entries[i]!, entries[i + 1]!, entries[i + 2]!);
+    return entries.length / 3;
+  }
+
   private removeSeries(ref: number): Labels {
+    this.tombstones.delete(ref);
     const ls = this.cols.labels(ref);
     this.lookup.delete(ls, hashLabels(ls), ref);
     this.cols.kill(ref);

@@ -6,7 +6,23 @@
  */
 import type { Labels } from '../model/labels.js';
 import { AppendResult, type Appender, type SeriesRef } from './types.js';
+import { ExemplarResult } from './exemplars.js';
 import type { Head } from './head.js';
+
+/** Exemplars queued by one appender: parallel arrays of series refs, label sets, values and timestamps (ms). */
+export class ExemplarBatch {
+  readonly refs: number[] = [];
+  readonly labels: Labels[] = [];
+  readonly values: number[] = [];
+  readonly ts: number[] = [];
+  /** Whether each timestamp came with the exemplar. */
+  readonly hasTs: boolean[] = [];
+
+  /** Number of queued exemplars. */
+  get n(): number {
+    return this.refs.length;
+  }
+}
 
 /**
  * Samples buffered by one appender: parallel columns of series refs, timestamps (ms) and values
@@ -76,6 +92,7 @@ export class AppendBatch {
  */
 export class HeadAppender implements Appender {
   private batch: AppendBatch | null = null;
+  private exemplars: ExemplarBatch | null = null;
 
   constructor(private readonly head: Head) {}
 
@@ -94,15 +111,42 @@ export class HeadAppender implements Appender {
   }
 
   /**
+   * See {@link Appender.appendExemplar}: validated against the stored exemplars of the series (as
+   * upstream `ValidateExemplar`); `ExemplarResult.Disabled` when the head has no exemplar storage.
+   */
+  appendExemplar(ref: SeriesRef, labels: Labels, value: number, t: number, hasTs = true): number {
+    const store = this.head.exemplars;
+    if (store === null) return ExemplarResult.Disabled;
+    // Labels with empty values are dropped, as upstream's `WithoutEmpty`.
+    for (let i = 1; i < labels.length; i += 2) {
+      if (labels[i] === '') {
+        labels = labels.filter((_, k) => labels[k | 1] !== '');
+        break;
+      }
+    }
+    const r = store.validate(ref, labels, value, t, hasTs);
+    if (r !== ExemplarResult.Ok) return r;
+    const ex = (this.exemplars ??= new ExemplarBatch());
+    ex.refs.push(ref);
+    ex.labels.push(labels);
+    ex.values.push(value);
+    ex.ts.push(t);
+    ex.hasTs.push(hasTs);
+    return r;
+  }
+
+  /**
    * See {@link Appender.commit}.
    * @throws {WALWriteError} when the WAL write fails; nothing of the batch is applied and the
    * appender is empty afterwards (as after a rollback).
    */
   commit(): void {
     const b = this.batch;
+    const ex = this.exemplars;
     this.batch = null;
+    this.exemplars = null;
     try {
-      this.head.commitBatch(b);
+      this.head.commitBatch(b, ex);
     } finally {
       if (b) this.head.releaseBatch(this, b);
     }
@@ -112,6 +156,7 @@ export class HeadAppender implements Appender {
   rollback(): void {
     const b = this.batch;
     this.batch = null;
+    this.exemplars = null;
     if (b) this.head.releaseBatch(this, b);
   }
 

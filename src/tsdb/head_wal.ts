@@ -1,23 +1,28 @@
 /**
  * The head ⇄ WAL bridge, as Prometheus's `head_wal.go`: {@link HeadWALLog} turns committed batches
- * into series and samples records; {@link replayWAL} rebuilds a head from the newest checkpoint and
+ * into series and samples records, and deletions into tombstones records; {@link replayWAL} rebuilds a head from the newest checkpoint and
  * the segments after it, repairing a damaged segment by truncating it at the first bad record (and
  * deleting the segments after it) with a logged warning instead of failing to start.
  */
 import { readFileSync, rmSync, truncateSync } from 'node:fs';
 import type { Logger } from '../log.js';
+import type { Labels } from '../model/labels.js';
 import { HI } from './chunkenc/floatbits.js';
 import { Encbuf, StringCache } from './encoding.js';
 import type { Head, HeadLog } from './head.js';
 import { SampleOutcome } from './head.js';
-import type { AppendBatch } from './head_append.js';
+import type { AppendBatch, ExemplarBatch } from './head_append.js';
 import type { WALMetrics } from './metrics.js';
 import { deleteCheckpointsBefore, listCheckpoints, removeTmpCheckpoints } from './wal/checkpoint.js';
-import { decodeSamples, decodeSeries, encodeSamples, encodeSeries, RecordType, recordType, SampleBatch } from './wal/record.js';
+import { decodeExemplars, decodeSamples, decodeSeries, encodeExemplars, encodeSamples, encodeSeries, RecordType, recordType, SampleBatch } from './wal/record.js';
 import { listSegments, readSegment, segmentPath } from './wal/segment.js';
 import type { WAL } from './wal/wal.js';
+import { decodeTombstonesRecord, encodeTombstonesRecord } from './tombstones.js';
 
-/** Writes each commit of a head to a {@link WAL}: a series record for new series, then a samples record, in one write. */
+/**
+ * Writes each commit of a head to a {@link WAL}: a series record for new series, a samples record
+ * and an exemplars record, in one write.
+ */
 export class HeadWALLog implements HeadLog {
   private readonly seriesBuf = new Encbuf(4096);
   private readonly samplesBuf = new Encbuf(64 * 1024);
@@ -28,7 +33,7 @@ export class HeadWALLog implements HeadLog {
   ) {}
 
   /** See {@link HeadLog.logCommit}. @throws {WALWriteError} when the write fails. */
-  logCommit(newSeries: readonly number[], batch: AppendBatch | null): void {
+  logCommit(newSeries: readonly number[], batch: AppendBatch | null, exemplars: ExemplarBatch | null = null): void {
     const records: Uint8Array[] = [];
     if (newSeries.length > 0) {
       this.seriesBuf.reset();
@@ -44,7 +49,19 @@ export class HeadWALLog implements HeadLog {
       minT = batch.minT;
       maxT = batch.maxT;
     }
+    if (exemplars !== null && exemplars.n > 0) {
+      const enc = new Encbuf(64 + exemplars.n * 64);
+      encodeExemplars(enc, exemplars.refs, exemplars.labels, exemplars.values, exemplars.ts, exemplars.n);
+      records.push(enc.bytes());
+    }
     if (records.length > 0) this.wal.log(records, minT, maxT);
+  }
+
+  /** See {@link HeadLog.logTombstones}: one tombstones record. @throws {WALWriteError} when the write fails. */
+  logTombstones(entries: readonly number[]): void {
+    const enc = new Encbuf(16 + entries.length * 8);
+    encodeTombstonesRecord(enc, entries);
+    this.wal.log([enc.bytes()], Infinity, -Infinity);
   }
 }
 
@@ -77,7 +94,9 @@ export class CheckpointEncoder {
 
   /**
    * Encodes the next `maxSeries` series as one record and passes it to `emit` (a view valid during
-   * the call); emits nothing when all of them were removed meanwhile.
+   * the call); emits nothing when all of them were removed meanwhile. The last slice also emits an
+   * exemplars record with the stored exemplars and a tombstones record with the deleted intervals
+   * of the live series, as upstream's checkpoint keeps both.
    */
   encodeNext(maxSeries: number, emit: (rec: Uint8Array) => void): void {
     const head = this.head;
@@ -118,6 +137,33 @@ export class CheckpointEncoder {
       }
     }
     if (enc.len > 1) emit(enc.bytes());
+    if (this.next >= this.refs.length && head.exemplars !== null && head.exemplars.size > 0) {
+      const ex = { refs: [] as number[], labels: [] as Labels[], values: [] as number[], ts: [] as number[] };
+      head.exemplars.forEach((ref, ls, value, t) => {
+        if (!head.isLive(ref)) return;
+        ex.refs.push(ref);
+        ex.labels.push(ls);
+        ex.values.push(value);
+        ex.ts.push(t);
+      });
+      if (ex.refs.length > 0) {
+        enc.reset();
+        encodeExemplars(enc, ex.refs, ex.labels, ex.values, ex.ts, ex.refs.length);
+        emit(enc.bytes());
+      }
+    }
+    if (this.next >= this.refs.length && head.tombstones.size > 0) {
+      const entries: number[] = [];
+      head.tombstones.forEach((ref, ivs) => {
+        if (!head.isLive(ref)) return;
+        for (let i = 0; i < ivs.length; i += 2) entries.push(ref, ivs[i]!, ivs[i + 1]!);
+      });
+      if (entries.length > 0) {
+        enc.reset();
+        encodeTombstonesRecord(enc, entries);
+        emit(enc.bytes());
+      }
+    }
   }
 }
 
@@ -194,6 +240,16 @@ export function replayWAL(head: Head, walDir: string, minValidTime: number, log:
           }
           break;
         }
+        case RecordType.Exemplars:
+          // As upstream, exemplars are not subject to the samples' retention cutoff.
+          decodeExemplars(rec, (ref, ls, value, t) => head.replayExemplar(refMap.size > 0 ? (refMap.get(ref) ?? ref) : ref, ls, value, t));
+          break;
+        case RecordType.Tombstones:
+          decodeTombstonesRecord(rec, (ref, mint, maxt) => {
+            const r = refMap.size > 0 ? (refMap.get(ref) ?? ref) : ref;
+            if (head.isLive(r)) head.tombstones.add(r, mint, maxt);
+          });
+          break;
         default:
           unknownTypes++;
       }

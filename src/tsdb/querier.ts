@@ -11,6 +11,7 @@ import type { Head } from './head.js';
 import { NO_CHUNK } from './head_chunks.js';
 import { F_LIVE, NO_SLOT } from './head_series.js';
 import { postingsForMatchers } from './postings.js';
+import { dropDeleted } from './tombstones.js';
 import type { Querier, SeriesSamples } from './types.js';
 
 /** A querier over [mint, maxt] (ms, inclusive) of a {@link Head}. */
@@ -38,15 +39,19 @@ export class HeadQuerier implements Querier {
 
   /**
    * See {@link Querier.series}. As upstream, a series qualifies when one of its chunks overlaps the
-   * range (chunks are not decoded).
+   * range (chunks are not decoded, except for series with deleted intervals: those qualify when a
+   * sample in the range survives the deletion).
    */
   series(matchers: readonly Matcher[], mint: number, maxt: number): Labels[] {
     const lo = Math.max(mint, this.mint);
     const hi = Math.min(maxt, this.maxt);
     if (!this.overlapsHead(lo, hi)) return [];
     const out: Labels[] = [];
+    const stones = this.head.tombstones;
     for (const ref of this.matching(matchers)) {
-      if (this.overlaps(ref, lo, hi)) out.push(this.head.cols.labels(ref));
+      if (!this.overlaps(ref, lo, hi)) continue;
+      if (stones.size > 0 && stones.get(ref) !== undefined && this.readSamples(ref, lo, hi) === null) continue;
+      out.push(this.head.cols.labels(ref));
     }
     return out.sort(compare);
   }
@@ -80,8 +85,8 @@ export class HeadQuerier implements Querier {
     return lo <= hi && this.head.numSeries() > 0 && this.head.maxTime() >= lo && this.head.minTime() <= hi;
   }
 
-  /** Refs of live series matching all matchers, ascending. */
-  private matching(matchers: readonly Matcher[]): readonly number[] {
+  /** @internal Refs of live series matching all matchers, ascending. */
+  matching(matchers: readonly Matcher[]): readonly number[] {
     const head = this.head;
     return postingsForMatchers(head.postings, matchers, () => {
       const all: number[] = [];
@@ -103,8 +108,9 @@ export class HeadQuerier implements Querier {
   }
 
   /**
-   * Samples of series `ref` in [lo, hi] (ms, inclusive), or null when there are none; the head's
-   * reading primitive, also used to write blocks. Not limited to the querier's range.
+   * Samples of series `ref` in [lo, hi] (ms, inclusive) outside its deleted intervals (see
+   * `Head.delete`), or null when there are none; the head's reading primitive, also used to write
+   * blocks. Not limited to the querier's range.
    * @throws {ChunkReadError} when a completed chunk cannot be read back from its file.
    */
   readSamples(ref: number, lo: number, hi: number): SeriesSamples | null {
@@ -138,6 +144,8 @@ export class HeadQuerier implements Querier {
       n = it.decodeRange(lo, hi, ts, vbits, n, HI);
     }
     if (n === 0) return null;
+    const ivs = head.tombstones.size > 0 ? head.tombstones.get(ref) : undefined;
+    if (ivs !== undefined) return dropDeleted({ labels: c.labels(ref), ts, vs, count: n }, ivs);
     return { labels: c.labels(ref), ts, vs, count: n };
   }
 }

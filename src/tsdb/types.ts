@@ -50,6 +50,14 @@ export interface Appender {
   commit(): void;
   /** Discards every queued sample. */
   rollback(): void;
+  /**
+   * Optional (storages without exemplar storage leave it out): queues an exemplar of series `ref` —
+   * its label set (sorted), value and timestamp in ms (`hasTs` false when `t` is the scrape's time,
+   * not the exemplar's own) — stored at {@link commit} (and written to the WAL with the batch).
+   * Returns a `tsdb/exemplars` `ExemplarResult` code: 0 when queued; a duplicate, out-of-order,
+   * too-long or disabled exemplar is not queued.
+   */
+  appendExemplar?(ref: SeriesRef, labels: Labels, value: number, t: number, hasTs?: boolean): number;
 }
 
 /** Samples of one series in a time range, decoded into typed arrays (ascending timestamps). */

@@ -9,12 +9,14 @@ import type { Labels } from '../model/labels.js';
 import { compare, key } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 import { TimeParseError } from '../model/time.js';
-import { PromQLError, parseMetricSelector, type Engine } from '../promql/index.js';
+import { PromQLError, parseExpr, parseMetricSelector, walk, type Engine } from '../promql/index.js';
+import { formatFloat } from '../model/value.js';
+import type { SeriesExemplars } from '../tsdb/exemplars.js';
 import { BacktestInputError } from '../rules/backtest/request.js';
 import type { Storage } from '../tsdb/types.js';
-import { labelsJson } from './encode.js';
+import { labelsJson, secondsText } from './encode.js';
 import { MAX_TIME, MIN_TIME, params, parseAtoi, parseDurationNs, parseLimit, parseTime } from './params.js';
-import { executeQuery, type QueryRequest } from './query-exec.js';
+import { clock, executeQuery, type QueryRequest } from './query-exec.js';
 
 /** What the `/api/v1` routes read from; each optional part answers 404-free empty data when absent. */
 export interface ApiV1Deps {
@@ -45,7 +47,42 @@ export interface ApiV1Deps {
    * throws `BacktestInputError` for bad input. Absent: the endpoint answers `unavailable`.
    */
   backtest?: (p: URLSearchParams) => unknown;
+  /**
+   * The TSDB admin endpoints (`--web.enable-admin-api`); absent, they answer as upstream does with
+   * the admin API off (HTTP 500, errorType `unavailable`, "admin APIs disabled").
+   */
+  admin?: TSDBAdmin;
+  /**
+   * Exemplars in [mint, maxt] (ms) of the series matching any matcher set, for
+   * /api/v1/query_exemplars (see `TSDB.selectExemplars`); absent: `[]`.
+   */
+  exemplars?: (mint: number, maxt: number, matcherSets: Matcher[][]) => SeriesExemplars[];
 }
+
+/**
+ * `data` of /api/v1/query_exemplars as upstream writes it (JSON text):
+ * `[{"seriesLabels":{…},"exemplars":[{"labels":{…},"value":"1.5","timestamp":1700000000.123}]}]`.
+ */
+export function exemplarsJson(list: readonly SeriesExemplars[]): string {
+  const parts = list.map((s) => {
+    const ex = s.exemplars.map((e) => `{"labels":${labelsJson(e.labels)},"value":"${formatFloat(e.value)}","timestamp":${secondsText(e.ts)}}`);
+    return `{"seriesLabels":${labelsJson(s.seriesLabels)},"exemplars":[${ex.join(',')}]}`;
+  });
+  return `[${parts.join(',')}]`;
+}
+
+/** What `/api/v1/admin/tsdb/*` call (see `TSDB.delete`, `cleanTombstones`, `snapshotInDataDir`). */
+export interface TSDBAdmin {
+  /** Deletes [mint, maxt] (ms, inclusive) of the series matching any matcher set. */
+  deleteSeries(matcherSets: Matcher[][], mint: number, maxt: number): Promise<void>;
+  /** Rewrites blocks with tombstones. */
+  cleanTombstones(): Promise<void>;
+  /** Writes a snapshot under `<data dir>/snapshots/`; resolves to its name. */
+  snapshot(skipHead: boolean): Promise<string>;
+}
+
+/** Go `strconv.ParseBool`'s accepted spellings. */
+const GO_BOOLS: Record<string, boolean> = { '1': true, t: true, T: true, TRUE: true, true: true, True: true, '0': false, f: false, F: false, FALSE: false, false: false, False: false };
 
 /** An API error with Prometheus's errorType. */
 export class ApiError extends Error {
@@ -126,6 +163,12 @@ function durationParam(p: URLSearchParams, name: string): number {
   }
 }
 
+/** The `stats` parameter of queries, as upstream: empty = none, `all` = with per-step counts, anything else = totals. */
+function statsParam(p: URLSearchParams): QueryRequest['stats'] {
+  const v = p.get('stats') ?? '';
+  return v === '' ? undefined : v === 'all' ? 'all' : 'summary';
+}
+
 /** The `limit` parameter of queries and label/series lists (0 = none). */
 function limitParam(p: URLSearchParams): number {
   try {
@@ -193,7 +236,7 @@ export function registerApiV1(app: FastifyInstance, deps: ApiV1Deps): void {
   const route = (
     path: string,
     handler: (p: URLSearchParams, req: FastifyRequest, reply: FastifyReply) => unknown,
-    methods: ('GET' | 'POST')[] = ['GET', 'POST'],
+    methods: ('GET' | 'POST' | 'PUT')[] = ['GET', 'POST'],
   ) => {
     const url = `/api/v1${path}`;
     app.route({
@@ -231,17 +274,20 @@ export function registerApiV1(app: FastifyInstance, deps: ApiV1Deps): void {
   };
 
   route('/query', async (p, _req, reply) => {
+    const arrivedAt = clock();
     const arrival = Date.now();
     const limit = limitParam(p);
     const t = timeParam(p, 'time', now());
     const deadline = deadlineParam(p, arrival);
     const lookbackDeltaMs = lookbackParam(p);
     const query = p.get('query') ?? '';
-    const json = await runQuery({ kind: 'instant', query, start: t, end: t, step: 0, deadline, lookbackDeltaMs, limit });
+    const stats = statsParam(p);
+    const json = await runQuery({ kind: 'instant', query, start: t, end: t, step: 0, deadline, lookbackDeltaMs, limit, stats, arrivedAt });
     return reply.type('application/json').send(json);
   });
 
   route('/query_range', async (p, _req, reply) => {
+    const arrivedAt = clock();
     const arrival = Date.now();
     const limit = limitParam(p);
     const start = timeParam(p, 'start', NaN);
@@ -267,11 +313,30 @@ export function registerApiV1(app: FastifyInstance, deps: ApiV1Deps): void {
     // after parsing, as upstream's engine.
     const step = Math.trunc(stepNs / 1e6);
     const query = p.get('query') ?? '';
-    const json = await runQuery({ kind: 'range', query, start, end, step, deadline, lookbackDeltaMs, limit });
+    const stats = statsParam(p);
+    const json = await runQuery({ kind: 'range', query, start, end, step, deadline, lookbackDeltaMs, limit, stats, arrivedAt });
     return reply.type('application/json').send(json);
   });
 
-  route('/query_exemplars', () => []);
+  route('/query_exemplars', (p, _req, reply) => {
+    const start = timeParam(p, 'start', MIN_TIME);
+    const end = timeParam(p, 'end', MAX_TIME);
+    if (end < start) throw new ApiError('bad_data', 'end timestamp must not be before start timestamp');
+    let expr;
+    try {
+      expr = parseExpr(p.get('query') ?? '');
+    } catch (e) {
+      if (e instanceof PromQLError) throw new ApiError('bad_data', e.message);
+      throw e;
+    }
+    const selectors: Matcher[][] = [];
+    walk(expr, (node) => {
+      if (node.type === 'VectorSelector') selectors.push(node.matchers);
+    });
+    // As upstream: no selector in the query → 204 without a body.
+    if (selectors.length === 0) return reply.code(204).send();
+    return exemplarsJson(deps.exemplars?.(start, end, selectors) ?? []);
+  });
 
   route('/series', (p) => {
     if (p.getAll('match[]').length === 0) throw new ApiError('bad_data', 'no match[] parameter provided');
@@ -383,6 +448,50 @@ export function registerApiV1(app: FastifyInstance, deps: ApiV1Deps): void {
     },
     ['GET'],
   );
+
+  // Admin endpoints, as upstream's (POST and PUT). Disabled, upstream answers 500 "unavailable".
+  const admin = (path: string, handler: (p: URLSearchParams, a: TSDBAdmin, reply: FastifyReply) => Promise<unknown>): void =>
+    route(
+      `/admin/tsdb/${path}`,
+      async (p, _req, reply) => {
+        if (!deps.admin) {
+          return reply.code(500).type('application/json').send(JSON.stringify({ status: 'error', errorType: 'unavailable', error: 'admin APIs disabled' }));
+        }
+        return handler(p, deps.admin, reply);
+      },
+      ['POST', 'PUT'],
+    );
+  admin('delete_series', async (p, a, reply) => {
+    const sets = matchersParam(p, true);
+    const start = timeParam(p, 'start', MIN_TIME);
+    const end = timeParam(p, 'end', MAX_TIME);
+    try {
+      await a.deleteSeries(sets, start, end);
+    } catch (e) {
+      throw new ApiError('internal', (e as Error).message);
+    }
+    return reply.code(204).send();
+  });
+  admin('clean_tombstones', async (_p, a, reply) => {
+    try {
+      await a.cleanTombstones();
+    } catch (e) {
+      throw new ApiError('internal', (e as Error).message);
+    }
+    return reply.code(204).send();
+  });
+  admin('snapshot', async (p, a) => {
+    const raw = p.get('skip_head') ?? '';
+    const skipHead = raw === '' ? false : GO_BOOLS[raw];
+    if (skipHead === undefined) {
+      throw new ApiError('bad_data', `invalid parameter "skip_head": unable to parse boolean: strconv.ParseBool: parsing ${JSON.stringify(raw)}: invalid syntax`);
+    }
+    try {
+      return { name: await a.snapshot(skipHead) };
+    } catch (e) {
+      throw new ApiError('internal', `create snapshot: ${(e as Error).message}`);
+    }
+  });
 
   app.all('/api/v1/*', (req, reply) =>
     req.method === 'OPTIONS' ? reply.code(204).send() : reply.code(404).type('text/plain; charset=utf-8').send('404 page not found\n'),

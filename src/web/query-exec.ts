@@ -3,7 +3,7 @@
  * JSON text. Shared by the in-process path and the query workers (`query-worker.ts`), so both
  * answer byte for byte alike.
  */
-import type { Engine, QueryResult } from '../promql/index.js';
+import { QueryStats, type Engine, type QueryResult } from '../promql/index.js';
 import type { Storage } from '../tsdb/types.js';
 import { queryResponseJson } from './encode.js';
 
@@ -26,6 +26,35 @@ export interface QueryRequest {
   lookbackDeltaMs: number;
   /** `limit` parameter: most series (matrix) or samples (vector) returned; 0 = no limit. */
   limit: number;
+  /**
+   * `stats` parameter: absent = no `data.stats`; `summary` = timings and sample totals; `all` =
+   * also per-step sample counts when the engine's `perStepStats` feature is on (as upstream,
+   * where any non-empty value asks for stats and `all` for the per-step ones).
+   */
+  stats?: 'summary' | 'all';
+  /**
+   * When the API received the query, ms on the `performance.timeOrigin + performance.now()`
+   * clock (comparable across threads): the start of `execQueueTime` and `execTotalTime`.
+   */
+  arrivedAt?: number;
+}
+
+/** The `data.stats` object of a query response (upstream `stats.BuiltinStats`); times in seconds. */
+export interface QueryStatsJson {
+  timings: {
+    evalTotalTime: number;
+    resultSortTime: number;
+    queryPreparationTime: number;
+    innerEvalTime: number;
+    execQueueTime: number;
+    execTotalTime: number;
+  };
+  samples: {
+    /** `[unix seconds, samples]` per step; only with `stats=all` and the per-step feature. */
+    totalQueryableSamplesPerStep?: [number, number][];
+    totalQueryableSamples: number;
+    peakSamples: number;
+  };
 }
 
 /** Upstream's warning when `limit` cut the result. */
@@ -37,12 +66,49 @@ const TRUNCATED = 'results truncated due to limit';
  * @throws {PromQLError} as `Engine.instantQuery` / `Engine.rangeQuery`.
  */
 export function executeQuery(engine: Engine, storage: Pick<Storage, 'querier'>, req: QueryRequest): string {
-  const opts = { deadline: req.deadline, lookbackDeltaMs: req.lookbackDeltaMs };
+  const began = clock();
+  const steps = req.kind === 'instant' ? 1 : req.step > 0 && req.end >= req.start ? Math.floor((req.end - req.start) / req.step) + 1 : 0;
+  const stats = req.stats ? new QueryStats(req.stats === 'all' && engine.features.perStepStats ? steps : 0) : undefined;
+  const opts = { deadline: req.deadline, lookbackDeltaMs: req.lookbackDeltaMs, stats };
   const res =
     req.kind === 'instant'
       ? engine.instantQuery(storage, req.query, req.start, opts)
       : engine.rangeQuery(storage, req.query, req.start, req.end, req.step, opts);
-  return queryResponseJson(truncate(res, req.limit));
+  const extras = stats ? { stats: statsJson(stats, req, began) } : {};
+  return queryResponseJson(truncate(res, req.limit), extras);
+}
+
+/** Milliseconds on a clock shared by all threads of the process, with sub-millisecond precision. */
+export function clock(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * Upstream's `data.stats` from a finished query's collector: the evaluation total is preparation
+ * + evaluation + result sorting, the queue time runs from `req.arrivedAt` (default: `began`) to
+ * `began`, and the execution total from `req.arrivedAt` to now.
+ */
+function statsJson(stats: QueryStats, req: QueryRequest, began: number): QueryStatsJson {
+  const arrived = req.arrivedAt ?? began;
+  const ended = clock();
+  const samples: QueryStatsJson['samples'] = { totalQueryableSamples: stats.totalSamples, peakSamples: stats.peakSamples };
+  if (stats.perStep !== null) {
+    const perStep: [number, number][] = new Array(stats.perStep.length);
+    for (let i = 0; i < perStep.length; i++) perStep[i] = [(req.start + i * req.step) / 1000, stats.perStep[i]!];
+    return { timings: timings(stats, arrived, began, ended), samples: { totalQueryableSamplesPerStep: perStep, ...samples } };
+  }
+  return { timings: timings(stats, arrived, began, ended), samples };
+}
+
+function timings(stats: QueryStats, arrived: number, began: number, ended: number): QueryStatsJson['timings'] {
+  return {
+    evalTotalTime: (stats.preparationMs + stats.innerEvalMs + stats.resultSortMs) / 1000,
+    resultSortTime: stats.resultSortMs / 1000,
+    queryPreparationTime: stats.preparationMs / 1000,
+    innerEvalTime: stats.innerEvalMs / 1000,
+    execQueueTime: Math.max(0, began - arrived) / 1000,
+    execTotalTime: Math.max(0, ended - arrived) / 1000,
+  };
 }
 
 function truncate(res: QueryResult, limit: number): QueryResult {

@@ -20,7 +20,8 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Logger } from '../log.js';
 import { Matcher } from '../model/matcher.js';
 import { PromQLError, type EngineOptions } from '../promql/index.js';
-import type { Storage } from '../tsdb/types.js';
+import { MergeQuerier } from '../tsdb/merge_querier.js';
+import type { Querier, Storage } from '../tsdb/types.js';
 import type { QueryRequest } from './query-exec.js';
 import { packSeries, type QueryAnswer, type SelectAnswer, type SelectRequest, type WorkerInit } from './query-protocol.js';
 
@@ -37,6 +38,11 @@ const KILL_GRACE_MS = 500;
 export interface QueryPoolOptions {
   /** Where samples come from (on the main thread). */
   storage: Pick<Storage, 'querier'>;
+  /**
+   * Remote read (`remote_read`, see remote/read-client.ts): the series it returns for a selection
+   * are merged under the local ones (local samples win on equal timestamps). Null: no endpoint applies.
+   */
+  remoteRead?: { prefetch(matchers: readonly Matcher[], mint: number, maxt: number): Promise<Querier | null> };
   /** Settings of each worker's engine (`timeoutMs` is `--query.timeout`, also enforced here). */
   engine: EngineOptions;
   /** Most queries evaluated at once (`--query.max-concurrency`); workers are capped at the CPU count. */
@@ -214,7 +220,9 @@ export class QueryPool {
     };
     try {
       const matchers = r.matchers.map(([type, name, value]) => new Matcher(type, name, value));
-      const querier = this.opts.storage.querier(r.qmint, r.qmaxt);
+      const local = this.opts.storage.querier(r.qmint, r.qmaxt);
+      const remote = this.opts.remoteRead ? await this.opts.remoteRead.prefetch(matchers, r.mint, r.maxt) : null;
+      const querier = remote ? new MergeQuerier([remote, local]) : local;
       const range = r.maxt - r.mint + 1;
       let span = range <= SLICE_MIN_RANGE_MS ? range : SLICE_MIN_RANGE_MS;
       for (let lo = r.mint; lo <= r.maxt; ) {

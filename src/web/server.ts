@@ -5,21 +5,27 @@
  * (`/metrics`), the host collector (`/node/metrics`) and the web UI.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
 import { logger } from '../log.js';
 import { registerApiV1, type ApiV1Deps } from './api-v1.js';
+import { registerDashboards, type DashboardStore } from './dashboards.js';
+import { registerLoki, type LokiDeps } from './loki.js';
 import { decodeFirstJSON } from './gojson.js';
 import { acceptFormBodies, params } from './params.js';
 import { renderRunbooks } from './runbooks.js';
+import type { RemoteHTTPResponse } from '../remote/write-handler.js';
+import { countLimitRefusal } from './limits.js';
+import type { WebConfigGuard } from './web-config-guard.js';
 
 const log = logger('web');
 
 /** The UI's page paths, each served the single-page app so links can be shared. */
-export const UI_PAGES = ['/query', '/graph', '/targets', '/service-discovery', '/alerts', '/alertmanager', '/rules', '/slos', '/backtest'];
+export const UI_PAGES = ['/query', '/graph', '/targets', '/service-discovery', '/alerts', '/alertmanager', '/rules', '/slos', '/backtest', '/dashboards', '/tsdb-status', '/config', '/flags', '/runtime', '/logs'];
 
 export interface WebServerOptions {
   /** `host:port` (`:9090` = all interfaces, as upstream `--web.listen-address`). Port 0 picks a free port. */
@@ -67,6 +73,21 @@ export interface WebServerOptions {
   uiDir?: string;
   /** Markdown file served as HTML at `/runbooks` (see runbooks.ts); not served when absent. */
   runbooksFile?: string;
+  /**
+   * `--web.config.file` in force (TLS, basic auth, headers, rate limit): it creates the listener's
+   * server and runs before every route (see web-config-guard.ts). Not applied to `app.inject`.
+   */
+  webConfig?: WebConfigGuard;
+  /** Grafana-JSON dashboards served and saved at `/api/search` and `/api/dashboards/*` (see dashboards.ts). */
+  dashboards?: DashboardStore;
+  /**
+   * Remote write receiver (`POST /api/v1/write`, see remote/write-handler.ts) and remote read
+   * server (`POST /api/v1/read`, remote/read-handler.ts): each gets the raw request body. Without
+   * `write`, `/api/v1/write` answers 404 as Prometheus without `--web.enable-remote-write-receiver`.
+   */
+  remote?: { write?: (body: Buffer) => RemoteHTTPResponse; read?: (body: Buffer) => RemoteHTTPResponse };
+  /** Loki's API (`/loki/api/v1/*`, `/ready`) over the log store (see loki.ts). */
+  loki?: LokiDeps;
 }
 
 /** A started server: its bound address and a way to stop it. */
@@ -123,12 +144,14 @@ export async function buildApp(opts: WebServerOptions): Promise<FastifyInstance>
     bodyLimit: BODY_LIMIT,
     http: { maxHeaderSize: MAX_HEADER_BYTES },
     clientErrorHandler: clientError,
+    ...(opts.webConfig ? { serverFactory: (handler: Parameters<WebConfigGuard['createServer']>[0]) => opts.webConfig!.createServer(handler, MAX_HEADER_BYTES) as Server } : {}),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_HEADER_BYTES },
   });
   acceptFormBodies(app);
   // Before any route: each route keeps the error handler in force when it is added.
   app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
     const status = err.statusCode ?? 500;
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') countLimitRefusal(opts.registry, 'body_size');
     if (status >= 500) log.error('request failed', { url: req.url, err: err.stack ?? String(err) });
     if (req.url.startsWith('/api/v1/')) {
       // Prometheus's shape: a request it cannot read is bad_data (400), anything else internal.
@@ -193,7 +216,25 @@ export async function buildApp(opts: WebServerOptions): Promise<FastifyInstance>
       },
     });
   }
+  if (opts.remote) {
+    const remote = opts.remote;
+    // Protobuf + snappy bodies, read raw whatever their content type.
+    await app.register(async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+      const send = (reply: FastifyReply, res: RemoteHTTPResponse) => reply.code(res.status).headers(res.headers).send(res.body);
+      const raw = (b: unknown) => (Buffer.isBuffer(b) ? b : Buffer.alloc(0));
+      scope.post('/api/v1/write', (req, reply) =>
+        remote.write
+          ? send(reply, remote.write(raw(req.body)))
+          : reply.code(404).type('text/plain; charset=utf-8').send('remote write receiver needs to be enabled with --web.enable-remote-write-receiver\n'),
+      );
+      if (remote.read) scope.post('/api/v1/read', (req, reply) => send(reply, remote.read!(raw(req.body))));
+    });
+  }
   if (opts.apiV1) registerApiV1(app, opts.apiV1);
+  if (opts.dashboards) await registerDashboards(app, opts.dashboards);
+  if (opts.loki) registerLoki(app, opts.loki);
   if (opts.alertmanager) {
     const am = opts.alertmanager;
     // Alertmanager reads bodies itself (go-swagger): any content type as text, checked and
@@ -250,7 +291,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const addr = app.server.address();
   const bound = typeof addr === 'object' && addr ? addr.port : port;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  const url = `http://${shownHost}:${bound}`;
+  const url = `${opts.webConfig?.tlsEnabled ? 'https' : 'http'}://${shownHost}:${bound}`;
   log.info('listening', { address: url });
   return { app, url, close: () => app.close() };
 }

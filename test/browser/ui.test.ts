@@ -81,7 +81,7 @@ describe.skipIf(!hasChromium)('web UI', () => {
     const expr = 'rate(prometheus_tsdb_head_samples_appended_total[1m])';
     await page.goto(`${base}/query?g0.expr=${encodeURIComponent(expr)}&g0.tab=graph&g0.range_input=5m`);
     await page.waitForSelector('.graph canvas', { timeout: 15_000 });
-    expect(await page.inputValue('textarea.expr')).toBe(expr);
+    expect(await page.locator('.promql-editor .cm-content').textContent()).toBe(expr);
     const legend = await page.locator('.legend li').allTextContents();
     expect(legend.some((l) => l.includes('job="lookout"'))).toBe(true);
     await page.screenshot({ path: join(SHOTS, 'query.png') });
@@ -91,8 +91,9 @@ describe.skipIf(!hasChromium)('web UI', () => {
   it('runs a query typed into the editor and shows the table', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/query`);
-    await page.fill('textarea.expr', 'up');
-    await page.keyboard.press('Enter');
+    await page.locator('.promql-editor .cm-content').click({ timeout: 15_000 });
+    await page.keyboard.type('up');
+    await page.keyboard.press('Shift+Enter');
     await page.click('button.tab:has-text("Table")');
     await page.waitForSelector('table.results td.series', { timeout: 10_000 });
     const rows = await page.locator('table.results td.series').allTextContents();

@@ -21,8 +21,14 @@ export interface ApiResponse<T> {
 /** An error answered by the API (message as the server wrote it). */
 export class ApiError extends Error {}
 
-/** GETs `/api/v1/<path>` and returns `data`, throwing ApiError with the server's message on failure. */
-export async function apiGet<T>(path: string, params: Record<string, string | number> = {}): Promise<{ data: T; warnings: string[] }> {
+/**
+ * GETs `/api/v1/<path>` and returns `data` with the response's `warnings` and `infos` (annotations of
+ * Prometheus 3), throwing ApiError with the server's message on failure.
+ */
+export async function apiGet<T>(
+  path: string,
+  params: Record<string, string | number> = {},
+): Promise<{ data: T; warnings: string[]; infos: string[] }> {
   const qs = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
   const res = await fetch(`/api/v1/${path}${qs.size ? `?${qs}` : ''}`);
   let body: ApiResponse<T>;
@@ -32,7 +38,7 @@ export async function apiGet<T>(path: string, params: Record<string, string | nu
     throw new ApiError(`${res.status} ${res.statusText}`);
   }
   if (body.status !== 'success') throw new ApiError(body.error ?? `${res.status} ${res.statusText}`);
-  return { data: body.data as T, warnings: [...(body.warnings ?? []), ...(body.infos ?? [])] };
+  return { data: body.data as T, warnings: body.warnings ?? [], infos: body.infos ?? [] };
 }
 
 export interface Target {

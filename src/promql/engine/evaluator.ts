@@ -33,6 +33,7 @@ import type { Annotations } from './annotations.js';
 import { evalBinary } from './binary.js';
 import { dropNamesNow } from './merge.js';
 import { extendFloats, withoutStaleMarkers } from './samples.js';
+import type { QueryStats } from './stats.js';
 import {
   hasAnyPoint,
   makeGrid,
@@ -70,6 +71,8 @@ export interface EvalContext {
   delayedNameRemoval: boolean;
   /** Feature `type-and-unit-labels`: `rate`/`increase` tell counters by `__type__`, not by name. */
   typeAndUnitLabels: boolean;
+  /** Where to count samples (see `stats.ts`); absent or null: nothing is counted. */
+  stats?: QueryStats | null;
 }
 
 /** Upstream error for exceeding the sample limit. */
@@ -96,7 +99,14 @@ interface RangeInput {
 
 /** Evaluates expressions for one query. Stateless between calls apart from the context. */
 export class Evaluator {
-  constructor(readonly ctx: EvalContext) {}
+  /** The collector samples are counted in (a child one inside a subquery), or null. */
+  private stats: QueryStats | null;
+  /** Time spent in storage selects (ms), measured only when stats are collected. */
+  selectMs = 0;
+
+  constructor(readonly ctx: EvalContext) {
+    this.stats = ctx.stats ?? null;
+  }
 
   /**
    * Throws the upstream timeout error once the query's deadline has passed; called per node and
@@ -205,8 +215,16 @@ export class Evaluator {
       let total = 0;
       for (const s of v.series) for (let i = 0; i < s.has.length; i++) total += s.has[i]!;
       if (total > this.ctx.maxSamples) throw new PromQLError('execution', TOO_MANY_SAMPLES);
+      if (this.stats !== null) this.stats.hold(total);
     }
     return v;
+  }
+
+  /** Counts the points of an instant selector's result series (stats only). */
+  private countSelected(stats: QueryStats, r: StepSeries, points: number): void {
+    stats.totalSamples += points;
+    const perStep = stats.perStep;
+    if (perStep !== null) for (let i = 0; i < r.has.length; i++) perStep[i]! += r.has[i]!;
   }
 
   // ---- durations and modifiers -------------------------------------------------------------
@@ -288,7 +306,13 @@ export class Evaluator {
 
   private select(matchers: readonly Matcher[], mint: number, maxt: number): SeriesSamples[] {
     if (maxt < mint) return [];
-    return this.ctx.querier.select(matchers, mint, maxt);
+    if (this.stats === null) return this.ctx.querier.select(matchers, mint, maxt);
+    const began = performance.now();
+    try {
+      return this.ctx.querier.select(matchers, mint, maxt);
+    } finally {
+      this.selectMs += performance.now() - began;
+    }
   }
 
   // ---- instant vector selectors --------------------------------------------------------------
@@ -306,11 +330,12 @@ export class Evaluator {
     this.checkColumns(selected.length, g.n);
     const refs = this.refTimes(vs, g);
     const out: StepSeries[] = [];
+    const stats = this.stats;
     for (const s of selected) {
       this.checkDeadline();
       const r = newStepSeries(s.labels, g.n, timestamps);
       let j = 0;
-      let any = false;
+      let points = 0;
       for (let i = 0; i < g.n; i++) {
         if ((i & STEP_CHECK_MASK) === STEP_CHECK_MASK) this.checkDeadline();
         const ref = refs[i]!;
@@ -322,9 +347,11 @@ export class Evaluator {
         if (isStaleNaN(v)) continue;
         r.vs[i] = timestamps ? s.ts[k]! / 1000 : v;
         r.has[i] = 1;
-        any = true;
+        points++;
       }
-      if (any) out.push(r);
+      if (points === 0) continue;
+      out.push(r);
+      if (stats !== null) this.countSelected(stats, r, points);
     }
     return { kind: 'vector', series: out };
   }
@@ -364,7 +391,13 @@ export class Evaluator {
         r.vs[i] = v;
         r.has[i] = 1;
       }
-      if (hasAnyPoint(r)) out.push(r);
+      if (!hasAnyPoint(r)) continue;
+      out.push(r);
+      if (this.stats !== null) {
+        let points = 0;
+        for (let i = 0; i < g.n; i++) points += r.has[i]!;
+        this.countSelected(this.stats, r, points);
+      }
     }
     return { kind: 'vector', series: out };
   }
@@ -391,6 +424,11 @@ export class Evaluator {
         const r = withoutStaleMarkers(s);
         if (r.count > 0) series.push(r);
       }
+      if (this.stats !== null) {
+        let loaded = 0;
+        for (const r of series) loaded += r.count;
+        this.stats.hold(loaded);
+      }
     }
     return { series, ends, rangeMs, before, after, anchored, smoothed };
   }
@@ -415,7 +453,7 @@ export class Evaluator {
     if (start <= lowest) start += stepMs;
     const inner = makeGrid(start, maxEnd, stepMs);
     this.checkColumns(1, inner.n);
-    const v = this.evalVector(sq.expr, inner);
+    const v = this.evalInner(sq.expr, inner);
     const series: RangeSeries[] = [];
     for (const s of v.series) {
       let count = 0;
@@ -433,6 +471,23 @@ export class Evaluator {
       series.push({ labels: s.labels, ts, vs: vals, count, dropName: s.dropName });
     }
     return { series, ends, rangeMs, ...plain };
+  }
+
+  /**
+   * A subquery's inner expression, its samples counted in a child collector (upstream counts
+   * them in the windows over its result instead) whose peak still counts.
+   */
+  private evalInner(e: Expr, inner: Grid): VectorValue {
+    const parent = this.stats;
+    if (parent === null) return this.evalVector(e, inner);
+    const child = parent.child();
+    this.stats = child;
+    try {
+      return this.evalVector(e, inner);
+    } finally {
+      this.stats = parent;
+      parent.hold(child.peakSamples);
+    }
   }
 
   private rangeInput(e: Expr, g: Grid): RangeInput {
@@ -472,6 +527,11 @@ export class Evaluator {
       series.push(out);
     }
     if (total > this.ctx.maxSamples) throw new PromQLError('execution', TOO_MANY_SAMPLES);
+    if (this.stats !== null) {
+      this.stats.totalSamples += total;
+      this.stats.hold(total);
+      if (this.stats.perStep !== null) this.stats.perStep[0]! += total;
+    }
     return { kind: 'matrix', series };
   }
 
@@ -528,6 +588,8 @@ export class Evaluator {
     const out: StepSeries[] = [];
     const { ends, rangeMs, before, after } = input;
     this.checkColumns(input.series.length, g.n);
+    const perStep = this.stats === null ? null : this.stats.perStep;
+    let windowed = 0;
     for (const s of input.series) {
       this.checkDeadline();
       const r = newStepSeries(s.labels, g.n, !fn.keepName || s.dropName);
@@ -548,6 +610,8 @@ export class Evaluator {
         if (hi < lo) hi = lo;
         while (hi < s.count && s.ts[hi]! <= end + after) hi++;
         if (hi === lo) continue;
+        windowed += hi - lo;
+        if (perStep !== null) perStep[i]! += hi - lo;
         w.lo = lo;
         w.hi = hi;
         w.rangeStart = start;
@@ -564,6 +628,7 @@ export class Evaluator {
       out.push(r);
       if (fn.counterInfo) counterInfo(s.labels, this.ctx, pos);
     }
+    if (this.stats !== null) this.stats.totalSamples += windowed;
     return { kind: 'vector', series: out };
   }
 }

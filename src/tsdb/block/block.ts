@@ -1,9 +1,10 @@
 /**
  * An immutable block on disk (`<data dir>/<ULID>/`, see writer.ts) opened for queries, as
  * Prometheus's `tsdb.Block`: its meta.json, its index (symbols and postings offset table in memory,
- * the rest read on demand with positioned reads) and its chunk segments.
+ * the rest read on demand with positioned reads), its chunk segments and its tombstones (deleted
+ * intervals, see tombstones.ts), which its queriers apply.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareStrings, type Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
@@ -11,11 +12,12 @@ import { chunkSampleCount, Encoding } from '../chunkenc/chunk.js';
 import { HI } from '../chunkenc/floatbits.js';
 import { XorIterator } from '../chunkenc/xor.js';
 import { combinePostings, mergeDisjoint } from '../postings.js';
+import { dropDeleted, readTombstonesFile, TOMBSTONES_FILENAME, Tombstones, writeTombstonesFile } from '../tombstones.js';
 import type { Querier, SeriesSamples } from '../types.js';
 import { type ChunkBytes, ChunkReader } from './chunks.js';
 import { CorruptionError } from './fileread.js';
 import { IndexReader, type SeriesEntry } from './index_reader.js';
-import { type BlockMeta, META_FILENAME, readMeta } from './meta.js';
+import { type BlockMeta, META_FILENAME, readMeta, writeMeta } from './meta.js';
 
 /** An open block. */
 export class Block {
@@ -27,22 +29,57 @@ export class Block {
     /** @internal The index reader. */
     readonly index: IndexReader,
     private readonly chunks: ChunkReader,
+    /** Deleted intervals by series id (the `tombstones` file; empty when absent). */
+    readonly tombstones: Tombstones,
   ) {}
 
   /**
-   * Opens the block in `dir`: reads meta.json, checks the index's TOC, symbol table and postings
-   * offset table, and the chunk segments' headers.
+   * Opens the block in `dir`: reads meta.json and the tombstones file, checks the index's TOC,
+   * symbol table and postings offset table, and the chunk segments' headers.
    * @throws {MetaError} / {@link CorruptionError} for damaged files, fs errors for missing ones.
    */
   static open(dir: string): Block {
     const meta = readMeta(dir);
+    const tombstones = readTombstonesFile(dir);
     const index = IndexReader.open(join(dir, 'index'));
     try {
-      return new Block(dir, meta, index, ChunkReader.open(join(dir, 'chunks')));
+      return new Block(dir, meta, index, ChunkReader.open(join(dir, 'chunks')), tombstones);
     } catch (e) {
       index.close();
       throw e;
     }
+  }
+
+  /**
+   * Deletes the samples in [mint, maxt] (ms, inclusive) of the series matching every matcher, as
+   * upstream's `Block.Delete`: each matching series with a chunk overlapping the range gets the
+   * interval clamped to its own time range as a tombstone; the tombstones file and meta.json's
+   * `numTombstones` are rewritten (atomically) when any was added. Returns the number of series
+   * affected.
+   * @throws {Error} (fs errors, {@link CorruptionError}) when the index cannot be read or the
+   * files cannot be written; the block's tombstones are then unchanged.
+   */
+  delete(matchers: readonly Matcher[], mint: number, maxt: number): number {
+    const entry: SeriesEntry = { ids: [], chunks: [] };
+    const added: number[] = [];
+    for (const id of blockPostings(this.index, matchers)) {
+      const e = this.index.series(id, entry);
+      const n = e.chunks.length;
+      if (n === 0 || !e.chunks.some((c) => c.minT <= maxt && c.maxT >= mint)) continue;
+      added.push(id, Math.max(mint, e.chunks[0]!.minT), Math.min(maxt, e.chunks[n - 1]!.maxT));
+    }
+    if (added.length === 0) return 0;
+    const next = new Tombstones();
+    this.tombstones.forEach((ref, ivs) => {
+      for (let i = 0; i < ivs.length; i += 2) next.add(ref, ivs[i]!, ivs[i + 1]!);
+    });
+    for (let i = 0; i < added.length; i += 3) next.add(added[i]!, added[i + 1]!, added[i + 2]!);
+    writeTombstonesFile(this.dir, next);
+    const meta = { ...this.meta, stats: { ...this.meta.stats, numTombstones: next.total() } };
+    writeMeta(this.dir, meta);
+    for (let i = 0; i < added.length; i += 3) this.tombstones.add(added[i]!, added[i + 1]!, added[i + 2]!);
+    this.meta.stats.numTombstones = meta.stats.numTombstones;
+    return added.length / 3;
   }
 
   /** Whether the block holds samples of [mint, maxt] (ms, inclusive); its own maxTime is exclusive. */
@@ -50,14 +87,19 @@ export class Block {
     return this.meta.minTime <= maxt && this.meta.maxTime > mint;
   }
 
-  /** Bytes of the block's files (index, chunk segments, meta.json), as `prometheus_tsdb_storage_blocks_bytes` counts. */
+  /**
+   * Bytes of the block's files (index, chunk segments, tombstones, meta.json), as
+   * `prometheus_tsdb_storage_blocks_bytes` counts.
+   */
   size(): number {
-    return this.index.size() + this.chunks.size() + statSync(join(this.dir, META_FILENAME)).size;
+    const stones = join(this.dir, TOMBSTONES_FILENAME);
+    const stonesSize = existsSync(stones) ? statSync(stones).size : 0;
+    return this.index.size() + this.chunks.size() + stonesSize + statSync(join(this.dir, META_FILENAME)).size;
   }
 
   /** A querier over [mint, maxt] (ms, inclusive). Valid while the block is open. */
   querier(mint: number, maxt: number): BlockQuerier {
-    return new BlockQuerier(this.index, this.chunks, mint, maxt);
+    return new BlockQuerier(this.index, this.chunks, mint, maxt, this.tombstones);
   }
 
   /**
@@ -116,6 +158,7 @@ export class BlockQuerier implements Querier {
     private readonly chunks: ChunkReader,
     private readonly mint: number,
     private readonly maxt: number,
+    private readonly tombstones: Tombstones = new Tombstones(),
   ) {}
 
   /**
@@ -128,13 +171,16 @@ export class BlockQuerier implements Querier {
     if (lo > hi) return [];
     const out: SeriesSamples[] = [];
     for (const id of blockPostings(this.index, matchers)) {
-      const s = this.readSeries(id, lo, hi);
+      const s = this.samples(id, lo, hi);
       if (s !== null) out.push(s);
     }
     return out;
   }
 
-  /** See {@link Querier.series}: series with a chunk overlapping the range (chunks not read). */
+  /**
+   * See {@link Querier.series}: series with a chunk overlapping the range (chunks not read, except
+   * for series with deleted intervals: those qualify when a sample in the range survives).
+   */
   series(matchers: readonly Matcher[], mint: number, maxt: number): Labels[] {
     const lo = Math.max(mint, this.mint);
     const hi = Math.min(maxt, this.maxt);
@@ -142,7 +188,12 @@ export class BlockQuerier implements Querier {
     const out: Labels[] = [];
     for (const id of blockPostings(this.index, matchers)) {
       const e = this.index.series(id, this.entry);
-      if (e.chunks.some((c) => c.minT <= hi && c.maxT >= lo)) out.push(this.index.labelsOf(e));
+      if (!e.chunks.some((c) => c.minT <= hi && c.maxT >= lo)) continue;
+      if (this.tombstones.size > 0 && this.tombstones.get(id) !== undefined) {
+        if (this.samples(id, lo, hi) === null) continue;
+        this.index.series(id, this.entry);
+      }
+      out.push(this.index.labelsOf(this.entry));
     }
     return out;
   }
@@ -171,8 +222,12 @@ export class BlockQuerier implements Querier {
     return [...values].sort(compareStrings);
   }
 
-  /** Samples of series `id` in [lo, hi], or null when none. Series come sorted from the index. */
-  private readSeries(id: number, lo: number, hi: number): SeriesSamples | null {
+  /**
+   * Samples of series `id` in [lo, hi] (ms, inclusive, not limited to the querier's range) outside
+   * its deleted intervals, or null when none. Also used to rewrite blocks with tombstones.
+   * @throws {CorruptionError} for a damaged index entry or chunk.
+   */
+  samples(id: number, lo: number, hi: number): SeriesSamples | null {
     const e = this.index.series(id, this.entry);
     let bound = 0;
     for (const c of e.chunks) {
@@ -193,6 +248,8 @@ export class BlockQuerier implements Querier {
       n = this.it.decodeRange(lo, hi, ts, vbits, n, HI);
     }
     if (n === 0) return null;
+    const ivs = this.tombstones.size > 0 ? this.tombstones.get(id) : undefined;
+    if (ivs !== undefined) return dropDeleted({ labels: this.index.labelsOf(e), ts, vs, count: n }, ivs);
     return { labels: this.index.labelsOf(e), ts, vs, count: n };
   }
 }

@@ -2,7 +2,8 @@
  * Compaction of blocks into larger ones, as Prometheus's `LeveledCompactor`: adjacent blocks that
  * together fill a larger aligned range (6 h, 18 h, … — three times the previous) are merged into
  * one block, so a long retention is held in few blocks with one index each. Chunks are copied byte
- * for byte; series present in several source blocks become one series.
+ * for byte, except for series with deleted intervals (tombstones), which are re-encoded without the
+ * deleted samples; series present in several source blocks become one series.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import type { SeriesEntry } from './index_reader.js';
 import { type ChunkMeta, IndexWriter } from './index_writer.js';
 import type { BlockMeta } from './meta.js';
 import { newULID } from './ulid.js';
-import { commitBlockDir, discardBlockDir, TMP_CREATION_SUFFIX, type WriteBlockOptions } from './writer.js';
+import { commitBlockDir, discardBlockDir, TMP_CREATION_SUFFIX, type WriteBlockOptions, writeSamplesAsChunks } from './writer.js';
 
 /** Longest block compaction makes (upstream: 31 days). */
 const MAX_BLOCK_MS = 31 * 24 * 3600_000;
@@ -51,15 +52,31 @@ function splitByRange(metas: readonly BlockMeta[], range: number): BlockMeta[][]
 }
 
 /**
- * The blocks to merge next, or [] (upstream `LeveledCompactor.Plan` without tombstones): the
+ * The blocks to merge next, or [] (upstream `LeveledCompactor.Plan`): the
  * newest block is left alone (it was just cut from the head); then, from the smallest range up,
  * the first group of two or more blocks in one aligned window that fills the window or ends before
  * the newest block starts. Groups with overlapping blocks (backfilled into an existing range) are
  * skipped: merging those (upstream's vertical compaction) is not implemented; queries merge them.
+ * Failing that, as upstream, going from the newest block back while blocks span at least the middle
+ * range, the first with tombstones on more than 5% of its series (`numTombstones / (numSeries + 1)`)
+ * is returned alone, to be rewritten without its deleted samples.
  * @param metas open blocks ascending by minTime, not overlapping
  * @param ranges from {@link blockRanges}
  */
 export function planCompaction(metas: readonly BlockMeta[], ranges: readonly number[]): BlockMeta[] {
+  const merge = planMerge(metas, ranges);
+  if (merge.length > 0 || ranges.length === 0) return merge;
+  const minRange = ranges[Math.floor(ranges.length / 2)]!;
+  for (let i = metas.length - 1; i >= 0; i--) {
+    const m = metas[i]!;
+    if (m.maxTime - m.minTime < minRange) break;
+    if ((m.stats.numTombstones ?? 0) / ((m.stats.numSeries ?? 0) + 1) > 0.05) return [m];
+  }
+  return [];
+}
+
+/** The merge part of {@link planCompaction}. */
+function planMerge(metas: readonly BlockMeta[], ranges: readonly number[]): BlockMeta[] {
   if (ranges.length < 2 || metas.length < 2) return [];
   const candidates = metas.slice(0, -1);
   const highTime = candidates[candidates.length - 1]!.minTime;
@@ -171,10 +188,20 @@ export class BlocksMergeWriter {
       for (let i = 0; i < cursors.length; i++) {
         const c = cursors[i]!;
         if (compare(c.labels, min) !== 0) continue;
-        for (const m of c.entry.chunks) {
-          const b = c.block.chunkBytes(m.ref);
-          metas.push({ minT: m.minT, maxT: m.maxT, ref: this.chunks.write(b.encoding, b.buf, b.start, b.end) });
-          this.numSamples += chunkSampleCount(b.buf, b.start);
+        const id = c.ids[c.pos]!;
+        if (c.block.tombstones.size > 0 && c.block.tombstones.get(id) !== undefined) {
+          // Deleted samples are dropped here: the series is decoded and re-encoded without them.
+          const kept = c.block.querier(-Infinity, Infinity).samples(id, -Infinity, Infinity);
+          if (kept !== null) {
+            writeSamplesAsChunks(kept, this.chunks, metas);
+            this.numSamples += kept.count;
+          }
+        } else {
+          for (const m of c.entry.chunks) {
+            const b = c.block.chunkBytes(m.ref);
+            metas.push({ minT: m.minT, maxT: m.maxT, ref: this.chunks.write(b.encoding, b.buf, b.start, b.end) });
+            this.numSamples += chunkSampleCount(b.buf, b.start);
+          }
         }
         c.pos++;
         if (!this.load(c)) {
@@ -182,6 +209,7 @@ export class BlocksMergeWriter {
           i--;
         }
       }
+      if (metas.length === 0) continue;
       ids.length = 0;
       for (const s of min) ids.push(this.symbolIds.get(s)!);
       this.index.addSeries(ids, metas);

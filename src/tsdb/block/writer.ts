@@ -15,7 +15,8 @@
  * The head's chunks are copied byte for byte when they lie inside [mint, maxt), as upstream does
  * (head chunks never straddle a multiple of the chunk range, so for a range cut at such a multiple
  * all do). A series with a chunk straddling a bound is re-encoded into XOR chunks of at most 120
- * samples and 1024 bytes (the head's own limits). No tombstones file is written (the block has no
+ * samples and 1024 bytes (the head's own limits), and so is a series with deleted intervals (see
+ * `Head.delete`), without its deleted samples. No tombstones file is written (the block has no
  * deletions; upstream readers treat a missing file as empty).
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
@@ -28,6 +29,7 @@ import type { Head } from '../head.js';
 import { NO_CHUNK } from '../head_chunks.js';
 import { NO_SLOT } from '../head_series.js';
 import { HeadQuerier } from '../querier.js';
+import type { SeriesSamples } from '../types.js';
 import { ChunkWriter } from './chunks.js';
 import { type ChunkMeta, IndexWriter } from './index_writer.js';
 import { type BlockMeta, writeMeta } from './meta.js';
@@ -202,9 +204,11 @@ export class HeadBlockWriter {
 
 /**
  * Copies the head chunks of series `ref` inside [mint, maxt) to `out`, their metas into `metas`;
- * returns the number of samples, or -1 (nothing written) when a chunk straddles a bound.
+ * returns the number of samples, or -1 (nothing written) when a chunk straddles a bound or the
+ * series has deleted intervals (it is then re-encoded without the deleted samples).
  */
 function copyChunks(head: Head, ref: number, mint: number, maxt: number, out: ChunkWriter, metas: ChunkMeta[]): number {
+  if (head.tombstones.size > 0 && head.tombstones.get(ref) !== undefined) return -1;
   const c = head.cols;
   const ch = head.chunks;
   for (let id = c.firstChunk[ref]!; id !== NO_CHUNK; id = ch.next[id]!) {
@@ -238,6 +242,17 @@ function reencode(q: HeadQuerier, ref: number, mint: number, maxt: number, out: 
   metas.length = 0;
   const s = q.readSamples(ref, mint, maxt - 1);
   if (s === null) return 0;
+  writeSamplesAsChunks(s, out, metas);
+  return s.count;
+}
+
+/**
+ * Encodes the samples of `s` into XOR chunks of at most 120 samples and 1024 bytes (the head's
+ * limits), written to `out`; their metas are appended to `metas`. Used to rewrite series whose
+ * chunks cannot be copied (a chunk straddles the block's bounds, or samples were deleted).
+ */
+export function writeSamplesAsChunks(s: SeriesSamples, out: ChunkWriter, metas: ChunkMeta[]): void {
+  if (s.count === 0) return;
   const bits = new Uint32Array(s.vs.buffer, s.vs.byteOffset, s.count * 2);
   let chunk = new XorChunk();
   let first = 0;
@@ -251,7 +266,6 @@ function reencode(q: HeadQuerier, ref: number, mint: number, maxt: number, out: 
     chunk.appendBits(s.ts[i]!, bits[2 * i + HI]!, bits[2 * i + LO]!);
   }
   metas.push({ minT: s.ts[first]!, maxT: s.ts[s.count - 1]!, ref: out.write(Encoding.XOR, chunk.bytes()) });
-  return s.count;
 }
 
 /**

@@ -7,7 +7,12 @@
  * - samples (type 2): `first ref <8 BE> | first t <8 BE>` then per sample
  *   `ref − first ref <varint> | t − first t <varint> | value bits <8 BE>`.
  *
- * Values are copied as raw IEEE-754 bits, so staleness markers survive replay.
+ * - exemplars (type 4): `first ref <8 BE> | first t <8 BE>` then per exemplar
+ *   `ref − first ref <varint> | t − first t <varint> | value <8 BE float> | label count <uvarint> |
+ *   (len <uvarint> bytes)*` for each name and value.
+ *
+ * Values are copied as raw IEEE-754 bits, so staleness markers survive replay. Tombstones records
+ * (type 3) are in `tombstones.ts`.
  */
 import type { Labels } from '../../model/labels.js';
 import { Decbuf, DecodeError, type Encbuf, type StringCache } from '../encoding.js';
@@ -17,6 +22,7 @@ export const RecordType = {
   Series: 1,
   Samples: 2,
   Tombstones: 3,
+  Exemplars: 4,
 } as const;
 
 /** Type code of an encoded record, or -1 for an empty one. */
@@ -128,4 +134,56 @@ export function decodeSamples(rec: Uint8Array, out: SampleBatch): number {
   }
   out.length = n;
   return n;
+}
+
+/**
+ * Appends an exemplars record for `n` exemplars to `enc`: series refs, label sets, values and
+ * timestamps (ms) in parallel arrays.
+ */
+export function encodeExemplars(
+  enc: Encbuf,
+  refs: readonly number[],
+  labels: readonly Labels[],
+  values: readonly number[],
+  ts: readonly number[],
+  n: number,
+): void {
+  enc.putByte(RecordType.Exemplars);
+  if (n === 0) return;
+  const view = new DataView(new ArrayBuffer(8));
+  enc.putBE64int(refs[0]!);
+  enc.putBE64int(ts[0]!);
+  for (let i = 0; i < n; i++) {
+    enc.putVarint(refs[i]! - refs[0]!);
+    enc.putVarint(ts[i]! - ts[0]!);
+    view.setFloat64(0, values[i]!);
+    enc.putBE64bits(view.getUint32(0), view.getUint32(4));
+    const ls = labels[i]!;
+    enc.putUvarint(ls.length >> 1);
+    for (const str of ls) enc.putUvarintStr(str);
+  }
+}
+
+/**
+ * Decodes an exemplars record, calling `fn(ref, labels, value, t)` for each exemplar.
+ * @throws {DecodeError} for a truncated or malformed record.
+ */
+export function decodeExemplars(rec: Uint8Array, fn: (ref: number, labels: Labels, value: number, t: number) => void): void {
+  const d = new Decbuf(rec);
+  if (d.byte() !== RecordType.Exemplars) throw new DecodeError('not an exemplars record');
+  if (d.remaining === 0) return;
+  const view = new DataView(new ArrayBuffer(8));
+  const ref0 = d.be64int();
+  const t0 = d.be64int();
+  while (d.remaining > 0) {
+    const ref = ref0 + d.varint();
+    const t = t0 + d.varint();
+    view.setUint32(0, d.be64bits());
+    view.setUint32(4, d.lastLo);
+    const n = d.uvarint();
+    if (n > d.remaining) throw new DecodeError(`exemplars record: label count ${n} exceeds record size`);
+    const ls: string[] = new Array(n * 2);
+    for (let j = 0; j < n * 2; j++) ls[j] = d.uvarintStr();
+    fn(ref, ls, view.getFloat64(0), t);
+  }
 }

@@ -48,6 +48,9 @@ describe('lookout node-exporter', () => {
     expect(mounts).not.toContain('/data');
     expect(samples('node_filesystem_size_bytes').filter((l) => l.includes('fstype="tmpfs"'))).toEqual([]);
     expect(mounts).toContain('/');
+    // node_exporter's own process_* series, of the exporter process (real /proc/self, not --path.procfs).
+    expect(body).toMatch(/^process_open_fds \d+$/m);
+    expect(body).toMatch(/^process_resident_memory_bytes \d+(\.\d+)?(e\+\d+)?$/m);
   }, 90_000);
 
   it('the server passes --path.* and --collector.textfile.directory to its host collector', async () => {
@@ -73,5 +76,7 @@ describe('lookout node-exporter', () => {
     });
     expect(body).toContain('app_jobs{prio="high",queue="b"} 4\n');
     expect(body).toContain('node_entropy_available_bits 3021\n');
+    expect(body).toMatch(/^process_cpu_seconds_total \d/m);
+    expect(body).toMatch(/^process_start_time_seconds \d/m);
   }, 90_000);
 });

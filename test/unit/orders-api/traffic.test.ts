@@ -75,13 +75,14 @@ describe('traffic generator', () => {
 
 describe('orders-api entry point', () => {
   it('parses flags with defaults, both flag forms, and rejects bad values', () => {
-    expect(parseMainFlags([])).toEqual({ help: false, port: 5000, host: '127.0.0.1', trafficRps: 5, errorRate: 0.01 });
-    expect(parseMainFlags(['--port', '0', '--traffic-rps=0', '--error-rate', '0.5', '--host=0.0.0.0'])).toEqual({
+    expect(parseMainFlags([])).toEqual({ help: false, port: 5000, host: '127.0.0.1', trafficRps: 5, errorRate: 0.01, logFile: '' });
+    expect(parseMainFlags(['--port', '0', '--traffic-rps=0', '--error-rate', '0.5', '--host=0.0.0.0', '--log-file=data/x.log'])).toEqual({
       help: false,
       port: 0,
       host: '0.0.0.0',
       trafficRps: 0,
       errorRate: 0.5,
+      logFile: 'data/x.log',
     });
     expect(() => parseMainFlags(['--error-rate', '1.5'])).toThrow(/--error-rate: a number from 0 to 1/);
     expect(() => parseMainFlags(['--port', '70000'])).toThrow(/--port/);

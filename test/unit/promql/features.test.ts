@@ -56,7 +56,7 @@ describe('featuresFromFlags', () => {
     expect(r.features).toEqual({ ...ALL_FEATURES, typeAndUnitLabels: undefined });
   });
   it('warns about no-ops, features Lookout lacks and unknown names, as upstream (never an error)', () => {
-    const r = featuresFromFlags(['promql-duration-expr,native-histograms,exemplar-storage,no-such-thing']);
+    const r = featuresFromFlags(['promql-duration-expr,native-histograms,memory-snapshot-on-shutdown,exemplar-storage,no-such-thing']);
     expect(r.features).toEqual(DEFAULT_FEATURES);
     expect(r.warnings).toEqual([
       ['promql-duration-expr', 'This option for --enable-feature is now permanently enabled and therefore a no-op.'],
@@ -64,7 +64,7 @@ describe('featuresFromFlags', () => {
         'native-histograms',
         'This option for --enable-feature is a no-op. To scrape native histograms, set the scrape_native_histograms scrape config setting to true.',
       ],
-      ['exemplar-storage', 'This option for --enable-feature is not supported by Lookout and is ignored.'],
+      ['memory-snapshot-on-shutdown', 'This option for --enable-feature is not supported by Lookout and is ignored.'],
       ['no-such-thing', 'Unknown option for --enable-feature'],
     ]);
   });

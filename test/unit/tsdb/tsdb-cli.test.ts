@@ -148,6 +148,17 @@ describe.runIf(haveProgram(PROMTOOL))('side by side with promtool 2.42', () => {
       }
     }
   });
+  it('analyze --extended adds the same chunk fullness histogram as promtool', async () => {
+    const dir = await blockData();
+    const blocks = readdirSync(dir).filter((n) => /^[0-9A-Z]{26}$/.test(n));
+    for (const id of blocks) {
+      const theirs = execFileSync(PROMTOOL, ['tsdb', 'analyze', '--extended', dir, id], { encoding: 'utf8' });
+      const ours = analyze(['--extended', dir, id]);
+      const tail = (text: string): string => text.slice(text.indexOf('\nCompaction analysis:'));
+      expect(tail(ours)).toMatch(/^\nCompaction analysis:\nFullness: Amount of samples in chunks \(100% is 120 samples\)\n( {5}\d0%| {4}100%): /);
+      expect(tail(ours)).toBe(tail(theirs));
+    }
+  });
 });
 
 function createBlocks(args: string[]): string[] {

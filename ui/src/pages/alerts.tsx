@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { apiGet, type Rule, type RuleGroup } from '../api';
 import { Labels } from '../components/labels';
 import { RunbookLink } from '../components/runbook-link';
+import { LogsLink } from '../components/logs-link';
 import { ago, humanDuration, shortValue } from '../format';
 import { usePoll } from '../use-poll';
 
@@ -89,7 +90,7 @@ function AlertRule(props: { rule: Rule }) {
                 {r.alerts.map((a) => (
                   <tr>
                     <td>
-                      <Labels labels={a.labels} /> <RunbookLink annotations={a.annotations} />
+                      <Labels labels={a.labels} /> <RunbookLink annotations={a.annotations} /> <LogsLink alert={a} />
                     </td>
                     <td>
                       <span class={`state ${a.state}`}>{a.state}</span>
