@@ -3,8 +3,9 @@
  * written atomically (temporary file + rename) so a crash never leaves a torn file, and
  * coalesced by {@link StateWriter} so bursts of changes cost one write.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileAtomic } from '../fs-atomic.js';
 
 /** Current format version written into state files. */
 export const STATE_FORMAT_VERSION = 1;
@@ -35,9 +36,7 @@ export function readState<T>(file: string): T[] {
 export function writeState(file: string, entries: readonly unknown[]): number {
   mkdirSync(dirname(file), { recursive: true });
   const body = JSON.stringify({ version: STATE_FORMAT_VERSION, entries });
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, body);
-  renameSync(tmp, file);
+  writeFileAtomic(file, body, false);
   return Buffer.byteLength(body);
 }
 

@@ -37,7 +37,9 @@ import { DEFAULT_READ_OPTIONS, handleRemoteRead } from '../remote/read-handler.j
 import { RemoteReadStorage } from '../remote/read-client.js';
 import { RemoteStorage } from '../remote/storage.js';
 import { handleRemoteWrite } from '../remote/write-handler.js';
-import { countingQueryRunner } from '../web/limits.js';
+import { DEFAULT_WRITE_LIMITS, type WriteLimits } from '../remote/write-limits.js';
+import { countingQueryRunner, countLimitRefusal } from '../web/limits.js';
+import { DEFAULT_MAX_STREAMS_PER_PUSH, type LokiDeps } from '../web/loki.js';
 import { webConfigFromFlag } from '../web/web-config-guard.js';
 import { parseListenAddress, startWebServer, type WebServer } from '../web/server.js';
 import { DashboardStore } from '../web/dashboards.js';
@@ -101,6 +103,22 @@ export const SERVER_FLAGS: FlagSpecs = {
   'path.rootfs': { default: '/', help: 'rootfs mountpoint for host metrics.' },
   'collector.textfile.directory': { default: '', help: 'Directory (or glob) of *.prom files the host metrics textfile collector reads.' },
   'web.enable-remote-write-receiver': { default: false, help: 'Enable API endpoint accepting remote write requests.' },
+  'web.remote-write-receiver.max-series-per-request': {
+    default: String(DEFAULT_WRITE_LIMITS.maxSeriesPerRequest),
+    help: 'Maximum number of series in a single remote write request; a request with more is refused with 400. 0 means no limit.',
+  },
+  'web.remote-write-receiver.max-label-names-per-series': {
+    default: String(DEFAULT_WRITE_LIMITS.maxLabelNamesPerSeries),
+    help: 'Maximum number of label names per series in a remote write request; a request with more is refused with 400. 0 means no limit.',
+  },
+  'web.remote-write-receiver.max-label-name-length': {
+    default: String(DEFAULT_WRITE_LIMITS.maxLabelNameLength),
+    help: 'Maximum length in bytes of a label name in a remote write request; a request with a longer one is refused with 400. 0 means no limit.',
+  },
+  'web.remote-write-receiver.max-label-value-length': {
+    default: String(DEFAULT_WRITE_LIMITS.maxLabelValueLength),
+    help: 'Maximum length in bytes of a label value in a remote write request; a request with a longer one is refused with 400. 0 means no limit.',
+  },
   'storage.remote.flush-deadline': { default: '1m', help: 'How long to wait flushing sample on shutdown or config reload.' },
   'storage.remote.read-sample-limit': {
     default: '50000000',
@@ -112,6 +130,10 @@ export const SERVER_FLAGS: FlagSpecs = {
   },
   'logs.storage.path': { default: '', help: 'Base path for the log store (WAL and chunk files; default: <storage.tsdb.path>/loki).' },
   'logs.retention': { default: '15d', help: 'How long to retain log entries.' },
+  'logs.max-streams-per-push': {
+    default: String(DEFAULT_MAX_STREAMS_PER_PUSH),
+    help: 'Maximum number of streams in a single Loki push request; a request with more is refused with 400. 0 means no limit.',
+  },
   'logs.retention-size': {
     default: '0',
     help: 'Maximum number of bytes of log chunks and WAL (units B, KB, MB, GB, TB, PB, EB; powers of 2); 0: no limit.',
@@ -190,6 +212,13 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
     features: featureFlags.features,
   };
   const maxConcurrency = intFlag(flags, 'query.max-concurrency', 1);
+  const writeLimits: WriteLimits = {
+    maxSeriesPerRequest: intFlag(flags, 'web.remote-write-receiver.max-series-per-request', 0),
+    maxLabelNamesPerSeries: intFlag(flags, 'web.remote-write-receiver.max-label-names-per-series', 0),
+    maxLabelNameLength: intFlag(flags, 'web.remote-write-receiver.max-label-name-length', 0),
+    maxLabelValueLength: intFlag(flags, 'web.remote-write-receiver.max-label-value-length', 0),
+  };
+  const maxStreamsPerPush = intFlag(flags, 'logs.max-streams-per-push', 0);
   const tsdbPath = str(flags, 'storage.tsdb.path');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -372,6 +401,7 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
   };
 
   let ready = false;
+  const lokiDeps: LokiDeps = { store: logStore, isReady: () => ready, maxStreamsPerPush, registry };
   let stopping: Promise<void> | undefined;
   let markStopped!: () => void;
   const stopped = new Promise<void>((resolveStopped) => (markStopped = resolveStopped));
@@ -398,9 +428,11 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
     runbooksFile: RUNBOOKS_FILE,
     dashboards: new DashboardStore(str(flags, 'dashboards.dir') || join(dirname(configFile), 'dashboards')),
     alertmanager,
-    loki: { store: logStore, isReady: () => ready },
+    loki: lokiDeps,
     remote: {
-      write: bool(flags, 'web.enable-remote-write-receiver') ? (body) => handleRemoteWrite(tsdb, body) : undefined,
+      write: bool(flags, 'web.enable-remote-write-receiver')
+        ? (body) => handleRemoteWrite(tsdb, body, undefined, { limits: writeLimits, onRefusal: (limit) => countLimitRefusal(registry, limit) })
+        : undefined,
       read: (body) =>
         handleRemoteRead(tsdb, body, {
           ...DEFAULT_READ_OPTIONS,
@@ -458,7 +490,7 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
   });
 
   const lokiAddress = str(flags, 'logs.listen-address');
-  const lokiWeb = lokiAddress ? await startLokiServer(lokiAddress, { store: logStore, isReady: () => ready }, registry, webConfig) : undefined;
+  const lokiWeb = lokiAddress ? await startLokiServer(lokiAddress, lokiDeps, registry, webConfig) : undefined;
 
   scrape.applyConfig(cfg);
   rules.start();

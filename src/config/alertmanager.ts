@@ -7,7 +7,6 @@
  * The loader accepts the union of Alertmanager 0.25 and current upstream fields (the conformance
  * corpus is from current upstream); notification semantics follow 0.25.
  */
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Route } from '../alertmanager/route.js';
 import {
@@ -21,7 +20,7 @@ import {
   type InclusiveRange,
   type TimeInterval,
 } from '../alertmanager/timeinterval.js';
-import { ConfigError, fileErrorText, loadYaml, type YNode } from './yaml.js';
+import { ConfigError, fileErrorText, loadYaml, readConfigText, type YNode } from './yaml.js';
 import { Fields, checkHTTPURL } from './alertmanager/common.js';
 import { checkHostPort, parseReceiver } from './alertmanager/receivers.js';
 import { parseInhibitRule, parseRoute } from './alertmanager/route.js';
@@ -271,15 +270,7 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
  *   {@link fileErrorText}'s, e.g. `open am.yml: no such file or directory`)
  */
 export function loadAlertmanagerConfig(file: string): AlertmanagerConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const err = new ConfigError(file, 0, 0, '', fileErrorText(file, e));
-    err.message = err.reason;
-    throw err;
-  }
-  return parseAlertmanagerConfig(text, file);
+  return parseAlertmanagerConfig(readConfigText(file, false), file);
 }
 
 /**

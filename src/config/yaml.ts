@@ -244,19 +244,25 @@ export function fileErrorText(file: string, e: unknown): string {
 }
 
 /**
- * Reads and parses a YAML file as {@link loadYaml}. A file that cannot be read throws a ConfigError at
- * line 0 whose message is `FILE: ` + {@link fileErrorText} when `withFile` (as Prometheus words rule-file
- * errors), else the bare text (as promtool's unit-test loader does).
- * @throws {ConfigError} for unreadable files and YAML errors.
+ * Reads a configuration file as UTF-8 text. A file that cannot be read throws a ConfigError at line 0
+ * whose message is `FILE: ` + {@link fileErrorText} when `withFile` (as Prometheus words rule-file
+ * errors), else the bare text (as Go's config loaders and promtool's unit-test loader word it).
+ * @throws {ConfigError} for unreadable files.
  */
-export function loadYamlFile(file: string, withFile = true): YNode {
-  let text: string;
+export function readConfigText(file: string, withFile: boolean): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (e) {
     const err = new ConfigError(file, 0, 0, '', fileErrorText(file, e));
     err.message = withFile ? `${file}: ${err.reason}` : err.reason;
     throw err;
   }
-  return loadYaml(file, text);
+}
+
+/**
+ * Reads and parses a YAML file as {@link loadYaml}; unreadable files throw as {@link readConfigText}.
+ * @throws {ConfigError} for unreadable files and YAML errors.
+ */
+export function loadYamlFile(file: string, withFile = true): YNode {
+  return loadYaml(file, readConfigText(file, withFile));
 }

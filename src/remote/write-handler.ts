@@ -11,6 +11,9 @@
  * - 500 for anything else, e.g. `empty labelset: invalid sample`, a duplicate label name, a WAL
  *   write error (senders retry those).
  *
+ * - 400 with Mimir's wording for a request past the receiver's size limits (write-limits.ts),
+ *   checked before anything is appended.
+ *
  * Labels are stored as sent, sorted by name, with empty-valued labels dropped (upstream
  * `WithoutEmpty`). Exemplars and metadata in the request are accepted and ignored.
  */
@@ -18,9 +21,13 @@ import type { Labels } from '../model/labels.js';
 import { AppendResult, type Storage } from '../tsdb/types.js';
 import { decodeWriteRequest, ProtoDecodeError } from './proto.js';
 import { snappyDecode, SnappyError } from './snappy.js';
+import { checkWriteLimits, DEFAULT_WRITE_LIMITS, type WriteLimitName, type WriteLimits } from './write-limits.js';
 
 /** Default bound of a decoded write request (bytes): 32 MiB, as upstream's decode limit. */
 export const DEFAULT_MAX_DECODED_BYTES = 32 << 20;
+
+/** snappy's refusal of a block whose header announces more than the bound. */
+const TOO_LARGE = 'snappy: decoded block is too large';
 
 /** A plain HTTP answer for the web layer to send. */
 export interface RemoteHTTPResponse {
@@ -66,18 +73,35 @@ export function seriesLabels(ls: readonly string[], from: number, to: number): L
   return out;
 }
 
+/** Optional receiver settings of {@link handleRemoteWrite}. */
+export interface RemoteWriteOptions {
+  /** Size limits (default {@link DEFAULT_WRITE_LIMITS}). */
+  limits?: WriteLimits;
+  /**
+   * Called once per refused request with the limit it went past: a {@link WriteLimitName}, or
+   * `decompressed_size` when the snappy body decodes to more than `maxDecodedBytes`.
+   */
+  onRefusal?: (limit: WriteLimitName | 'decompressed_size') => void;
+}
+
 /**
  * Handles one remote-write request body (as received, snappy-compressed).
  * `maxDecodedBytes` bounds the decompressed size (default {@link DEFAULT_MAX_DECODED_BYTES}).
  * Never throws: every failure is an HTTP answer.
  */
-export function handleRemoteWrite(storage: Storage, body: Uint8Array, maxDecodedBytes = DEFAULT_MAX_DECODED_BYTES): RemoteHTTPResponse {
+export function handleRemoteWrite(storage: Storage, body: Uint8Array, maxDecodedBytes = DEFAULT_MAX_DECODED_BYTES, opts: RemoteWriteOptions = {}): RemoteHTTPResponse {
   let req;
   try {
     req = decodeWriteRequest(snappyDecode(body, maxDecodedBytes));
   } catch (e) {
+    if (e instanceof SnappyError && e.message === TOO_LARGE) opts.onRefusal?.('decompressed_size');
     if (e instanceof SnappyError || e instanceof ProtoDecodeError) return text(400, e.message);
     throw e;
+  }
+  const refused = checkWriteLimits(req, opts.limits ?? DEFAULT_WRITE_LIMITS);
+  if (refused) {
+    opts.onRefusal?.(refused.limit);
+    return text(400, refused.message);
   }
   const app = storage.appender();
   try {

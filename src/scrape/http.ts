@@ -1,6 +1,7 @@
 /**
  * HTTP GET for scrapes and HTTP service discovery, over `node:http`/`node:https` keep-alive
- * agents, with the scrape config's `HTTPClientConfig`: basic auth, authorization, bearer tokens, OAuth2 client credentials (oauth2.ts),
+ * agents, or HTTP/2 sessions for `https` targets when `enable_http2` is on and the server
+ * negotiates `h2` by ALPN (h2.ts), with the scrape config's `HTTPClientConfig`: basic auth, authorization, bearer tokens, OAuth2 client credentials (oauth2.ts),
  * TLS settings, extra headers, redirects, HTTP proxies (proxy.ts).
  *
  * As upstream, the timeout covers the whole request — connecting, the response headers, reading
@@ -18,12 +19,15 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { SecureVersion } from 'node:tls';
+import type { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
+import type { Readable } from 'node:stream';
+import type { SecureVersion, TLSSocket } from 'node:tls';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import type { HTTPClientConfig } from '../config/prometheus.js';
 import { readSecretOrEmpty, requestHeaders, type TLSConfig } from '../config/prometheus/http.js';
+import { H2Sessions } from './h2.js';
 import { OAuth2TokenSource } from './oauth2.js';
-import { proxyAuthorization, proxyFor, TunnelAgent } from './proxy.js';
+import { openTunnel, proxyAuthorization, proxyFor, ReusingHttpsAgent, TunnelAgent } from './proxy.js';
 import { goQuote } from '../model/goquote.js';
 import { locationParseError } from './location.js';
 
@@ -43,6 +47,12 @@ const INFLATE_CHUNK_BYTES = 64 * 1024;
 
 /** Statuses that redirect a GET (Go's `redirectBehavior`). */
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Connection-specific request headers (e.g. from `http_headers`) that HTTP/2 forbids: left out of
+ * HTTP/2 requests, as Go's HTTP/2 transport leaves them out.
+ */
+const H2_DROPPED_HEADERS: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te']);
 
 /** Maximum number of redirects followed (Go's default `CheckRedirect`). */
 const MAX_REDIRECTS = 10;
@@ -92,7 +102,7 @@ interface Redirect {
 /** Keep-alive agents and settings for one HTTP client configuration (one per scrape pool). */
 export class HttpClient {
   private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent | null;
+  private readonly httpsAgent: ReusingHttpsAgent | null;
   /** Why requests cannot be made with this configuration (unsupported or unreadable settings), or null. */
   private readonly setupError: string | null;
   /** Access tokens when the config has `oauth2`. */
@@ -101,28 +111,32 @@ export class HttpClient {
   /** HTTPS agents tunnelling through a proxy, by proxy URL. */
   private readonly tunnels = new Map<string, TunnelAgent>();
   private readonly connectHeaders: Record<string, string>;
+  /** HTTP/2 sessions for `https` requests with `enable_http2` (see h2.ts); null when disabled. */
+  private readonly h2: H2Sessions | null;
 
   constructor(private readonly cfg: HTTPClientConfig) {
     this.httpAgent = new http.Agent({ keepAlive: true, keepAliveMsecs: 30_000 });
     this.connectHeaders = Object.fromEntries(Object.entries(cfg.proxyConnectHeader).map(([k, v]) => [k, v.join(', ')]));
     let error: string | null = null;
-    let httpsAgent: https.Agent | null = null;
+    let httpsAgent: ReusingHttpsAgent | null = null;
     let tokens: OAuth2TokenSource | null = null;
     if (cfg.oauth2?.grantType === 'urn:ietf:params:oauth:grant-type:jwt-bearer') error = 'the oauth2 JWT-bearer grant is not supported by the Lookout scraper';
     try {
       this.tlsOptions = tlsOptions(cfg.tlsConfig);
-      httpsAgent = new https.Agent(this.tlsOptions);
+      httpsAgent = new ReusingHttpsAgent(this.tlsOptions);
       if (cfg.oauth2) tokens = new OAuth2TokenSource(cfg.oauth2, new https.Agent(tlsOptions(cfg.oauth2.tlsConfig)));
     } catch (e) {
       error ??= `unable to load TLS configuration: ${(e as Error).message}`;
     }
     this.httpsAgent = httpsAgent;
+    this.h2 = cfg.enableHttp2 && httpsAgent ? new H2Sessions(this.tlsOptions) : null;
     this.tokens = tokens;
     this.setupError = error;
   }
 
-  /** Closes idle keep-alive connections. */
+  /** Closes idle keep-alive connections and the HTTP/2 sessions. */
   close(): void {
+    this.h2?.close();
     this.httpAgent.destroy();
     this.httpsAgent?.destroy();
     for (const a of this.tunnels.values()) a.destroy();
@@ -192,6 +206,8 @@ export class HttpClient {
       /** Response headers are in: later errors come from reading the body and carry no URL. */
       let responded = false;
       let inflate: Gunzip | null = null;
+      /** The request or HTTP/2 stream once sent; none while the connection is negotiated. */
+      let req: { destroy(): void } | null = null;
       const settle = () => {
         settled = true;
         clearTimeout(timer);
@@ -201,7 +217,7 @@ export class HttpClient {
         if (settled) return;
         settle();
         inflate?.destroy();
-        req.destroy();
+        req?.destroy();
         reject(new HttpGetError(msg, bodySizeLimit));
       };
       /** A transport-level failure: named with the URL before the response, bare while reading the body (as Go). */
@@ -211,27 +227,24 @@ export class HttpClient {
         settle();
         resolve(v);
       };
-      const proxy = proxyFor(parsed, this.cfg);
-      const req = !proxy
-        ? (isHttps ? https : http).request(parsed, { method: 'GET', headers, agent: isHttps ? this.httpsAgent! : this.httpAgent })
-        : isHttps
-          ? https.request(parsed, { method: 'GET', headers, agent: this.tunnel(proxy) })
-          : http.request({
-              host: proxy.hostname.replace(/^\[|\]$/g, ''),
-              port: Number(proxy.port || 80),
-              path: parsed.href,
-              method: 'GET',
-              headers: { ...headers, host: parsed.host, ...proxyAuthorization(proxy) },
-              agent: this.httpAgent,
-            });
-      const timer = setTimeout(() => failTransport('context deadline exceeded'), Math.max(0, deadline - Date.now()));
+      /**
+       * Called when the deadline passes before the response headers: an HTTP/2 session that did
+       * not answer in time may be dead, so it takes no new requests (later ones connect anew).
+       */
+      let unanswered: (() => void) | null = null;
+      const timer = setTimeout(() => {
+        if (!responded) unanswered?.();
+        failTransport('context deadline exceeded');
+      }, Math.max(0, deadline - Date.now()));
       const unwatch = opts.signal ? onAbort(opts.signal, () => failTransport('context canceled')) : () => {};
-      req.on('error', (e) => failTransport(describeNetError(e as NodeJS.ErrnoException, parsed)));
-      req.on('response', (res) => {
+      /**
+       * Reads a response: HTTP/1.1 (`res` is the body) or HTTP/2 (the stream is the body, and
+       * there is no reason phrase); `complete` tells whether the whole body arrived.
+       */
+      const onResponse = (status: number, reason: string, resHeaders: http.IncomingHttpHeaders, res: Readable, complete: () => boolean): void => {
         responded = true;
-        const status = res.statusCode ?? 0;
-        const statusLine = `${status} ${http.STATUS_CODES[status] ?? res.statusMessage ?? ''}`;
-        const location = res.headers.location;
+        const statusLine = `${status} ${http.STATUS_CODES[status] ?? reason}`;
+        const location = resHeaders.location;
         if (REDIRECT_STATUSES.has(status) && location) {
           const parseErr = locationParseError(location);
           if (parseErr !== null) {
@@ -259,7 +272,7 @@ export class HttpClient {
         const limit = configured > 0 && configured <= MAX_BODY_BYTES ? configured : MAX_BODY_BYTES + 1;
         let source: NodeJS.ReadableStream = res;
         let compressedBytes = 0;
-        if (res.headers['content-encoding'] === 'gzip') {
+        if (resHeaders['content-encoding'] === 'gzip') {
           const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK_BYTES });
           inflate = gunzip;
           res.on('data', (c: Buffer) => {
@@ -281,15 +294,83 @@ export class HttpClient {
         // The connection closed before the whole body arrived (Go: unexpected EOF on read).
         res.on('error', () => fail('unexpected EOF'));
         res.on('close', () => {
-          if (!res.complete) fail('unexpected EOF');
+          if (!complete()) fail('unexpected EOF');
         });
         source.on('end', () => {
           if (settled) return;
           const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-          done({ status, contentType: String(res.headers['content-type'] ?? ''), body });
+          done({ status, contentType: String(resHeaders['content-type'] ?? ''), body });
         });
-      });
-      req.end();
+      };
+      const proxy = proxyFor(parsed, this.cfg);
+      /**
+       * HTTP/1.1: directly or through a proxy. `tlsSocket` (a connection whose ALPN settled on
+       * HTTP/1.1) is handed to the HTTPS agent for this request and its keep-alive pool.
+       */
+      const http1 = (tlsSocket: TLSSocket | null): http.ClientRequest => {
+        const host = parsed.hostname.replace(/^\[|\]$/g, '');
+        const port = Number(parsed.port || 443);
+        const parkIn = tlsSocket ? (proxy ? this.tunnel(proxy) : this.httpsAgent!) : null;
+        if (tlsSocket) parkIn?.park(host, port, tlsSocket);
+        const r = !proxy
+          ? (isHttps ? https : http).request(parsed, { method: 'GET', headers, agent: isHttps ? this.httpsAgent! : this.httpAgent })
+          : isHttps
+            ? https.request(parsed, { method: 'GET', headers, agent: this.tunnel(proxy) })
+            : http.request({
+                host: proxy.hostname.replace(/^\[|\]$/g, ''),
+                port: Number(proxy.port || 80),
+                path: parsed.href,
+                method: 'GET',
+                headers: { ...headers, host: parsed.host, ...proxyAuthorization(proxy) },
+                agent: this.httpAgent,
+              });
+        parkIn?.unpark(host, port);
+        r.on('error', (e) => failTransport(describeNetError(e as NodeJS.ErrnoException, parsed)));
+        r.on('response', (res) => onResponse(res.statusCode ?? 0, res.statusMessage ?? '', res.headers, res, () => res.complete));
+        r.end();
+        return r;
+      };
+      /** HTTP/2: one stream on the origin's shared session. */
+      const http2Stream = (session: ClientHttp2Session): ClientHttp2Stream => {
+        const h2Headers: OutgoingHttpHeaders = { ':method': 'GET', ':scheme': 'https', ':authority': parsed.host, ':path': parsed.pathname + parsed.search };
+        for (const [k, v] of Object.entries(headers)) {
+          const name = k.toLowerCase();
+          if (!H2_DROPPED_HEADERS.has(name)) h2Headers[name] = v;
+        }
+        const stream = session.request(h2Headers, { endStream: true });
+        unanswered = () => session.close();
+        stream.on('error', (e) => {
+          if (!responded) failTransport(describeNetError(e as NodeJS.ErrnoException, parsed));
+        });
+        stream.on('response', (h) => {
+          let ended = false;
+          stream.once('end', () => {
+            ended = true;
+          });
+          onResponse(Number(h[':status']), '', h, stream, () => ended);
+        });
+        return stream;
+      };
+      if (!this.h2 || !isHttps) {
+        req = http1(null);
+        return;
+      }
+      const target = parsed.port ? parsed.host : `${parsed.host}:443`;
+      const via = proxy ? { key: proxy.href, open: () => openTunnel(proxy, target, this.connectHeaders) } : null;
+      this.h2.route(parsed, deadline, via).then(
+        (route) => {
+          if (settled) {
+            if ('socket' in route) route.socket?.destroy();
+            return;
+          }
+          try {
+            req = 'session' in route ? http2Stream(route.session) : http1(route.socket);
+          } catch (e) {
+            failTransport(describeNetError(e as NodeJS.ErrnoException, parsed));
+          }
+        },
+        (e: NodeJS.ErrnoException) => failTransport(describeNetError(e, parsed)),
+      );
     });
   }
 }

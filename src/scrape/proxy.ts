@@ -82,11 +82,79 @@ export function proxyAuthorization(proxy: URL): Record<string, string> {
 }
 
 /**
+ * Opens a `CONNECT` tunnel through `proxy` to `target` (`host:port`, IPv6 hosts in brackets) and
+ * resolves with the raw tunnelled connection, on which the caller starts TLS.
+ * @throws Error `proxyconnect: <status line>` when the proxy refuses the tunnel, `proxyconnect tcp:
+ * <error>` when it cannot be reached (Go's words)
+ */
+export function openTunnel(proxy: URL, target: string, connectHeaders: Record<string, string>): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: proxy.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(proxy.port || 80),
+      method: 'CONNECT',
+      path: target,
+      headers: { host: target, ...connectHeaders, ...proxyAuthorization(proxy) },
+    });
+    req.once('connect', (res, socket) => {
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        reject(new Error(`proxyconnect: ${res.statusCode} ${res.statusMessage ?? ''}`.trimEnd()));
+        return;
+      }
+      resolve(socket);
+    });
+    req.once('error', (e) => reject(new Error(`proxyconnect tcp: ${e.message}`)));
+    req.end();
+  });
+}
+
+/**
+ * A keep-alive HTTPS agent that can be handed a TLS connection already open (one whose ALPN
+ * negotiation settled on HTTP/1.1, see h2.ts): the next request to that address uses it instead of
+ * connecting, and it then stays in the agent's keep-alive pool.
+ */
+export class ReusingHttpsAgent extends https.Agent {
+  private readonly parked = new Map<string, Duplex>();
+
+  /** Hands `socket`, connected to `host` (no brackets) and `port`, to the next request for that address. */
+  park(host: string, port: number, socket: Duplex): void {
+    this.parked.get(`${host}:${port}`)?.destroy();
+    this.parked.set(`${host}:${port}`, socket);
+  }
+
+  /** Destroys the socket parked for `host`:`port` if no request took it. */
+  unpark(host: string, port: number): void {
+    const key = `${host}:${port}`;
+    this.parked.get(key)?.destroy();
+    this.parked.delete(key);
+  }
+
+  /** The socket parked for the address of `options`, taken out, or null. */
+  protected takeParked(options: { host?: string | null; port?: number | string | null }): Duplex | null {
+    const key = `${options.host}:${options.port}`;
+    const s = this.parked.get(key) ?? null;
+    this.parked.delete(key);
+    return s;
+  }
+
+  override createConnection(options: tls.ConnectionOptions & { host?: string; port?: number }, callback: (err: Error | null, socket?: Duplex) => void): Duplex | undefined {
+    return this.takeParked(options) ?? (super.createConnection as (o: typeof options, cb: typeof callback) => Duplex | undefined)(options, callback);
+  }
+
+  override destroy(): void {
+    for (const s of this.parked.values()) s.destroy();
+    this.parked.clear();
+    super.destroy();
+  }
+}
+
+/**
  * An HTTPS agent whose connections are TLS sessions inside a `CONNECT` tunnel through `proxy`
  * (keep-alive as the direct agent). A refused `CONNECT` fails the request with
  * `proxyconnect: <status line>`; a proxy that cannot be reached with `proxyconnect tcp: <error>`.
  */
-export class TunnelAgent extends https.Agent {
+export class TunnelAgent extends ReusingHttpsAgent {
   constructor(
     private readonly proxy: URL,
     private readonly connectHeaders: Record<string, string>,
@@ -95,26 +163,13 @@ export class TunnelAgent extends https.Agent {
     super(options);
   }
 
-  override createConnection(options: tls.ConnectionOptions & { host?: string; port?: number }, callback: (err: Error | null, socket?: Duplex) => void): undefined {
-    const target = `${options.host}:${options.port}`;
-    const req = http.request({
-      host: this.proxy.hostname.replace(/^\[|\]$/g, ''),
-      port: Number(this.proxy.port || 80),
-      method: 'CONNECT',
-      path: target,
-      headers: { host: target, ...this.connectHeaders, ...proxyAuthorization(this.proxy) },
-    });
-    req.once('connect', (res, socket) => {
-      if (res.statusCode !== 200) {
-        socket.destroy();
-        callback(new Error(`proxyconnect: ${res.statusCode} ${res.statusMessage ?? ''}`.trimEnd()));
-        return;
-      }
-      const secure = tls.connect({ ...options, socket, servername: options.servername || options.host });
-      callback(null, secure);
-    });
-    req.once('error', (e) => callback(new Error(`proxyconnect tcp: ${e.message}`)));
-    req.end();
+  override createConnection(options: tls.ConnectionOptions & { host?: string; port?: number }, callback: (err: Error | null, socket?: Duplex) => void): Duplex | undefined {
+    const parked = this.takeParked(options);
+    if (parked) return parked;
+    openTunnel(this.proxy, `${options.host}:${options.port}`, this.connectHeaders).then(
+      (socket) => callback(null, tls.connect({ ...options, socket, servername: options.servername || options.host })),
+      (e: Error) => callback(e),
+    );
     return undefined;
   }
 }

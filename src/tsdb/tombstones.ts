@@ -16,13 +16,14 @@
  * Intervals are closed ([mint, maxt], ms) and kept sorted and merged: adding an interval that
  * overlaps or touches (`mint ≤ previous maxt + 1`) another joins them, as upstream's `Intervals.Add`.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptionError } from './block/fileread.js';
 import { Decbuf, DecodeError, Encbuf } from './encoding.js';
 import type { SeriesSamples } from './types.js';
 import { crc32c } from './wal/crc32c.js';
 import { RecordType } from './wal/record.js';
+import { writeFileAtomic } from '../fs-atomic.js';
 
 /** File name of a block's tombstones (upstream `TombstonesFilename`). */
 export const TOMBSTONES_FILENAME = 'tombstones';
@@ -178,19 +179,8 @@ export function readTombstonesFile(dir: string): Tombstones {
  */
 export function writeTombstonesFile(dir: string, ts: Tombstones): number {
   const path = join(dir, TOMBSTONES_FILENAME);
-  const tmp = path + '.tmp';
   const bytes = encodeTombstonesFile(ts);
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
+  writeFileAtomic(path, bytes, true);
   return bytes.length;
 }
 

@@ -13,11 +13,12 @@
  * - `DELETE /api/dashboards/uid/:uid` — removes the file.
  * - `GET /d/:uid[/slug]` — redirects Grafana's dashboard links to `/dashboards/:uid` (query kept).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { logger } from '../log.js';
+import { writeFileAtomic } from '../fs-atomic.js';
 
 const log = logger('dashboards');
 
@@ -162,9 +163,7 @@ export class DashboardStore {
     }
     const path = join(this.dir, file);
     mkdirSync(dirname(path), { recursive: true });
-    const tmp = `${path}.tmp`;
-    writeFileSync(tmp, formatDashboard(d));
-    renameSync(tmp, path);
+    writeFileAtomic(path, formatDashboard(d), false);
     this.cache.delete(path);
     const summary = this.scan().find((e) => e.uid === d.uid)!;
     return { uid: summary.uid, title: summary.title, tags: summary.tags, folder: summary.folder, file: summary.file, version: d.version };

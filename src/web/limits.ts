@@ -17,10 +17,15 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { PromQLError } from '../promql/index.js';
 import { snappyDecode, snappyDecodedLength, SnappyError } from '../remote/snappy.js';
+import type { WriteLimitName } from '../remote/write-limits.js';
 import type { QueryRequest } from './query-exec.js';
 
-/** The limits counted in `lookout_http_limit_refusals_total{limit}`. */
-export type LimitName = 'body_size' | 'decompressed_size' | 'query_timeout' | 'query_max_samples';
+/**
+ * The limits counted in `lookout_http_limit_refusals_total{limit}`: the remote-write receiver's
+ * series and label limits ({@link WriteLimitName}) and Loki push's streams per request
+ * (`loki_push_streams`) besides the body, decompression and query limits.
+ */
+export type LimitName = 'body_size' | 'decompressed_size' | 'query_timeout' | 'query_max_samples' | 'loki_push_streams' | WriteLimitName;
 
 const REFUSALS = 'lookout_http_limit_refusals_total';
 
@@ -34,7 +39,7 @@ export function countLimitRefusal(registry: Registry | undefined, limit: LimitNa
   let c = registry.getSingleMetric(REFUSALS) as Counter<'limit'> | undefined;
   c ??= new Counter({
     name: REFUSALS,
-    help: 'Requests refused because they went past a limit (body size, decompressed size, query timeout, query samples).',
+    help: 'Requests refused because they went past a limit (body size, decompressed size, query timeout, query samples, series or labels per push).',
     labelNames: ['limit'],
     registers: [registry],
   });

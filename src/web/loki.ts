@@ -6,16 +6,20 @@
  * unchanged. Errors are plain text, as Loki's `http.Error`.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Registry } from 'prom-client';
 import { toObject } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 import { decodePush, MAX_DECOMPRESSED_BYTES, PushDecodeError } from '../logs/push/decode.js';
 import type { LogStore } from '../logs/store/store.js';
+import { countLimitRefusal } from './limits.js';
 import { lokiBounds, LokiParamError, parseStreamSelector } from './loki-params.js';
 import { registerLokiQueryRoutes } from './loki-query.js';
 import { params } from './params.js';
 
 /** Largest compressed push body read, bytes (Loki's `max_recv_msg_size`, 100 MiB). */
 export const PUSH_BODY_LIMIT = MAX_DECOMPRESSED_BYTES;
+/** Default of `--logs.max-streams-per-push`: most streams in one push request. */
+export const DEFAULT_MAX_STREAMS_PER_PUSH = 10_000;
 /** Default range of the label, series and index-stats APIs when `start` is absent, ms (Loki: 6 h). */
 export const METADATA_DEFAULT_SINCE_MS = 6 * 3600_000;
 
@@ -26,6 +30,17 @@ export interface LokiDeps {
   isReady?: () => boolean;
   /** Largest push body read, bytes (default {@link PUSH_BODY_LIMIT}). */
   maxPushBytes?: number;
+  /**
+   * Most streams in one push request (default {@link DEFAULT_MAX_STREAMS_PER_PUSH}; 0 = no
+   * limit): a request with more is refused whole with 400 `received a push request with too many
+   * streams (actual: N, limit: M) (limit set by --logs.max-streams-per-push)`.
+   */
+  maxStreamsPerPush?: number;
+  /**
+   * Counts push refusals in `lookout_http_limit_refusals_total{limit}`: `body_size` (413),
+   * `decompressed_size` (body decoding past 100 MiB), `loki_push_streams`.
+   */
+  registry?: Registry;
 }
 
 function badRequest(reply: FastifyReply, message: string): FastifyReply {
@@ -56,17 +71,22 @@ function selectorsOf(values: string[]): Matcher[][] {
 /**
  * Registers the push, label, series, index-stats and readiness routes on `app`, and LogQL's
  * query, query_range and tail routes (loki-query.ts) over the same store. The push route lives
- * in its own scope reading raw bodies (JSON, gzip, snappy protobuf) up to {@link PUSH_BODY_LIMIT}.
+ * in its own scope reading raw bodies (JSON, gzip, snappy protobuf) up to {@link PUSH_BODY_LIMIT}, and
+ * refuses requests of more than `maxStreamsPerPush` streams before storing any.
  */
 export function registerLoki(app: FastifyInstance, deps: LokiDeps): void {
   const store = deps.store;
   registerLokiQueryRoutes(app, { reader: store, tail: store });
   const limit = deps.maxPushBytes ?? PUSH_BODY_LIMIT;
+  const maxStreams = deps.maxStreamsPerPush ?? DEFAULT_MAX_STREAMS_PER_PUSH;
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, (_req, body, done) => done(null, body));
     scope.setErrorHandler((err: Error & { code?: string; statusCode?: number }, _req, reply) => {
-      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).type('text/plain; charset=utf-8').send(`request body too large: limit is ${limit} bytes\n`);
+      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        countLimitRefusal(deps.registry, 'body_size');
+        return reply.code(413).type('text/plain; charset=utf-8').send(`request body too large: limit is ${limit} bytes\n`);
+      }
       return reply.code(err.statusCode ?? 500).type('text/plain; charset=utf-8').send(`${err.message}\n`);
     });
     scope.post('/loki/api/v1/push', { bodyLimit: limit }, async (req, reply) => {
@@ -75,8 +95,14 @@ export function registerLoki(app: FastifyInstance, deps: LokiDeps): void {
       try {
         decoded = decodePush(body, req.headers['content-type'], req.headers['content-encoding'] as string | undefined);
       } catch (e) {
+        if (e instanceof PushDecodeError && e.tooLarge) countLimitRefusal(deps.registry, 'decompressed_size');
         if (e instanceof PushDecodeError) return badRequest(reply, e.message);
         throw e;
+      }
+      const streams = decoded.streams.length + decoded.rejected.length;
+      if (maxStreams > 0 && streams > maxStreams) {
+        countLimitRefusal(deps.registry, 'loki_push_streams');
+        return badRequest(reply, `received a push request with too many streams (actual: ${streams}, limit: ${maxStreams}) (limit set by --logs.max-streams-per-push)`);
       }
       const errors: string[] = [];
       for (const r of decoded.rejected) {

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { SecureContextOptions } from 'node:tls';
-import { ConfigError, fileErrorText, loadYaml, type YNode } from '../config/yaml.js';
+import { fileErrorText, loadYaml, readConfigText, type YNode } from '../config/yaml.js';
 
 /** `client_auth_type` values (Go's `tls.ClientAuthType` names). */
 export type ClientAuthType = 'NoClientCert' | 'RequestClientCert' | 'RequireAnyClientCert' | 'VerifyClientCertIfGiven' | 'RequireAndVerifyClientCert';
@@ -235,15 +235,7 @@ export function parseWebConfig(file: string, text: string): WebConfig {
  *   directory`, no line).
  */
 export function readWebConfig(file: string): WebConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const err = new ConfigError(file, 0, 0, '', fileErrorText(file, e));
-    err.message = err.reason;
-    throw err;
-  }
-  return parseWebConfig(file, text);
+  return parseWebConfig(file, readConfigText(file, false));
 }
 
 /** Thrown when a certificate, key or CA file named by `tls_server_config` cannot be read. */

@@ -10,12 +10,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, getJson, haveProgram, LOOKOUT_BIN, QUIET_ALERTMANAGER_FLAG, ROOT, startNode, stopAll, waitFor } from '../support/processes.js';
+import { freePort, getJson, LOOKOUT_BIN, QUIET_ALERTMANAGER_FLAG, ROOT, startNode, stopAll, waitFor } from '../support/processes.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = haveProgram(CHROMIUM);
 const SHOTS = join(ROOT, 'test-results', 'dashboards');
 let dir: string;
 let base: string;
@@ -120,10 +119,7 @@ beforeAll(async () => {
   ]);
   const res = await fetch(`${base}/api/dashboards/import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dashboard: logsDashboard() }) });
   expect(res.status).toBe(200);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -11,12 +11,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, getJson, haveProgram, LOOKOUT_BIN, ORDERS_API_BIN, QUIET_ALERTMANAGER_FLAG, ROOT, startNode, stopAll, waitFor } from '../support/processes.js';
+import { freePort, getJson, LOOKOUT_BIN, ORDERS_API_BIN, QUIET_ALERTMANAGER_FLAG, ROOT, startNode, stopAll, waitFor } from '../support/processes.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = haveProgram(CHROMIUM);
 const SHOTS = join(ROOT, 'test-results', 'dashboards');
 const NODE_FULL = join(ROOT, '..', 'shared', 'dashboards', 'node-exporter-full.json');
 
@@ -122,10 +121,7 @@ scrape_configs:
     const r = await getJson(`${base}/api/v1/query?query=${encodeURIComponent('count_over_time(node_cpu_seconds_total{mode="idle"}[1m]) >= 5 and on() count_over_time(app_requests_total{status="200"}[1m]) >= 5')}`);
     return (r.data?.result?.length ?? 0) > 0;
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

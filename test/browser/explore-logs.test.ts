@@ -7,12 +7,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, getJson, haveProgram, LOOKOUT_BIN, QUIET_ALERTMANAGER_FLAG, ROOT, startNode, stopAll, waitFor } from '../support/processes.js';
+import { freePort, getJson, LOOKOUT_BIN, QUIET_ALERTMANAGER_FLAG, ROOT, startNode, stopAll, waitFor } from '../support/processes.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = haveProgram(CHROMIUM);
 const SHOTS = join(ROOT, 'test-results', 'explore');
 let dir: string;
 let base: string;
@@ -57,10 +56,7 @@ scrape_configs:
     { stream: { job: 'app', instance: 'a:1', level: 'error' }, values: [[ns(t0 + 45_000), 'POST /orders 500 database is down']] },
     { stream: { job: 'db', instance: 'b:2', level: 'info' }, values: [[ns(t0 + 50_000), 'checkpoint complete']] },
   ]);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

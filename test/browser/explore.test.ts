@@ -8,12 +8,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, getJson, haveProgram, LOOKOUT_BIN, QUIET_ALERTMANAGER_FLAG, ROOT, startNode, stopAll, waitFor } from '../support/processes.js';
+import { freePort, getJson, LOOKOUT_BIN, QUIET_ALERTMANAGER_FLAG, ROOT, startNode, stopAll, waitFor } from '../support/processes.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = haveProgram(CHROMIUM);
 const SHOTS = join(ROOT, 'test-results', 'explore');
 const LAPTOP = { width: 1366, height: 768 };
 let dir: string;
@@ -49,10 +48,7 @@ scrape_configs:
     const r = await getJson(`${base}/api/v1/query?query=count_over_time(up{job="lookout"}[1m])`);
     return Number(r.data?.result?.[0]?.value?.[1] ?? 0) >= 4;
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {

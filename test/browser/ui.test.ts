@@ -7,12 +7,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, haveProgram, LOOKOUT_BIN, ROOT, startNode, stopAll, waitFor, getJson, QUIET_ALERTMANAGER_FLAG } from '../support/processes.js';
+import { freePort, LOOKOUT_BIN, ROOT, startNode, stopAll, waitFor, getJson, QUIET_ALERTMANAGER_FLAG } from '../support/processes.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = haveProgram(CHROMIUM);
 const SHOTS = join(ROOT, 'test-results');
 let dir: string;
 let base: string;
@@ -63,10 +62,7 @@ scrape_configs:
     const r = await getJson(`${base}/api/v1/query?query=count_over_time(up{job="lookout"}[1m])`);
     return Number(r.data?.result?.[0]?.value?.[1] ?? 0) >= 3;
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -88,7 +88,10 @@ export interface HTTPClientConfig {
   tlsConfig: TLSConfig;
   /** Follow 3xx redirects (default true). */
   followRedirects: boolean;
-  /** Upstream default true; Lookout speaks HTTP/1.1 regardless. */
+  /**
+   * Negotiate HTTP/2 by TLS ALPN with direct `https` targets (default true, as upstream). The scraper
+   * and HTTP SD honour it (src/scrape/h2.ts); other clients speak HTTP/1.1 regardless.
+   */
   enableHttp2: boolean;
   proxyUrl: string;
   noProxy: string;

@@ -10,9 +10,10 @@
  * Offsets are byte offsets just past the last line handed to (and acknowledged by) the log store.
  * Writes go to a temporary file renamed over the old one, so a crash never leaves half a file.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { writeFileAtomic } from '../../fs-atomic.js';
 
 /** Thrown when the positions file is not valid and `ignoreInvalidYaml` is off (as promtail refuses to start). */
 export class PositionsError extends Error {
@@ -76,9 +77,7 @@ export class Positions {
     const positions: Record<string, string> = {};
     for (const [path, offset] of [...this.offsets].sort((a, b) => (a[0] < b[0] ? -1 : 1))) positions[path] = String(offset);
     mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, stringify({ positions }, { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' }));
-    renameSync(tmp, this.file);
+    writeFileAtomic(this.file, stringify({ positions }, { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' }), false);
     this.dirty = false;
   }
 }

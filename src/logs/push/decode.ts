@@ -18,9 +18,18 @@ import { PushRequestType, type Int64, type ProtoPushRequest } from './proto.js';
 /** Largest decompressed push body, bytes: 100 MiB, Loki's `distributor.max_recv_msg_size` default. */
 export const MAX_DECOMPRESSED_BYTES = 100 << 20;
 
-/** A body that cannot be read at all (answered 400 with the message). */
+/**
+ * A body that cannot be read at all (answered 400 with the message); `tooLarge` when it decodes
+ * to more than {@link MAX_DECOMPRESSED_BYTES}.
+ */
 export class PushDecodeError extends Error {
   override name = 'PushDecodeError';
+  constructor(
+    message: string,
+    readonly tooLarge = false,
+  ) {
+    super(message);
+  }
 }
 
 /** A stream rejected while decoding (bad label text): Loki's discard reason and message. */
@@ -60,7 +69,7 @@ function decompress(body: Buffer, encoding: string): Buffer {
     if (enc === 'gzip' || enc === 'x-gzip') return gunzipSync(body, { maxOutputLength: MAX_DECOMPRESSED_BYTES });
     if (enc === 'deflate') return inflateSync(body, { maxOutputLength: MAX_DECOMPRESSED_BYTES });
   } catch (e) {
-    throw new PushDecodeError(`cannot decompress ${enc} body: ${(e as Error).message}`);
+    throw new PushDecodeError(`cannot decompress ${enc} body: ${(e as Error).message}`, (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE');
   }
   throw new PushDecodeError(`Content-Encoding "${encoding}" not supported`);
 }
@@ -112,7 +121,7 @@ function decodeProto(body: Buffer): DecodedPush {
     // Bounds-checked decoder: snappyjs's own loops for seconds on some corrupt literals (test/fuzz).
     raw = snappyDecode(body, MAX_DECOMPRESSED_BYTES);
   } catch (e) {
-    throw new PushDecodeError(`cannot decompress snappy body: ${(e as Error).message}`);
+    throw new PushDecodeError(`cannot decompress snappy body: ${(e as Error).message}`, (e as Error).message === 'snappy: decoded block is too large');
   }
   let req: ProtoPushRequest;
   try {

@@ -5,7 +5,7 @@
  * instead of scanning every stream.
  */
 import { LabelsInterner, type Labels } from '../../model/labels.js';
-import type { Matcher } from '../../model/matcher.js';
+import { matchesAll, type Matcher } from '../../model/matcher.js';
 
 /** Label sets by ref plus the inverted index over them. */
 export class StreamIndex {
@@ -75,19 +75,7 @@ export class StreamIndex {
     }
     const base = candidates ?? [...this.labelsByRef.keys()].sort((a, b) => a - b);
     if (filters.length === 0) return base === candidates ? base.slice() : base;
-    return base.filter((ref) => {
-      const ls = this.labelsByRef.get(ref)!;
-      outer: for (const m of filters) {
-        for (let i = 0; i < ls.length; i += 2) {
-          if (ls[i] === m.name) {
-            if (!m.matches(ls[i + 1]!)) return false;
-            continue outer;
-          }
-        }
-        if (!m.matches('')) return false;
-      }
-      return true;
-    });
+    return base.filter((ref) => matchesAll(filters, this.labelsByRef.get(ref)!));
   }
 }
 

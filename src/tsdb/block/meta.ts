@@ -4,9 +4,10 @@
  * compaction lineage (level, source blocks, parents). Written atomically: to `meta.json.tmp`,
  * fsynced, then renamed over `meta.json`.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isULID } from './ulid.js';
+import { writeFileAtomic } from '../../fs-atomic.js';
 
 /** File name of a block's metadata. */
 export const META_FILENAME = 'meta.json';
@@ -100,17 +101,5 @@ export function metaJSON(meta: BlockMeta): string {
  * @throws {Error} (fs errors) when it cannot be written.
  */
 export function writeMeta(dir: string, meta: BlockMeta): void {
-  const path = join(dir, META_FILENAME);
-  const tmp = path + '.tmp';
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, metaJSON(meta));
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
+  writeFileAtomic(join(dir, META_FILENAME), metaJSON(meta), true);
 }
