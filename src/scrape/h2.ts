@@ -24,7 +24,7 @@ export const H2_IDLE_MS = 5 * 60_000;
  */
 export type H2Route = { session: http2.ClientHttp2Session } | { socket: tls.TLSSocket | null };
 
-/** HTTP/2 sessions of one HTTP client configuration, one per origin. */
+/** HTTP/2 sessions of one HTTP client configuration, one per origin (and proxy). */
 export class H2Sessions {
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
   private readonly pending = new Map<string, Promise<H2Route>>();

@@ -9,7 +9,8 @@
  * - `GET /api/dashboards/uid/:uid` — `{dashboard, meta}`; 404 when unknown.
  * - `POST /api/dashboards/db` — Grafana's save: `{dashboard, folderUid?, overwrite?}`; creates or updates.
  * - `PUT /api/dashboards/uid/:uid` — saves a dashboard (plain JSON or the `{dashboard}` wrapper).
- * - `POST /api/dashboards/import` — imports a Grafana export (plain or wrapped); a new uid when it has none.
+ * - `POST /api/dashboards/import` — imports a Grafana export (plain or wrapped); a new uid when it has none;
+ *   an existing uid is refused (400) unless `overwrite`.
  * - `DELETE /api/dashboards/uid/:uid` — removes the file.
  * - `GET /d/:uid[/slug]` — redirects Grafana's dashboard links to `/dashboards/:uid` (query kept).
  */
@@ -300,8 +301,14 @@ export async function registerDashboards(app: FastifyInstance, store: DashboardS
       const d = { ...unwrapDashboard(req.body) };
       delete d.version;
       delete d.id;
+      const overwrite = body.overwrite === true;
+      // The version check of save() cannot protect an import (the export's version is dropped), so
+      // an existing uid is refused here unless overwriting, as Grafana refuses it.
+      if (!overwrite && typeof d.uid === 'string' && d.uid !== '' && store.get(d.uid)) {
+        throw new DashboardError(400, 'A dashboard with the same uid already exists');
+      }
       const folder = typeof body.folderUid === 'string' ? body.folderUid : undefined;
-      return saved(store.save(d, { folder, overwrite: body.overwrite === true }));
+      return saved(store.save(d, { folder, overwrite }));
     });
     scope.put('/api/dashboards/uid/:uid', async (req) => {
       const uid = (req.params as { uid: string }).uid;

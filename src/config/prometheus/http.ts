@@ -89,7 +89,7 @@ export interface HTTPClientConfig {
   /** Follow 3xx redirects (default true). */
   followRedirects: boolean;
   /**
-   * Negotiate HTTP/2 by TLS ALPN with direct `https` targets (default true, as upstream). The scraper
+   * Negotiate HTTP/2 by TLS ALPN with `https` targets (default true, as upstream). The scraper
    * and HTTP SD honour it (src/scrape/h2.ts); other clients speak HTTP/1.1 regardless.
    */
   enableHttp2: boolean;

@@ -12,7 +12,10 @@ import type { Duplex } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parsePrometheusConfig } from '../../../src/config/prometheus.js';
+import { Logger } from '../../../src/log.js';
+import { HTTPDiscovery } from '../../../src/scrape/discovery/http.js';
 import { HttpClient, HttpGetError, type HttpGetOptions } from '../../../src/scrape/http.js';
+import { createScrapeMetrics } from '../../../src/scrape/metrics.js';
 import { makeTestCerts, type TestCerts } from '../web/web-config-certs.js';
 
 type Req = http2.Http2ServerRequest;
@@ -328,6 +331,27 @@ describe('through a proxy (CONNECT tunnel)', () => {
     for (let i = 0; i < 2; i++) await c.get(`https://${t.address}/metrics`, opts());
     expect(t.seen.map((s) => s.version)).toEqual(['1.1', '1.1']);
     expect(p.connects).toEqual([t.address]);
+  });
+});
+
+describe('http_sd_configs', () => {
+  it('fetch target groups over HTTP/2 (enable_http2 default), HTTP/1.1 with enable_http2: false', async () => {
+    const t = await target((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('[{"targets": ["a:9100"], "labels": {"env": "x"}}]');
+    });
+    for (const flag of ['', '      enable_http2: false\n']) {
+      const cfg = parsePrometheusConfig(
+        '/tmp/p.yml',
+        `scrape_configs:\n  - job_name: j\n    http_sd_configs:\n    - url: https://${t.address}/sd\n      tls_config: {ca_file: ${certs.caCert}}\n${flag}`,
+      );
+      const updates: unknown[] = [];
+      const sd = new HTTPDiscovery(cfg.scrapeConfigs[0]!.serviceDiscovery.httpSdConfigs[0]!, (g) => updates.push(g), new Logger(), createScrapeMetrics(), 'Lookout/test');
+      await sd.refresh();
+      sd.stop();
+      expect(updates).toEqual([[{ targets: [{ __address__: 'a:9100' }], labels: { env: 'x', __meta_url: `https://${t.address}/sd` }, source: expect.any(String) }]]);
+    }
+    expect(t.seen.map((s) => s.version)).toEqual(['2.0', '1.1']);
   });
 });
 

@@ -108,17 +108,24 @@ describe('dashboards HTTP API', () => {
     const again = await a.inject({ method: 'POST', url: '/api/dashboards/import', payload: { title: 'node full', panels: [] } });
     expect(again.statusCode).toBe(412);
     expect(again.json()).toEqual({ message: 'A dashboard with the same name in the folder already exists', status: 'name-exists' });
+    // The same uid under another title is refused too, unless overwriting: the stored one is kept.
+    const sameUid = await a.inject({ method: 'POST', url: '/api/dashboards/import', payload: { dashboard: { uid: 'nef', title: 'Other', panels: [] }, overwrite: false } });
+    expect(sameUid.statusCode).toBe(400);
+    expect(sameUid.json().message).toBe('A dashboard with the same uid already exists');
+    expect(JSON.parse(readFileSync(join(dir, 'node-full.json'), 'utf8')).title).toBe('Node Full');
+    const replaced = await a.inject({ method: 'POST', url: '/api/dashboards/import', payload: { dashboard: { uid: 'nef', title: 'Node Full', tags: ['linux'], panels: [] }, overwrite: true } });
+    expect(replaced.json().version).toBe(2);
 
     const search = await a.inject({ method: 'GET', url: '/api/search?query=node&tag=linux' });
     expect(search.json()).toEqual([{ uid: 'nef', title: 'Node Full', uri: 'db/node-full', url: '/dashboards/nef', slug: 'node-full', type: 'dash-db', tags: ['linux'], isStarred: false, file: 'node-full.json' }]);
     expect((await a.inject({ method: 'GET', url: '/api/search?tag=nope' })).json()).toEqual([]);
 
     const got = await a.inject({ method: 'GET', url: '/api/dashboards/uid/nef' });
-    expect(got.json().dashboard).toEqual({ uid: 'nef', title: 'Node Full', tags: ['linux'], version: 1, panels: [] });
+    expect(got.json().dashboard).toEqual({ uid: 'nef', title: 'Node Full', tags: ['linux'], version: 2, panels: [] });
     expect(got.json().meta.folderTitle).toBe('General');
 
     const put = await a.inject({ method: 'PUT', url: '/api/dashboards/uid/nef', payload: { ...got.json().dashboard, title: 'Renamed' } });
-    expect(put.json().version).toBe(2);
+    expect(put.json().version).toBe(3);
     expect(JSON.parse(readFileSync(join(dir, 'node-full.json'), 'utf8')).title).toBe('Renamed');
     expect((await a.inject({ method: 'PUT', url: '/api/dashboards/uid/nef', payload: { uid: 'x', title: 'y' } })).statusCode).toBe(400);
     expect((await a.inject({ method: 'PUT', url: '/api/dashboards/uid/zz', payload: { title: 'y' } })).statusCode).toBe(404);

@@ -292,7 +292,7 @@ export function LogsPage() {
       </form>
       <LabelBrowser range={range} onAdd={(k, v) => go({ query: addLabelFilter(query || draft, k, v) })} />
       {error && <div class="error">Error: {error}</div>}
-      {!query.trim() && <p class="empty">Enter a LogQL query, e.g. <code>{'{job="varlogs"}'}</code>, and press Enter.</p>}
+      {!query.trim() && <p class="empty">Enter a LogQL query, e.g. <code>{'{job="application"}'}</code>, and press Enter.</p>}
       {volume && <Volume times={volume.times} counts={volume.counts} />}
       {query.trim() && !error && (
         <div class="stats">
