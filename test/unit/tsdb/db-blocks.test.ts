@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,13 +12,12 @@ import { HEAD_CHUNKS_MAGIC } from '../../../src/tsdb/chunks_head.js';
 import { TSDB, type TSDBOptions } from '../../../src/tsdb/db.js';
 import { AppendResult } from '../../../src/tsdb/types.js';
 import { listSegments } from '../../../src/tsdb/wal/segment.js';
+import { exited, killFixtures, spawnFixture } from './support.js';
 
 const H = 3600_000;
 const MIN = 60_000;
 /** A 2-hour-aligned time. */
 const T0 = 1_800_000_000_000;
-const ROOT = join(import.meta.dirname, '../../..');
-const FIXTURES = join(import.meta.dirname, 'fixtures');
 
 class CaptureLogger extends Logger {
   readonly lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
@@ -36,7 +34,6 @@ class CaptureLogger extends Logger {
 
 const dirs: string[] = [];
 const open: TSDB[] = [];
-const children: ChildProcess[] = [];
 function tmp(): string {
   const d = mkdtempSync(join(tmpdir(), 'lookout-tsdb-blocks-'));
   dirs.push(d);
@@ -53,7 +50,7 @@ function closeDB(db: TSDB): void {
 }
 afterEach(() => {
   for (const db of open.splice(0)) db.close();
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killFixtures();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -425,30 +422,6 @@ describe('TSDB head chunk files', () => {
     for (let n = 0; n < 3; n++) expect(samples(db, n)).toEqual(expected(n, 0, 182));
   });
 });
-
-/** Spawns a fixture script with tsx; resolves each stdout line to `onLine`. */
-function spawnFixture(script: string, args: string[], onLine: (line: string) => void): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let buf = '';
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (d: string) => {
-    buf += d;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      onLine(buf.slice(0, nl));
-      buf = buf.slice(nl + 1);
-    }
-  });
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-}
 
 describe('TSDB crash safety with blocks', () => {
   it('survives kill -9 while cutting blocks: every acknowledged sample is there after reopening, none twice', async () => {

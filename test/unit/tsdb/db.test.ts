@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,10 +11,9 @@ import { LockError } from '../../../src/tsdb/lock.js';
 import { AppendResult } from '../../../src/tsdb/types.js';
 import { listSegments, segmentPath } from '../../../src/tsdb/wal/segment.js';
 import { WALWriteError } from '../../../src/tsdb/wal/wal.js';
+import { exited, killFixtures, spawnFixture } from './support.js';
 
 const H = 3600_000;
-const ROOT = join(import.meta.dirname, '../../..');
-const FIXTURES = join(import.meta.dirname, 'fixtures');
 
 /** Records log lines instead of printing them. */
 class CaptureLogger extends Logger {
@@ -35,7 +33,6 @@ class CaptureLogger extends Logger {
 }
 
 const dirs: string[] = [];
-const children: ChildProcess[] = [];
 const open: TSDB[] = [];
 function tmp(): string {
   const d = mkdtempSync(join(tmpdir(), 'lookout-tsdb-'));
@@ -49,7 +46,7 @@ function openDB(opts: TSDBOptions): TSDB {
 }
 afterEach(() => {
   for (const db of open.splice(0)) db.close();
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killFixtures();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -63,30 +60,6 @@ function values(db: TSDB, name: string): [number, number][] {
 async function metric(reg: Registry, name: string): Promise<number> {
   const got = await reg.getSingleMetric(name)!.get();
   return got.values.reduce((a, v) => a + v.value, 0);
-}
-
-/** Spawns a fixture script with tsx; resolves each stdout line to `onLine`. */
-function spawnFixture(script: string, args: string[], onLine: (line: string) => void): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let buf = '';
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (d: string) => {
-    buf += d;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      onLine(buf.slice(0, nl));
-      buf = buf.slice(nl + 1);
-    }
-  });
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
 }
 
 describe('TSDB durability', () => {
