@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, getJson, LOOKOUT_BIN, QUIET_ALERTMANAGER_FLAG, ROOT, startNode, stopAll, waitFor } from '../support/processes.js';
-import { hasChromium, launchChromium } from '../support/browser.js';
+import { hasChromium, launchChromium, selfScrapeConfig, waitForScrapes } from '../support/browser.js';
 
 const SHOTS = join(ROOT, 'test-results', 'explore');
 const LAPTOP = { width: 1366, height: 768 };
@@ -27,13 +27,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   writeFileSync(
     join(dir, 'prometheus.yml'),
-    `global: { scrape_interval: 1s, evaluation_interval: 1s }
-scrape_configs:
-  - job_name: lookout
-    static_configs: [ { targets: ['127.0.0.1:${port}'] } ]
-  - job_name: broken
-    static_configs: [ { targets: ['127.0.0.1:1'] } ]
-`,
+    selfScrapeConfig(port),
   );
   startNode(LOOKOUT_BIN, [
     'server',
@@ -43,11 +37,7 @@ scrape_configs:
     `--web.listen-address=127.0.0.1:${port}`,
     '--hostmetrics.enable=false',
   ]);
-  await waitFor('lookout ready', 20_000, async () => (await fetch(`${base}/-/ready`)).ok);
-  await waitFor('a few scrapes', 30_000, async () => {
-    const r = await getJson(`${base}/api/v1/query?query=count_over_time(up{job="lookout"}[1m])`);
-    return Number(r.data?.result?.[0]?.value?.[1] ?? 0) >= 4;
-  });
+  await waitForScrapes(base, 'lookout', 4);
   browser = await launchChromium();
 }, 90_000);
 

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, getJson, LOOKOUT_BIN, ROOT, startNode, stopAll, waitFor } from '../support/processes.js';
-import { hasChromium, launchChromium } from '../support/browser.js';
+import { freePort, LOOKOUT_BIN, ROOT, startNode, stopAll } from '../support/processes.js';
+import { hasChromium, launchChromium, selfScrapeConfig, waitForScrapes } from '../support/browser.js';
 
 const SHOTS = join(ROOT, 'test-results');
 let dir: string;
@@ -26,13 +26,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   writeFileSync(
     join(dir, 'prometheus.yml'),
-    `global: { scrape_interval: 1s, evaluation_interval: 1s }
-scrape_configs:
-  - job_name: lookout
-    static_configs: [ { targets: ['127.0.0.1:${port}'] } ]
-  - job_name: broken
-    static_configs: [ { targets: ['127.0.0.1:1'] } ]
-`,
+    selfScrapeConfig(port),
   );
   // Half the targets are down: an error ratio of about 50% against a 1% budget.
   writeFileSync(
@@ -49,11 +43,7 @@ scrape_configs:
     `--web.listen-address=127.0.0.1:${port}`,
     '--hostmetrics.enable=false',
   ]);
-  await waitFor('lookout ready', 20_000, async () => (await fetch(`${base}/-/ready`)).ok);
-  await waitFor('a few scrapes', 30_000, async () => {
-    const r = await getJson(`${base}/api/v1/query?query=count_over_time(up{job="broken"}[1m])`);
-    return Number(r.data?.result?.[0]?.value?.[1] ?? 0) >= 3;
-  });
+  await waitForScrapes(base, 'broken', 3);
   browser = await launchChromium();
 }, 60_000);
 

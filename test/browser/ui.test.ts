@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, LOOKOUT_BIN, ROOT, startNode, stopAll, waitFor, getJson, QUIET_ALERTMANAGER_FLAG } from '../support/processes.js';
-import { hasChromium, launchChromium } from '../support/browser.js';
+import { freePort, LOOKOUT_BIN, ROOT, startNode, stopAll, getJson, QUIET_ALERTMANAGER_FLAG } from '../support/processes.js';
+import { hasChromium, launchChromium, selfScrapeConfig, waitForScrapes } from '../support/browser.js';
 
 const SHOTS = join(ROOT, 'test-results');
 let dir: string;
@@ -25,17 +25,13 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   writeFileSync(
     join(dir, 'prometheus.yml'),
-    `global: { scrape_interval: 1s, evaluation_interval: 1s }
-rule_files: [rules.yml]
-scrape_configs:
-  - job_name: lookout
-    static_configs: [ { targets: ['127.0.0.1:${port}'] } ]
-  - job_name: broken
-    static_configs: [ { targets: ['127.0.0.1:1'] } ]
-  - job_name: filtered
+    selfScrapeConfig(port, {
+      ruleFiles: ['rules.yml'],
+      extraJobs: `  - job_name: filtered
     static_configs: [ { targets: ['127.0.0.1:2', '127.0.0.1:3'] } ]
     relabel_configs: [ { source_labels: [__address__], regex: '.*:3', action: drop } ]
 `,
+    }),
   );
   writeFileSync(
     join(dir, 'rules.yml'),
@@ -57,11 +53,7 @@ scrape_configs:
     `--storage.tsdb.path=${join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,
   ]);
-  await waitFor('lookout ready', 20_000, async () => (await fetch(`${base}/-/ready`)).ok);
-  await waitFor('a few scrapes', 20_000, async () => {
-    const r = await getJson(`${base}/api/v1/query?query=count_over_time(up{job="lookout"}[1m])`);
-    return Number(r.data?.result?.[0]?.value?.[1] ?? 0) >= 3;
-  });
+  await waitForScrapes(base, 'lookout', 3);
   browser = await launchChromium();
 }, 60_000);
 
