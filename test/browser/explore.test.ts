@@ -126,8 +126,15 @@ describe.skipIf(!hasChromium)('explore', { timeout: 120_000 }, () => {
   });
 
   it('shows in the table the values the API returns for the same time', async () => {
-    const end = Math.floor(Date.now() / 1000) * 1000 - 5000;
     const expr = 'prometheus_tsdb_head_series';
+    // The graph tab below draws a canvas only for a non-empty result: wait until the graph's last
+    // step (up to its 14 s resolution before `end`) falls after the server's first scrape.
+    let end = 0;
+    await waitFor('a value at the last graph step', 60_000, async () => {
+      end = Math.floor(Date.now() / 1000) * 1000 - 5000;
+      const r = await getJson(`${base}/api/v1/query_range?query=${expr}&start=${(end - 3_600_000) / 1000}&end=${end / 1000}&step=14`);
+      return r.data.result.length > 0;
+    });
     const page = await open(`/query?g0.expr=${expr}&g0.tab=table&from=${end - 3_600_000}&to=${end}`);
     await page.waitForSelector('table.results td.value', { timeout: 30_000 });
     const api = await getJson(`${base}/api/v1/query?query=${expr}&time=${end / 1000}`);
