@@ -1,5 +1,5 @@
 /**
- * TSDB benchmark (run: `npx tsx bench/tsdb.ts`, ~20 s). Prints:
+ * TSDB benchmark (run: `npm run bench:tsdb`, a few minutes). Prints:
  *  - append rate (samples/s) for 100k series × N samples, head alone and with the WAL;
  *  - bytes per series (V8 heap + array buffers, measured after GC) and the head's own accounting;
  *  - bytes per sample in chunks for counter-like and gauge-like data;
@@ -8,7 +8,11 @@
  *  - disk bytes per sample of a 2 h block of data set B (`../shared/bench/gen-openmetrics.mjs`,
  *    9,940 series at 15 s, JITTER_MS=0), side by side with `promtool tsdb create-blocks-from
  *    openmetrics` (Prometheus's block writer) when /usr/bin/promtool is installed, and the time the
- *    block write takes (it runs on the event loop).
+ *    block write takes (it runs on the event loop);
+ *  - side by side with Prometheus 2.42 and VictoriaMetrics (`bench/tsdb-servers.ts`; needs
+ *    `npm run build`): startup to ready, and the issue's four queries over HTTP on data set B.
+ * Ingest CPU, 1M-series WAL replay and marginal memory per series have their own scripts (printed
+ * at the end). Whole run: a few minutes.
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
@@ -19,12 +23,14 @@ import { setFlagsFromString } from 'node:v8';
 import { Logger } from '../src/log.js';
 import type { Labels } from '../src/model/labels.js';
 import { Matcher } from '../src/model/matcher.js';
+import { Block } from '../src/tsdb/block/block.js';
 import { writeHeadBlock } from '../src/tsdb/block/writer.js';
 import { TSDB } from '../src/tsdb/db.js';
 import { Head } from '../src/tsdb/head.js';
 import { CheckpointEncoder } from '../src/tsdb/head_wal.js';
 import type { Storage } from '../src/tsdb/types.js';
 import { CheckpointWriter } from '../src/tsdb/wal/checkpoint.js';
+import { serverFigures } from './tsdb-servers.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -235,12 +241,26 @@ function duBytes(dir: string): number {
     }
     closeSync(fd);
     app.commit();
-    const t = performance.now();
-    const meta = writeHeadBlock(head, dir, (end - 7200) * 1000, end * 1000)!;
-    const ms = performance.now() - t;
-    if (meta.stats.numSamples !== info.samples) throw new Error(`block holds ${meta.stats.numSamples} samples, want ${info.samples}`);
-    const ours = duBytes(join(dir, meta.ulid)) - statSync(join(dir, meta.ulid, 'meta.json')).size;
-    let line = `block bytes/sample (data set B, ${fmt(info.series)} series, ${fmt(info.samples)} samples, index + chunks): Lookout ${(ours / info.samples).toFixed(3)}`;
+    // Both block chunk encodings (--storage.tsdb.block-chunk-encoding): the compact default, and xor (Prometheus-readable).
+    const write = (chunkEncoding: 'lookout' | 'xor'): { bytes: number; ms: number; readRate: number } => {
+      const t = performance.now();
+      const meta = writeHeadBlock(head, join(dir, chunkEncoding), (end - 7200) * 1000, end * 1000, { chunkEncoding })!;
+      const ms = performance.now() - t;
+      if (meta.stats.numSamples !== info.samples) throw new Error(`block holds ${meta.stats.numSamples} samples, want ${info.samples}`);
+      const block = Block.open(join(dir, chunkEncoding, meta.ulid));
+      let readRate = 0;
+      for (let k = 0; k < 3; k++) {
+        const r = performance.now();
+        const read = block.querier(-Infinity, Infinity).select([new Matcher('=~', '__name__', '.+')], -Infinity, Infinity).reduce((a, s) => a + s.count, 0);
+        readRate = Math.max(readRate, read / ((performance.now() - r) / 1000));
+      }
+      block.close();
+      return { bytes: duBytes(join(dir, chunkEncoding, meta.ulid)) - statSync(join(dir, chunkEncoding, meta.ulid, 'meta.json')).size, ms, readRate };
+    };
+    const lookout = write('lookout');
+    const xor = write('xor');
+    const ours = lookout.bytes;
+    let line = `block bytes/sample (data set B, ${fmt(info.series)} series, ${fmt(info.samples)} samples, index + chunks): Lookout ${(ours / info.samples).toFixed(3)} (lookout chunk encoding), ${(xor.bytes / info.samples).toFixed(3)} (xor)`;
     if (existsSync('/usr/bin/promtool')) {
       const out = join(dir, 'prom');
       execFileSync('/usr/bin/promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'B.om'), out], { stdio: 'ignore' });
@@ -250,8 +270,16 @@ function duBytes(dir: string): number {
       line += `, Prometheus 2.42 ${(theirs / info.samples).toFixed(3)} (${blocks.length} block(s)), ratio ${(ours / theirs).toFixed(2)}`;
     }
     console.log(line);
-    console.log(`block write (data set B): ${ms.toFixed(0)} ms on the event loop`);
+    console.log(`block write (data set B): ${lookout.ms.toFixed(0)} ms (lookout chunk encoding), ${xor.ms.toFixed(0)} ms (xor) on the event loop`);
+    console.log(`block read (data set B, every series through BlockQuerier.select, best of 3): ${(lookout.readRate / 1e6).toFixed(1)} M samples/s (lookout chunk encoding), ${(xor.readRate / 1e6).toFixed(1)} M samples/s (xor)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+// 6. Startup and queries over HTTP, side by side with Prometheus and VictoriaMetrics.
+await serverFigures();
+console.log(
+  'other TSDB figures: ingest CPU s per M samples — `npm run bench:ingest`; WAL replay of 1M series — ' +
+    '`npm run bench:tsdb-replay`; marginal RSS per active series — `npx tsx bench/tsdb-memory.ts`',
+);

@@ -3,20 +3,12 @@
  * The `lookout` command: `server` (the whole stack), `alertmanager` (standalone Alertmanager,
  * incl. `alertmanager routes test`), `node-exporter` (standalone host collector), and
  * `check config|rules|alertmanager`.
+ *
+ * Each command's module is imported only when that command runs, so `lookout server` does not
+ * load (and spend startup time on) the code of the other commands.
  */
 import { ConfigError } from '../config/yaml.js';
-import { checkAlertmanager, checkConfig, checkRules } from './check.js';
-import { checkMetrics, CHECK_METRICS_FLAGS, readStdin } from './check-metrics.js';
 import { bool, FlagError, parseFlags, usage, type FlagSpecs } from './flags.js';
-import { runAlertmanager, ALERTMANAGER_FLAGS, routesTest, ROUTES_TEST_FLAGS } from './alertmanager.js';
-import { runNodeExporter, NODE_EXPORTER_FLAGS } from './node-exporter.js';
-import { runServer, SERVER_FLAGS } from './server.js';
-import { tsdbAnalyze, TSDB_ANALYZE_FLAGS, TSDB_CREATE_BLOCKS_FLAGS, tsdbCreateBlocks, tsdbDump, TSDB_DUMP_FLAGS } from './tsdb.js';
-import { TSDB_SNAPSHOT_FLAGS, tsdbSnapshot } from './tsdb-snapshot.js';
-import { testRules, TEST_RULES_FLAGS } from './test-rules.js';
-import { backtest, BACKTEST_FLAGS } from './backtest.js';
-import { loadSloFile } from '../rules/slo/config.js';
-import { sloRulesYaml } from '../rules/slo/generate.js';
 import { VERSION } from './paths.js';
 
 const HELP = `usage: lookout <command> [<flags>] [<args>...]
@@ -65,21 +57,28 @@ function parse(argv: string[], specs: FlagSpecs, command: string, summary: strin
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
-    case 'server':
+    case 'server': {
+      const { runServer, SERVER_FLAGS } = await import('./server.js');
       await runServer(parse(rest, SERVER_FLAGS, 'server', 'Run the whole stack.'));
       return 0;
-    case 'alertmanager':
+    }
+    case 'alertmanager': {
+      const { runAlertmanager, ALERTMANAGER_FLAGS, routesTest, ROUTES_TEST_FLAGS } = await import('./alertmanager.js');
       if (rest[0] === 'routes' && rest[1] === 'test') {
         const f = parse(rest.slice(2), ROUTES_TEST_FLAGS, 'alertmanager routes test', 'Test alert routing.', 'label=value...');
         return routesTest(f, out);
       }
       await runAlertmanager(parse(rest, ALERTMANAGER_FLAGS, 'alertmanager', 'Run the Alertmanager alone.'));
       return 0;
-    case 'node-exporter':
+    }
+    case 'node-exporter': {
+      const { runNodeExporter, NODE_EXPORTER_FLAGS } = await import('./node-exporter.js');
       await runNodeExporter(parse(rest, NODE_EXPORTER_FLAGS, 'node-exporter', 'Run the host collector alone.'));
       return 0;
+    }
     case 'test': {
       const [what, ...args] = rest;
+      const { testRules, TEST_RULES_FLAGS } = await import('./test-rules.js');
       if (what === 'rules' && (args.includes('--help') || args.includes('-h'))) {
         process.stdout.write(usage('test rules', 'Unit tests for rules (the promtool test rules format).', TEST_RULES_FLAGS, 'FILE...'));
         return 0;
@@ -89,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'backtest': {
       const [what, ...args] = rest;
+      const { backtest, BACKTEST_FLAGS } = await import('./backtest.js');
       if (what === 'rules' && (args.includes('--help') || args.includes('-h'))) {
         process.stdout.write(usage('backtest rules', 'Evaluate rule files over the history of a Prometheus-API server.', BACKTEST_FLAGS, 'FILE...'));
         return 0;
@@ -101,12 +101,14 @@ async function main(argv: string[]): Promise<number> {
       if (what !== 'generate' || args.length !== 1 || args[0]!.startsWith('-')) {
         throw new FlagError('expected lookout slo generate FILE');
       }
+      const [{ loadSloFile }, { sloRulesYaml }] = await Promise.all([import('../rules/slo/config.js'), import('../rules/slo/generate.js')]);
       process.stdout.write(sloRulesYaml(loadSloFile(args[0]!)));
       return 0;
     }
     case 'check': {
       const [what, ...files] = rest;
       if (what === 'metrics') {
+        const { checkMetrics, CHECK_METRICS_FLAGS, readStdin } = await import('./check-metrics.js');
         const f = parse(files, CHECK_METRICS_FLAGS, 'check metrics', 'Lint Prometheus text-format metrics read from stdin, as promtool check metrics.');
         if (f.positionals.length > 0) throw new FlagError(`unexpected ${f.positionals[0]}: metrics are read from stdin`);
         return checkMetrics(await readStdin(), bool(f, 'extended'), out, (line) => process.stderr.write(line + '\n'));
@@ -116,6 +118,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (files.length === 0) throw new FlagError(`missing files: lookout check ${what ?? 'config|rules|alertmanager'} FILE...`);
+      const { checkAlertmanager, checkConfig, checkRules } = await import('./check.js');
       if (what === 'config') return checkConfig(files, out);
       if (what === 'rules') return checkRules(files, out);
       if (what === 'alertmanager') return checkAlertmanager(files, out);
@@ -123,6 +126,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'tsdb': {
       const [what, ...args] = rest;
+      const { tsdbAnalyze, TSDB_ANALYZE_FLAGS, TSDB_CREATE_BLOCKS_FLAGS, tsdbCreateBlocks, tsdbDump, TSDB_DUMP_FLAGS } = await import('./tsdb.js');
+      const { TSDB_SNAPSHOT_FLAGS, tsdbSnapshot } = await import('./tsdb-snapshot.js');
       if (what === 'dump') return tsdbDump(parse(args, TSDB_DUMP_FLAGS, 'tsdb dump', 'Print the samples of a data directory.', '[DIR]'), out);
       if (what === 'analyze') return tsdbAnalyze(parse(args, TSDB_ANALYZE_FLAGS, 'tsdb analyze', 'Cardinality report of a block.', '[DIR [BLOCK_ID]]'), out);
       if (what === 'create-blocks-from') {

@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import Fastify from 'fastify';
 import { DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE, DEFAULT_NETSTAT_FIELDS, DEFAULT_VMSTAT_FIELDS, HostCollector } from '../hostmetrics/index.js';
 import { logger } from '../log.js';
-import { MAX_HEADER_BYTES, parseListenAddress } from '../web/server.js';
+import { MAX_HEADER_BYTES, NO_SCHEMA_COMPILERS, parseListenAddress } from '../web/server.js';
 import { webConfigFromFlag } from '../web/web-config-guard.js';
 import { bool, str, type FlagSpecs, type ParsedFlags } from './flags.js';
 
@@ -46,6 +46,7 @@ export async function runNodeExporter(flags: ParsedFlags): Promise<void> {
   const webConfig = webConfigFromFlag(str(flags, 'web.config.file'));
   const app = Fastify({
     logger: false,
+    schemaController: NO_SCHEMA_COMPILERS,
     ...(webConfig ? { serverFactory: (handler: Parameters<typeof webConfig.createServer>[0]) => webConfig.createServer(handler, MAX_HEADER_BYTES) as Server } : {}),
   });
   const path = str(flags, 'web.telemetry-path');

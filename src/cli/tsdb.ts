@@ -20,11 +20,12 @@ import { logger } from '../log.js';
 import { parseMetricSelector } from '../promql/parser.js';
 import { formatFloat } from '../template/strconv.js';
 import { Block } from '../tsdb/block/block.js';
+import { type BlockChunkEncoding, BLOCK_CHUNK_ENCODING_HELP, DEFAULT_BLOCK_CHUNK_ENCODING, parseBlockChunkEncoding } from '../tsdb/chunkenc/blockchunk.js';
 import { chunkSampleCount } from '../tsdb/chunkenc/chunk.js';
 import { writeHeadBlock } from '../tsdb/block/writer.js';
 import { Head } from '../tsdb/head.js';
 import { ReadOnlyTSDB } from '../tsdb/readonly.js';
-import { FlagError, type FlagSpecs, type ParsedFlags } from './flags.js';
+import { FlagError, type FlagSpecs, type ParsedFlags, str } from './flags.js';
 
 /** Flags of `lookout tsdb dump` (as promtool's). */
 export const TSDB_DUMP_FLAGS: FlagSpecs = {
@@ -247,6 +248,7 @@ function analyzeCompaction(block: Block, out: (line: string) => void): void {
 /** Flags of `lookout tsdb create-blocks-from openmetrics` (as promtool's, without `--human-readable`). */
 export const TSDB_CREATE_BLOCKS_FLAGS: FlagSpecs = {
   quiet: { default: false, help: 'Do not print created blocks.' },
+  'storage.tsdb.block-chunk-encoding': { default: DEFAULT_BLOCK_CHUNK_ENCODING, help: BLOCK_CHUNK_ENCODING_HELP },
 };
 
 /** Range of each backfilled block (upstream `DefaultBlockDuration`, 2 h). */
@@ -286,6 +288,12 @@ export function tsdbCreateBlocks(f: ParsedFlags, out: (line: string) => void): n
   if (format !== 'openmetrics') throw new FlagError(`unknown format ${JSON.stringify(format ?? '')}: expected lookout tsdb create-blocks-from openmetrics FILE [DIR]`);
   if (input === undefined) throw new FlagError('missing input file: lookout tsdb create-blocks-from openmetrics FILE [DIR]');
   if (extra !== undefined) throw new FlagError(`unexpected ${extra}: lookout tsdb create-blocks-from openmetrics FILE [DIR]`);
+  let chunkEncoding: BlockChunkEncoding;
+  try {
+    chunkEncoding = parseBlockChunkEncoding(str(f, 'storage.tsdb.block-chunk-encoding'));
+  } catch (e) {
+    throw new FlagError((e as Error).message);
+  }
   const body = readFileSync(input);
   let mint = Infinity;
   let maxt = -Infinity;
@@ -312,7 +320,7 @@ export function tsdbCreateBlocks(f: ParsedFlags, out: (line: string) => void): n
     });
     app.commit();
     if (head.numSeries() === 0) continue;
-    const meta = writeHeadBlock(head, dir, head.minTime(), head.maxTime() + 1);
+    const meta = writeHeadBlock(head, dir, head.minTime(), head.maxTime() + 1, { chunkEncoding });
     if (meta === null) continue;
     const block = Block.open(join(dir, meta.ulid));
     const size = block.size();

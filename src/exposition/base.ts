@@ -66,8 +66,17 @@ export abstract class ParserBase implements ExpositionParser {
 
   abstract help(): string;
 
+  /** Key hint for the next series line (see {@link ExpositionParser.expectSeriesKey}). */
+  protected hint: string | undefined = undefined;
+  /** The hint string when the current series line matched it (its key is that string). */
+  protected keyHit: string | undefined = undefined;
+
+  expectSeriesKey(key: string | undefined): void {
+    this.hint = key;
+  }
+
   seriesKey(): string {
-    return this.b.toString('latin1', this.keyStart, this.keyEnd);
+    return this.keyHit ?? this.b.toString('latin1', this.keyStart, this.keyEnd);
   }
 
   labels(): Labels {

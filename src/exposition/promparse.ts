@@ -23,6 +23,7 @@ import { parseFloatBytes } from '../model/gofloat.js';
 import { ParserBase } from './base.js';
 import { quoteExcerpt } from './excerpt.js';
 import { CHAR_CLASS, C_DIGIT, C_LNAME, C_LNAME_START, C_NAME, C_NAME_START, C_TEXT_VALUE, isValidUtf8, unescape } from './scan.js';
+import type { Labels } from '../model/labels.js';
 import { EntryType, type Exemplar, type MetricType } from './types.js';
 
 /** Largest int64 as decimal digits, for the timestamp range check. */
@@ -133,29 +134,17 @@ export class PromTextParser extends ParserBase {
   private series(lineStart: number, i: number): EntryType {
     const b = this.b;
     const n = this.n;
-    this.nOffs = 0;
+    const hint = this.hint;
+    this.hint = undefined;
     this.keyStart = lineStart;
     let j: number;
-    if (b[i] !== 123) {
-      let k = i + 1;
-      while (k < n && (CHAR_CLASS[b[k]!]! & C_NAME) !== 0) k++;
-      this.nameStart = lineStart;
-      this.nameEnd = k;
-      this.keyEnd = k;
-      j = k;
-      while (j < n && isBlank(b[j])) j++;
-      if (j < n && b[j] === 123) {
-        j = this.labelSet(j + 1);
-        this.keyEnd = j;
-      } else {
-        j = k;
-      }
-    } else {
-      this.nameStart = -1;
-      this.nameEnd = -1;
-      j = this.labelSet(i + 1);
+    if (hint !== undefined && this.matchesKey(lineStart, hint)) {
+      j = lineStart + hint.length;
       this.keyEnd = j;
-      if (this.nameStart < 0) this.fail(`metric name not set while parsing: ${quoteExcerpt(b, this.entryStart, j)}`);
+      this.keyHit = hint;
+    } else {
+      this.keyHit = undefined;
+      j = this.scanKey(lineStart, i);
     }
     while (j < n && isBlank(b[j])) j++;
     const vs = j;
@@ -179,6 +168,73 @@ export class PromTextParser extends ParserBase {
     }
     this.finishLine(j);
     return EntryType.Series;
+  }
+
+  /**
+   * Scans the series key (metric name and/or label set) of the line starting at `lineStart` whose
+   * first token starts at `i`; records the name and label offsets and `keyEnd`, returns `keyEnd`.
+   */
+  private scanKey(lineStart: number, i: number): number {
+    const b = this.b;
+    const n = this.n;
+    this.nOffs = 0;
+    let j: number;
+    if (b[i] !== 123) {
+      let k = i + 1;
+      while (k < n && (CHAR_CLASS[b[k]!]! & C_NAME) !== 0) k++;
+      this.nameStart = lineStart;
+      this.nameEnd = k;
+      j = k;
+      while (j < n && isBlank(b[j])) j++;
+      j = j < n && b[j] === 123 ? this.labelSet(j + 1) : k;
+    } else {
+      this.nameStart = -1;
+      this.nameEnd = -1;
+      j = this.labelSet(i + 1);
+      if (this.nameStart < 0) this.fail(`metric name not set while parsing: ${quoteExcerpt(b, this.entryStart, j)}`);
+    }
+    this.keyEnd = j;
+    return j;
+  }
+
+  /**
+   * Whether the line starting at `s` has exactly the series key `key` (a key this parser returned
+   * for earlier bytes): the bytes match and the key ends where {@link scanKey} would end it — after
+   * the closing brace of a label set, or after a bare name not followed by more name bytes or by a
+   * label set. Scanning identical bytes gives identical offsets, so the full scan can be skipped.
+   * Counts raw newlines inside the key (quoted label values) into the line number as the scan does.
+   */
+  private matchesKey(s: number, key: string): boolean {
+    const b = this.b;
+    const n = this.n;
+    const len = key.length;
+    const e = s + len;
+    // One native slice and compare beats a charCodeAt loop over the key by far.
+    if (len === 0 || e > n || b.toString('latin1', s, e) !== key) return false;
+    if (key.charCodeAt(len - 1) !== 125) {
+      if (e < n && (CHAR_CLASS[b[e]!]! & C_NAME) !== 0) return false;
+      let j = e;
+      while (j < n && isBlank(b[j])) j++;
+      if (j < n && b[j] === 123) return false;
+    }
+    if (key.indexOf('\n') >= 0) {
+      for (let k = s; k < e; k++) if (b[k] === 10) this.lineNo++;
+    }
+    return true;
+  }
+
+  override labels(): Labels {
+    if (this.keyHit !== undefined) {
+      // The label set was not scanned: scan it now (same bytes, so it cannot fail), without
+      // counting its newlines into the line number a second time.
+      const lineNo = this.lineNo;
+      let i = this.keyStart;
+      while (isBlank(this.b[i])) i++;
+      this.scanKey(this.keyStart, i);
+      this.lineNo = lineNo;
+      this.keyHit = undefined;
+    }
+    return super.labels();
   }
 
   /**

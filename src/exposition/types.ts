@@ -55,6 +55,15 @@ export interface ExpositionParser {
    */
   seriesKey(): string;
   /**
+   * Hint for the next series line: the key (a {@link seriesKey} string) it probably has, e.g. the
+   * key of the same line in the target's previous scrape, or undefined for none. When the line's
+   * key bytes are exactly that key, the text parser skips scanning the label set and
+   * {@link seriesKey} returns the hint string itself (so a cache keyed by it finds its entry by
+   * identity). The hint only changes speed, never the result; the OpenMetrics parser ignores it.
+   * Only give keys from this format's parser (other formats' keys may span other bytes).
+   */
+  expectSeriesKey(key: string | undefined): void;
+  /**
    * Series: the label set incl. `__name__`, escapes decoded, sorted (model/labels); labels with an
    * empty value are left out. Only called for cache misses. Throws ExpositionParseError for
    * duplicate label names and for label text that is not valid UTF-8.

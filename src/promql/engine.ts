@@ -5,7 +5,7 @@
  * Timestamps and durations are integer milliseconds.
  */
 import { compare, key } from '../model/labels.js';
-import type { Storage } from '../tsdb/types.js';
+import { type Storage, StorageReadError } from '../tsdb/types.js';
 import { exprType, walk, type Expr, type SubqueryExpr } from './ast.js';
 import { Annotations } from './engine/annotations.js';
 import { Evaluator, type EvalContext } from './engine/evaluator.js';
@@ -173,6 +173,8 @@ export class Engine {
       return { value, warnings: annotations.warningList(), infos: annotations.infoList() };
     } catch (e) {
       if (e instanceof PromQLError) throw e;
+      // Damaged stored data fails the query, as upstream's "cannot populate chunk …" execution error.
+      if (e instanceof StorageReadError) throw new PromQLError('execution', e.message);
       if (isStackOverflow(e)) {
         throw new PromQLError('execution', 'unexpected error: expression nested too deeply to evaluate (maximum call stack size exceeded)');
       }
@@ -296,10 +298,20 @@ function rangeValue(v: Value, start: number, step: number): QueryValue {
   if (v.kind !== 'vector') throw new PromQLError('execution', `unexpected ${v.kind} result for a range query`);
   const series = mergeSameLabels(cleanup(v.series));
   const out: MatrixSeries[] = [];
+  // Series with a point at every step keep their value column and share one timestamp column.
+  let grid: Float64Array | null = null;
   for (const s of series) {
     let count = 0;
     for (let i = 0; i < s.has.length; i++) count += s.has[i]!;
     if (count === 0) continue;
+    if (count === s.has.length && s.vs.length === count) {
+      if (grid === null) {
+        grid = new Float64Array(count);
+        for (let i = 0; i < count; i++) grid[i] = start + i * step;
+      }
+      out.push({ labels: s.labels, ts: grid, vs: s.vs });
+      continue;
+    }
     const ts = new Float64Array(count);
     const vs = new Float64Array(count);
     let k = 0;

@@ -2,7 +2,9 @@
  * Appending one scrape body to storage — the ingest hot path, as upstream `scrapeLoop.append`.
  *
  * Per sample line: one `seriesKey()` slice, one `Map` lookup in the scrape cache, one float parse
- * and one `Appender.append`. Labels are only parsed, merged with the target labels and metric
+ * and one `Appender.append`. In the text format the key of the same line in the last scrape is
+ * offered to the parser as a hint: a line with that exact key skips the label scan and finds its
+ * cache entry by identity. Labels are only parsed, merged with the target labels and metric
  * relabeled for series the cache does not know. Series exposed in the previous scrape but not in
  * this one get a staleness marker at the scrape timestamp. {@link ScrapeAppend} does this in
  * resumable slices so a huge body need not hold the event loop.
@@ -165,7 +167,7 @@ export class ScrapeAppend {
     private readonly app: Appender,
     private readonly cache: ScrapeCache,
     body: Buffer,
-    format: ExpositionFormat,
+    private readonly format: ExpositionFormat,
     private readonly defTime: number,
     private readonly opts: AppendOptions,
     private readonly metrics: ScrapeMetrics,
@@ -196,12 +198,15 @@ export class ScrapeAppend {
     }
     const { app, cache, opts, stats, defTime, maxTime } = this;
     const iter = cache.iter;
+    // Texts of the last scrape's lines hint the parser at this scrape's (same format only).
+    const hints = this.format === 'text' && cache.keyFormat === 'text';
     let sinceClock = 0;
     for (;;) {
       if (++sinceClock === ENTRIES_PER_CLOCK_CHECK) {
         sinceClock = 0;
         if (performance.now() >= until) return false;
       }
+      if (hints) p.expectSeriesKey(cache.keyAt(stats.total));
       let et: number;
       try {
         et = p.next();
@@ -222,26 +227,20 @@ export class ScrapeAppend {
       const t = explicitTs ?? defTime;
       // A text is either cached or known-dropped, never both, so the common case costs one lookup.
       let e = cache.get(key, pos);
-      let labels: Labels;
+      // Final labels, built only for a new series or when the storage forgot a cached one (the
+      // cache keeps no label set: ~300 bytes per series of arrays and strings the head already has).
+      let labels: Labels | null = null;
       let alreadyScraped = false;
       if (e) {
         alreadyScraped = e.lastIter === iter;
-        e.lastIter = iter;
-        labels = e.labels;
+        if (!alreadyScraped) cache.markSeen(e);
       } else {
         if (cache.isDropped(key, pos)) continue;
-        let scraped: Labels;
-        try {
-          scraped = p.labels();
-        } catch (err) {
-          throw new AppendError((err as Error).message);
-        }
-        const mutated = mutateSampleLabels(scraped, opts);
-        if (mutated === null) {
+        labels = lineLabels(p, opts);
+        if (labels === null) {
           cache.addDropped(key, pos);
           continue;
         }
-        labels = mutated;
         if (!hasMetricName(labels)) throw new AppendError('missing metric name (__name__ label)');
         if (!validLabelSet(labels, opts.validationScheme)) throw new AppendError(`invalid metric name or label names: ${labelsExcerpt(labels)}`);
         const limitErr = labelLimitError(labels, opts);
@@ -259,10 +258,11 @@ export class ScrapeAppend {
       } else if (t > maxTime) {
         result = AppendResult.OutOfBounds;
       } else {
-        if (ref === 0) ref = app.seriesRef(labels);
+        // A cached line passed relabeling before and relabels the same way now: never null here.
+        if (ref === 0) ref = app.seriesRef((labels ??= lineLabels(p, opts)!));
         result = app.append(ref, t, v);
         if (result === AppendResult.UnknownSeries) {
-          ref = app.seriesRef(labels);
+          ref = app.seriesRef((labels ??= lineLabels(p, opts)!));
           result = app.append(ref, t, v);
         }
       }
@@ -279,7 +279,7 @@ export class ScrapeAppend {
         if (e) {
           e.ref = ref;
         } else {
-          e = cache.add(key, ref, labels, pos);
+          e = cache.add(key, ref, pos);
           if (!this.sampleLimitHit) stats.seriesAdded++;
         }
         if (track) cache.track(e);
@@ -296,6 +296,7 @@ export class ScrapeAppend {
     if (this.exemplarOutOfOrder > 0) m.exemplarOutOfOrder.inc(this.exemplarOutOfOrder);
     if (this.sampleLimitHit) throw new AppendError('sample limit exceeded', 'sample');
     appendStaleMarkers(app, cache, defTime);
+    cache.keyFormat = this.format;
     cache.iterDone(true);
     return true;
   }
@@ -324,6 +325,21 @@ export function appendScrape(
  * longer than {@link EXCERPT_MAX_BYTES} characters is shown as its start followed by
  * `... (N bytes)` ({@link textExcerpt}), so a series with a huge label does not make a huge message.
  */
+/**
+ * The final label set of the parser's current series line: the scraped labels merged with the
+ * target labels and metric-relabeled ({@link mutateSampleLabels}); null when relabeling drops it.
+ * @throws {AppendError} when the line's labels do not parse
+ */
+function lineLabels(p: ExpositionParser, opts: AppendOptions): Labels | null {
+  let scraped: Labels;
+  try {
+    scraped = p.labels();
+  } catch (err) {
+    throw new AppendError((err as Error).message);
+  }
+  return mutateSampleLabels(scraped, opts);
+}
+
 function labelsExcerpt(ls: Labels): string {
   if (ls.every((s) => s.length <= EXCERPT_MAX_BYTES)) return toGoString(ls);
   return toGoString(ls.map((s) => (s.length <= EXCERPT_MAX_BYTES ? s : textExcerpt(s))));

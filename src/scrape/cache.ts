@@ -1,12 +1,11 @@
 /**
  * The per-target scrape cache, as Prometheus's `scrapeCache`: maps the raw text of a series line
- * (metric name + labels as sent) to its storage ref and final label set, so a known series costs
+ * (metric name + labels as sent) to its storage ref, so a known series costs
  * one `Map` lookup; remembers series dropped by metric relabeling; tracks which series were seen
  * in the previous and current scrape for staleness markers; holds the metric metadata (TYPE, HELP,
  * UNIT) seen on the target.
  */
-import type { Labels } from '../model/labels.js';
-import type { MetricType } from '../exposition/index.js';
+import type { ExpositionFormat, MetricType } from '../exposition/index.js';
 import type { SeriesRef } from '../tsdb/types.js';
 
 /** One cached series. Mutable: the ref changes when the storage recreates the series. */
@@ -14,8 +13,6 @@ export interface CacheEntry {
   /** The series text (`seriesKey()`) this entry is cached under. */
   readonly key: string;
   ref: SeriesRef;
-  /** Final label set (after target labels and metric relabeling). */
-  labels: Labels;
   /** Scrape iteration the series was last seen in. */
   lastIter: number;
   /** Scrape iteration the series was last tracked for staleness in (-1 never). */
@@ -53,6 +50,10 @@ export class ScrapeCache {
   /** Entries tracked for staleness in the current / previous iteration (arrays reused across scrapes). */
   private cur: CacheEntry[] = [];
   private prev: CacheEntry[] = [];
+  /** Entries of `prev` tracked again in this iteration (all of them: no staleness markers due). */
+  private prevTracked = 0;
+  /** Entries of `series` seen in this iteration (all of them: nothing to forget at its end). */
+  private seenNow = 0;
   private readonly metadata = new Map<string, MetadataEntry>();
   /**
    * What the n-th series line of the last successful scrape was (entry, or its text when it was
@@ -62,6 +63,12 @@ export class ScrapeCache {
    */
   private order: (CacheEntry | string)[] = [];
   private nextOrder: (CacheEntry | string)[] = [];
+
+  /**
+   * Format of the last successful scrape's body, whose series texts {@link keyAt} returns (set by
+   * the scrape append); null before the first one.
+   */
+  keyFormat: ExpositionFormat | null = null;
 
   /** Called when a forced flush happens (for `prometheus_target_scrapes_cache_flush_forced_total`). */
   constructor(private readonly onForcedFlush: () => void = () => {}) {}
@@ -77,10 +84,24 @@ export class ScrapeCache {
     return e;
   }
 
-  /** Adds a series seen (and stored) for the first time, at series line `pos`. */
-  add(key: string, ref: SeriesRef, labels: Labels, pos: number): CacheEntry {
-    const e: CacheEntry = { key, ref, labels, lastIter: this.iter, trackedIter: -1 };
+  /**
+   * The series text of the `pos`-th series line (0-based) of the last successful scrape — cached
+   * or dropped — or undefined: the likely text of the same line now (a parser key hint).
+   */
+  keyAt(pos: number): string | undefined {
+    const c = this.order[pos];
+    return c === undefined || typeof c === 'string' ? c : c.key;
+  }
+
+  /**
+   * Adds a series seen (and stored) for the first time, at series line `pos`. Unlike upstream's
+   * cache entry it keeps no label set (the storage has it; the scrape loop rebuilds it from the
+   * line in the rare case the storage forgot the ref).
+   */
+  add(key: string, ref: SeriesRef, pos: number): CacheEntry {
+    const e: CacheEntry = { key, ref, lastIter: this.iter, trackedIter: -1 };
     this.series.set(key, e);
+    this.seenNow++;
     this.nextOrder[pos] = e;
     return e;
   }
@@ -98,9 +119,16 @@ export class ScrapeCache {
     this.nextOrder[pos] = key;
   }
 
+  /** Marks a cached entry as seen in this scrape (kept at its end); it must not be seen yet. */
+  markSeen(e: CacheEntry): void {
+    e.lastIter = this.iter;
+    this.seenNow++;
+  }
+
   /** Marks the entry as exposed in this scrape, so it gets no staleness marker. */
   track(e: CacheEntry): void {
     if (e.trackedIter === this.iter) return;
+    if (e.trackedIter === this.iter - 1) this.prevTracked++;
     e.trackedIter = this.iter;
     this.cur.push(e);
   }
@@ -110,6 +138,7 @@ export class ScrapeCache {
    * needs a staleness marker. A series whose ref is also tracked now under another text is skipped.
    */
   forEachStale(f: (e: CacheEntry) => void): void {
+    if (this.prevTracked === this.prev.length) return;
     let curRefs: Set<SeriesRef> | null = null;
     for (const e of this.prev) {
       if (e.trackedIter === this.iter) continue;
@@ -132,7 +161,7 @@ export class ScrapeCache {
       this.onForcedFlush();
     }
     if (flush) {
-      for (const [k, e] of this.series) if (e.lastIter !== this.iter) this.series.delete(k);
+      if (this.seenNow !== this.series.size) for (const [k, e] of this.series) if (e.lastIter !== this.iter) this.series.delete(k);
       for (const [k, it] of this.dropped) if (it !== this.iter) this.dropped.delete(k);
       for (const [k, m] of this.metadata) if (this.iter - m.lastIter > METADATA_KEEP_ITERATIONS) this.metadata.delete(k);
     }
@@ -149,6 +178,8 @@ export class ScrapeCache {
     this.prev = this.cur;
     this.cur = swap;
     this.cur.length = 0;
+    this.prevTracked = 0;
+    this.seenNow = 0;
     this.iter++;
   }
 

@@ -22,6 +22,7 @@ import https from 'node:https';
 import type { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
 import type { Readable } from 'node:stream';
 import type { SecureVersion, TLSSocket } from 'node:tls';
+import { urlToHttpOptions } from 'node:url';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import type { HTTPClientConfig } from '../config/prometheus.js';
 import { readSecretOrEmpty, requestHeaders, type TLSConfig } from '../config/prometheus/http.js';
@@ -56,6 +57,8 @@ const H2_DROPPED_HEADERS: ReadonlySet<string> = new Set(['connection', 'keep-ali
 
 /** Maximum number of redirects followed (Go's default `CheckRedirect`). */
 const MAX_REDIRECTS = 10;
+/** Parsed URLs a client keeps (its targets are fetched again every interval); cleared when full. */
+const MAX_CACHED_URLS = 10_000;
 
 /** Thrown for a failed request; `bodySizeLimit` marks the body-size-limit case. */
 export class HttpGetError extends Error {
@@ -113,6 +116,8 @@ export class HttpClient {
   private readonly connectHeaders: Record<string, string>;
   /** HTTP/2 sessions for `https` requests with `enable_http2` (see h2.ts); null when disabled. */
   private readonly h2: H2Sessions | null;
+  /** Parsed request URLs and their `http.request` options, by URL text (never mutated). */
+  private readonly urls = new Map<string, { url: URL; options: http.RequestOptions }>();
 
   constructor(private readonly cfg: HTTPClientConfig) {
     this.httpAgent = new http.Agent({ keepAlive: true, keepAliveMsecs: 30_000 });
@@ -182,13 +187,29 @@ export class HttpClient {
     }
   }
 
+  /**
+   * `url` parsed, with its `http.request` options (as Node derives them from a URL), from the
+   * cache when seen before. @throws {TypeError} for an invalid URL.
+   */
+  private parseURL(url: string): { url: URL; options: http.RequestOptions } {
+    let p = this.urls.get(url);
+    if (p === undefined) {
+      const parsed = new URL(url);
+      p = { url: parsed, options: urlToHttpOptions(parsed) };
+      if (this.urls.size >= MAX_CACHED_URLS) this.urls.clear();
+      this.urls.set(url, p);
+    }
+    return p;
+  }
+
   /** One request/response exchange; resolves with the response or the redirect to follow. */
   private once(url: string, headers: Record<string, string>, deadline: number, opts: HttpGetOptions): Promise<HttpGetResult | Redirect> {
     const prefix = `Get ${goQuote(url)}: `;
     return new Promise((resolve, reject) => {
       let parsed: URL;
+      let urlOptions: http.RequestOptions;
       try {
-        parsed = new URL(url);
+        ({ url: parsed, options: urlOptions } = this.parseURL(url));
       } catch {
         reject(new HttpGetError(`${prefix}invalid URL`));
         return;
@@ -313,7 +334,7 @@ export class HttpClient {
         const parkIn = tlsSocket ? (proxy ? this.tunnel(proxy) : this.httpsAgent!) : null;
         if (tlsSocket) parkIn?.park(host, port, tlsSocket);
         const r = !proxy
-          ? (isHttps ? https : http).request(parsed, { method: 'GET', headers, agent: isHttps ? this.httpsAgent! : this.httpAgent })
+          ? (isHttps ? https : http).request({ ...urlOptions, method: 'GET', headers, agent: isHttps ? this.httpsAgent! : this.httpAgent })
           : isHttps
             ? https.request(parsed, { method: 'GET', headers, agent: this.tunnel(proxy) })
             : http.request({

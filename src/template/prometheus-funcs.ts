@@ -186,7 +186,8 @@ export function toLower(s: string): string {
   return mapCase(s, false);
 }
 
-const words = new Intl.Segmenter('en', { granularity: 'word' });
+/** Word segmenter for {@link titleCase}, made on first use (its ICU setup costs ~10 ms at import). */
+let words: Intl.Segmenter | undefined;
 
 /**
  * Title-cases each word (Unicode word segmentation): the first character is upper-cased; the rest
@@ -195,6 +196,7 @@ const words = new Intl.Segmenter('en', { granularity: 'word' });
  */
 export function titleCase(s: string, lowerRest: boolean): string {
   let out = '';
+  words ??= new Intl.Segmenter('en', { granularity: 'word' });
   for (const seg of words.segment(s)) {
     if (!seg.isWordLike) {
       out += seg.segment;

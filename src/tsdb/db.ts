@@ -15,23 +15,26 @@
  * then the head drops that range and WAL segments holding only older samples are deleted (their
  * live series carried into a checkpoint). Appends older than half a chunk range before the head's
  * newest sample are rejected as out of bounds, so a range being compacted receives no more samples.
- * Then blocks are merged into larger ones (6 h, 18 h, … up to a tenth of the retention, at most
- * 31 days; see block/compact.ts) and the merged blocks deleted. Both run in slices of 1,000 series
- * per event-loop turn.
+ * Then blocks overlapping in time (backfilled, restored) are merged into one (vertical compaction),
+ * blocks are merged into larger ones (6 h, 18 h, … up to a tenth of the retention, at most 31 days;
+ * see block/compact.ts) and the merged blocks deleted; blocks whose compaction fails (a damaged
+ * chunk) are marked failed in meta.json and left out from then on. Both run in slices of 1,000
+ * series per event-loop turn.
  *
  * Retention: blocks whose end is more than the retention before the newest block's end are
- * deleted whole (upstream `BeyondTimeRetention`), and with a size limit the oldest blocks beyond
- * it (`BeyondSizeRetention`); the head drops chunks older than `now − retention`.
+ * deleted whole (upstream `BeyondTimeRetention`), and with a size limit the oldest blocks by end
+ * time beyond it (`BeyondSizeRetention`); the head drops chunks older than `now − retention`.
  */
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { type Logger, logger } from '../log.js';
 import type { Matcher } from '../model/matcher.js';
 import { Block } from './block/block.js';
 import type { BlockMeta } from './block/meta.js';
-import { blockRanges, BlocksMergeWriter, planCompaction } from './block/compact.js';
+import { blockRanges, BlocksMergeWriter, hasOverlaps, planCompaction } from './block/compact.js';
 import { HeadBlockWriter, TMP_DELETION_SUFFIX, writeHeadBlock } from './block/writer.js';
+import { type BlockChunkEncoding, DEFAULT_BLOCK_CHUNK_ENCODING } from './chunkenc/blockchunk.js';
 import { HeadChunkFiles } from './chunks_head.js';
 import { ExemplarStorage, type SeriesExemplars } from './exemplars.js';
 import { Head, type HeadLog } from './head.js';
@@ -40,7 +43,7 @@ import { CheckpointEncoder, HeadWALLog, replayWAL } from './head_wal.js';
 import { acquireLock, type DirLock } from './lock.js';
 import { linkTree, snapshotName } from './snapshot.js';
 import { blocksAndHeadQuerier } from './merge_querier.js';
-import { openBlocks } from './readonly.js';
+import { byMinTime, openBlocks } from './readonly.js';
 import { BlockMetrics, WALMetrics } from './metrics.js';
 import { headStatus, type TSDBStatus } from './status.js';
 import type { Appender, Querier, Storage } from './types.js';
@@ -107,6 +110,19 @@ export interface TSDBOptions {
    * as upstream without the feature.
    */
   maxExemplars?: number;
+  /**
+   * Chunk encoding of the blocks written (`--storage.tsdb.block-chunk-encoding`), default
+   * `lookout` (compact); `xor` writes blocks Prometheus can read. Compaction copies source chunks
+   * in whatever encoding they have.
+   */
+  blockChunkEncoding?: BlockChunkEncoding;
+}
+
+/** The highest maxTime (ms, exclusive) of `blocks`, or −Infinity for none. */
+function newestMaxTime(blocks: readonly Block[]): number {
+  let t = -Infinity;
+  for (const b of blocks) t = Math.max(t, b.meta.maxTime);
+  return t;
 }
 
 /** Stands in for the WAL after close: commits from appenders still held fail instead of being lost silently. */
@@ -125,7 +141,7 @@ export class TSDB implements Storage {
   private compaction: Promise<number> | null = null;
   /** Set while {@link compaction} runs (cleared synchronously when it ends). */
   private compacting = false;
-  /** Open blocks, ascending by minTime (non-overlapping). */
+  /** Open blocks, ascending by minTime (overlapping ones until compaction merges them). */
   private blockList: Block[] = [];
   /** Block ranges of the compaction levels (see {@link blockRanges}). */
   private readonly ranges: number[];
@@ -136,6 +152,8 @@ export class TSDB implements Storage {
   private registry: Registry | null = null;
   /** Self-metrics this TSDB registered (unregistered on close). */
   private metricNames: string[] = [];
+  /** Chunk encoding of the blocks this TSDB writes (see {@link TSDBOptions.blockChunkEncoding}). */
+  private blockChunkEncoding: BlockChunkEncoding = DEFAULT_BLOCK_CHUNK_ENCODING;
 
   private constructor(
     /** The in-memory head (read-only use: statistics, tests, benchmarks). */
@@ -187,7 +205,8 @@ export class TSDB implements Storage {
       });
       const exemplars = opts.maxExemplars === undefined ? undefined : new ExemplarStorage(opts.maxExemplars, opts.registry);
       head = new Head({ registry: opts.registry, chunkStore: chunkFiles, compactionWindow: true, exemplars });
-      const blocksMaxT = blocks.length > 0 ? blocks[blocks.length - 1]!.meta.maxTime : -Infinity;
+      if (hasOverlaps(blocks.map((b) => b.meta))) log.warn('Overlapping blocks found; compaction merges them', { blocks: blocks.length });
+      const blocksMaxT = newestMaxTime(blocks);
       head.minValidTime = blocksMaxT;
       let wal: WAL | null = null;
       const walMetrics = new WALMetrics(() => wal, opts.registry);
@@ -205,6 +224,7 @@ export class TSDB implements Storage {
       head.setLog(new HeadWALLog(wal, head));
       const db = new TSDB(head, wal, lock, walMetrics, log, now, retentionMs, retentionBytes, opts.dir, chunkFiles);
       db.blockList = blocks;
+      db.blockChunkEncoding = opts.blockChunkEncoding ?? DEFAULT_BLOCK_CHUNK_ENCODING;
       db.blockMetrics = new BlockMetrics(() => db, opts.registry);
       db.registry = opts.registry ?? null;
       db.metricNames = (opts.registry?.getMetricsAsArray() ?? []).map((m) => m.name).filter((n) => !registered.has(n));
@@ -322,12 +342,13 @@ export class TSDB implements Storage {
         const start = performance.now();
         let block: Block | null = null;
         try {
-          const w = HeadBlockWriter.start(head, this.dir, mint, maxt, { ulidTime: this.now() });
+          const w = HeadBlockWriter.start(head, this.dir, mint, maxt, { ulidTime: this.now(), chunkEncoding: this.blockChunkEncoding });
           if (w !== null) {
             block = await this.writeBlockInSlices(w);
             if (block === null) return written;
           }
         } catch (e) {
+          this.blockMetrics!.compactions.inc();
           this.blockMetrics!.compactionsFailed.inc();
           this.log.error('Compacting the head into a block failed', { mint, maxt, err: e });
           return written;
@@ -358,18 +379,26 @@ export class TSDB implements Storage {
         const sources = this.blockList.filter((b) => ulids.has(b.meta.ulid));
         const start = performance.now();
         let block: Block | null;
+        let vertical = false;
         try {
-          block = await this.writeBlockInSlices(BlocksMergeWriter.start(sources, this.dir, { ulidTime: this.now() }));
+          const w = BlocksMergeWriter.start(sources, this.dir, { ulidTime: this.now(), chunkEncoding: this.blockChunkEncoding });
+          vertical = w.overlapping;
+          if (vertical) this.log.info('Found overlapping blocks during compaction', { ulid: w.ulid });
+          block = await this.writeBlockInSlices(w);
           if (block === null) return written;
         } catch (e) {
+          this.blockMetrics!.compactions.inc();
           this.blockMetrics!.compactionsFailed.inc();
-          this.log.error('Compacting blocks failed', { blocks: [...ulids], err: e });
+          this.log.error('Compacting blocks failed; they are marked failed and left out of compaction', { blocks: [...ulids], err: e });
+          this.markCompactionFailed(sources);
           return written;
         }
         this.blockMetrics!.compactions.inc();
+        if (vertical) this.blockMetrics!.verticalCompactions.inc();
         this.replaceBlocks(sources, block);
         this.log.info('Compacted blocks', {
           ulid: block.meta.ulid,
+          vertical,
           sources: [...ulids],
           mint: block.meta.minTime,
           maxt: block.meta.maxTime,
@@ -383,6 +412,21 @@ export class TSDB implements Storage {
   }
 
   /**
+   * Marks blocks whose compaction failed (upstream `setCompactionFailed`), unless the TSDB was
+   * closed meanwhile; errors writing the mark are logged.
+   */
+  private markCompactionFailed(blocks: readonly Block[]): void {
+    if (this.closed) return;
+    for (const b of blocks) {
+      try {
+        b.setCompactionFailed();
+      } catch (e) {
+        this.log.error('Marking a block as failed in compaction failed', { block: b.meta.ulid, err: e });
+      }
+    }
+  }
+
+  /**
    * Puts `block` (written from `sources`) in the place of `sources` and deletes them; a block left
    * without samples (every one was deleted) is deleted too, as upstream writes none.
    */
@@ -391,7 +435,7 @@ export class TSDB implements Storage {
     const kept = this.blockList.filter((b) => !gone.has(b));
     if ((block.meta.stats.numSamples ?? 0) > 0) kept.push(block);
     else this.deleteBlock(block);
-    this.blockList = kept.sort((a, b) => a.meta.minTime - b.meta.minTime);
+    this.blockList = kept.sort(byMinTime);
     for (const b of sources) this.deleteBlock(b);
   }
 
@@ -420,8 +464,9 @@ export class TSDB implements Storage {
   /**
    * Rewrites every block with tombstones without its deleted samples, as upstream's
    * `DB.CleanTombstones` (`POST /api/v1/admin/tsdb/clean_tombstones`): one new block per such block
-   * (none when nothing is left), the old one deleted. Head tombstones stay until the head is cut
-   * into blocks. Waits for a running compaction first.
+   * (none when nothing is left) with the old one's time range, compaction level 1, its own ULID as
+   * source and the old block as parent (upstream `LeveledCompactor.Write`), the old one deleted.
+   * Head tombstones stay until the head is cut into blocks. Waits for a running compaction first.
    * @throws {Error} when the TSDB is closed or a block cannot be rewritten (the old block is kept).
    */
   async cleanTombstones(): Promise<void> {
@@ -440,12 +485,14 @@ export class TSDB implements Storage {
         if (b.tombstones.size === 0) continue;
         let block: Block | null;
         try {
-          block = await this.writeBlockInSlices(BlocksMergeWriter.start([b], this.dir, { ulidTime: this.now() }));
+          block = await this.writeBlockInSlices(BlocksMergeWriter.rewrite(b, this.dir, { ulidTime: this.now(), chunkEncoding: this.blockChunkEncoding }));
         } catch (e) {
+          this.blockMetrics!.compactions.inc();
           this.log.error('Rewriting a block without its deleted samples failed', { block: b.meta.ulid, err: e });
           return -1;
         }
         if (block === null) return n;
+        this.blockMetrics!.compactions.inc();
         this.replaceBlocks([b], block);
         n++;
         this.log.info('Rewrote block without deleted samples', { block: b.meta.ulid, ulid: block.meta.ulid });
@@ -472,7 +519,7 @@ export class TSDB implements Storage {
     for (const b of this.blockList) linkTree(b.dir, join(dir, b.meta.ulid));
     const head = this.head;
     if (skipHead || head.numSeries() === 0) return;
-    const meta = writeHeadBlock(head, dir, head.minTime(), head.maxTime() + 1, { ulidTime: this.now() });
+    const meta = writeHeadBlock(head, dir, head.minTime(), head.maxTime() + 1, { ulidTime: this.now(), chunkEncoding: this.blockChunkEncoding });
     // Every head sample deleted: no block, as upstream.
     if (meta !== null && (meta.stats.numSamples ?? 0) === 0) rmSync(join(dir, meta.ulid), { recursive: true, force: true });
   }
@@ -538,31 +585,66 @@ export class TSDB implements Storage {
   }
 
   /**
-   * Deletes the blocks that end more than the retention before the newest block's end (upstream
-   * `BeyondTimeRetention`), then, with a size limit, the oldest blocks that do not fit in it
-   * after the WAL and the head chunk files (upstream `BeyondSizeRetention`: counting from the
-   * newest block, the first block that takes the total past the limit goes, with every older one).
-   * Blocks are renamed to `<ULID>.tmp-for-deletion`, then removed.
+   * Deletes the blocks past retention, as upstream's `deletableBlocks` (tsdb/db.go) with the blocks
+   * ordered newest first by maxTime:
+   * - time (`BeyondTimeRetention`): the first block, after the newest, that ends more than the
+   *   retention before the newest block's end, and every block after it — measured between block
+   *   ends, not against the clock;
+   * - size (`BeyondSizeRetention`), with a limit: counting the bytes on disk of the WAL directory
+   *   (segments and checkpoints) and of `chunks_head/` (upstream `Head.Size`), then each block's
+   *   files (see `Block.size`), the first block taking the total past the limit, and every block
+   *   after it.
+   * Each rule that deletes counts once in its `prometheus_tsdb_*_retentions_total`. Blocks are
+   * renamed to `<ULID>.tmp-for-deletion`, then removed.
    */
   private deleteExpiredBlocks(): void {
-    const blocks = this.blockList;
-    if (blocks.length === 0) return;
-    const newest = blocks[blocks.length - 1]!.meta.maxTime;
-    const expired = new Set(blocks.filter((b) => newest - b.meta.maxTime > this.retentionMs));
-    if (expired.size > 0) this.blockMetrics!.timeRetentions.inc();
+    if (this.blockList.length === 0) return;
+    const byEnd = [...this.blockList].sort((a, b) => b.meta.maxTime - a.meta.maxTime);
+    const expired = new Set<Block>();
+    const newest = byEnd[0]!.meta.maxTime;
+    for (let i = 1; i < byEnd.length; i++) {
+      if (newest - byEnd[i]!.meta.maxTime <= this.retentionMs) continue;
+      for (let j = i; j < byEnd.length; j++) expired.add(byEnd[j]!);
+      this.blockMetrics!.timeRetentions.inc();
+      break;
+    }
     if (this.retentionBytes > 0) {
-      let size = this.wal.sizeBytes() + this.chunkFiles.sizeBytes();
-      for (let i = blocks.length - 1; i >= 0; i--) {
-        size += blocks[i]!.size();
+      let size = TSDB.dirBytes(this.wal.dir) + TSDB.dirBytes(join(this.dir, 'chunks_head'));
+      for (let i = 0; i < byEnd.length; i++) {
+        size += byEnd[i]!.size();
         if (size <= this.retentionBytes) continue;
-        for (let j = i; j >= 0; j--) expired.add(blocks[j]!);
+        for (let j = i; j < byEnd.length; j++) expired.add(byEnd[j]!);
         this.blockMetrics!.sizeRetentions.inc();
         break;
       }
     }
     if (expired.size === 0) return;
-    this.blockList = blocks.filter((b) => !expired.has(b));
+    this.blockList = this.blockList.filter((b) => !expired.has(b));
     for (const b of expired) this.deleteBlock(b);
+  }
+
+  /**
+   * Bytes of the files under `dir`, subdirectories included, as upstream's `fileutil.DirSize`
+   * (what `wlog.Size` and the head chunk mapper's `Size` return): bytes on disk, not buffers.
+   * Files deleted meanwhile count 0.
+   */
+  private static dirBytes(dir: string): number {
+    let n = 0;
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return 0;
+    }
+    for (const name of names) {
+      try {
+        const st = statSync(join(dir, name));
+        n += st.isDirectory() ? TSDB.dirBytes(join(dir, name)) : st.size;
+      } catch {
+        // Deleted meanwhile (a checkpoint replaced, a head chunk file truncated away).
+      }
+    }
+    return n;
   }
 
   /** Closes block `b` and deletes its directory (renamed to `<ULID>.tmp-for-deletion` first). Errors are logged. */

@@ -12,58 +12,105 @@
  */
 import { growColumn } from './columns.js';
 
-/** Slot sizes of the open-chunk size classes, in bytes. */
+/**
+ * Slot sizes of the open-chunk size classes, in bytes: steps of about √2, so a chunk's slot is on
+ * average ~85% used (doubling steps left ~75%), at the price of copying a growing chunk ~10 times
+ * instead of ~5 over its life.
+ */
 export const SLOT_SIZES: readonly number[] = [
   // A fresh chunk (2-byte header, varint timestamp, raw first value, a few samples) fits in 64.
-  64, 128, 256, 512, 1024,
+  64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536,
   // A chunk is cut once past 1005 bytes (MAX_BYTES_PER_XOR_CHUNK − one maximal sample), so its
   // final append can need up to ~1030 bytes: 2048 is the largest class ever used.
   2048,
 ];
 
-/** Bytes per slab page of each slot class: large enough to amortise allocation, small enough not to strand memory. */
+/**
+ * Target bytes per slab page: large enough to amortise allocation, small enough not to strand
+ * memory. A class's page holds the largest power-of-two number of slots that fits (48–64 KiB);
+ * every class then has a multiple of 32 slots per page, so its bitmap is whole 32-bit words.
+ */
 const SLOT_PAGE_BYTES = 64 * 1024;
 
 /** Bits of a slot id that hold the index inside its class (the class is in the bits above). */
 const SLOT_INDEX_BITS = 24;
 
+/**
+ * Empty pages a class keeps instead of releasing them, so a page whose last slot comes and goes
+ * (one series cutting a chunk) is not reallocated each time.
+ */
+const SPARE_EMPTY_PAGES = 1;
+
+/**
+ * One size class: pages of `slotSize`-byte slots with a used-slot bitmap per page. A new slot goes
+ * to the lowest page with room, so live slots stay packed in the low pages; a page left with no
+ * live slot is released (beyond {@link SPARE_EMPTY_PAGES}). Open chunks grow in lockstep (every
+ * series of a target gets its samples at the same scrapes), so whole pages of a class empty at once
+ * when their chunks move up a class; with one free list these pages would stay allocated forever
+ * and every series would hold a slot in every class it passed through.
+ */
 class SlotClass {
   readonly slotsPerPageShift: number;
-  readonly pages: Uint8Array[] = [];
-  private free = new Int32Array(64);
-  private freeLen = 0;
-  private next = 0;
+  /** Bytes per page. */
+  readonly pageBytes: number;
+  /** Pages by index; null once released. */
+  readonly pages: (Uint8Array | null)[] = [];
+  private readonly wordsPerPage: number;
+  /** Used-slot bitmap: bit `i % 32` of word `page × wordsPerPage + (i ≫ 5)` is slot `i` of a page. */
+  private used = new Uint32Array(0);
+  /** Live slots per page. */
+  private live = new Int32Array(0);
+  /** No page below this one has a free slot. */
+  private lowestFree = 0;
+  private emptyPages = 0;
+  private pagesAllocated = 0;
   /** Slots in use. */
-  used = 0;
+  count = 0;
 
   constructor(readonly slotSize: number) {
-    this.slotsPerPageShift = Math.log2(SLOT_PAGE_BYTES / slotSize);
+    this.slotsPerPageShift = Math.floor(Math.log2(SLOT_PAGE_BYTES / slotSize));
+    this.pageBytes = slotSize << this.slotsPerPageShift;
+    this.wordsPerPage = (1 << this.slotsPerPageShift) >>> 5;
   }
 
   alloc(): number {
-    let idx: number;
-    if (this.freeLen > 0) {
-      idx = this.free[--this.freeLen]!;
-    } else {
-      idx = this.next++;
-      if (idx >= 1 << SLOT_INDEX_BITS) throw new RangeError('head chunk slot space exhausted');
-      const page = idx >>> this.slotsPerPageShift;
-      if (page >= this.pages.length) this.pages.push(new Uint8Array(SLOT_PAGE_BYTES));
-    }
+    const perPage = 1 << this.slotsPerPageShift;
+    let p = this.lowestFree;
+    while (p < this.pages.length && this.live[p] === perPage) p++;
+    if (p === this.pages.length) this.addPage();
+    if (this.pages[p] === null) {
+      this.pages[p] = new Uint8Array(this.pageBytes);
+      this.pagesAllocated++;
+    } else if (this.live[p] === 0) this.emptyPages--;
+    this.lowestFree = p;
+    const w0 = p * this.wordsPerPage;
+    let w = w0;
+    while (this.used[w] === 0xffffffff) w++;
+    const word = this.used[w]!;
+    const bit = 31 - Math.clz32(~word & (word + 1));
+    this.used[w] = word | (1 << bit);
+    this.live[p]!++;
+    this.count++;
+    const idx = (p << this.slotsPerPageShift) | ((w - w0) << 5) | bit;
+    if (idx >= 1 << SLOT_INDEX_BITS) throw new RangeError('head chunk slot space exhausted');
     const off = this.offset(idx);
-    this.page(idx).fill(0, off, off + this.slotSize);
-    this.used++;
+    this.pages[p]!.fill(0, off, off + this.slotSize);
     return idx;
   }
 
   release(idx: number): void {
-    if (this.freeLen === this.free.length) {
-      const f = new Int32Array(this.free.length * 2);
-      f.set(this.free);
-      this.free = f;
+    const p = idx >>> this.slotsPerPageShift;
+    const i = idx & ((1 << this.slotsPerPageShift) - 1);
+    this.used[p * this.wordsPerPage + (i >>> 5)]! &= ~(1 << (i & 31));
+    this.count--;
+    if (p < this.lowestFree) this.lowestFree = p;
+    if (--this.live[p]! > 0) return;
+    if (this.emptyPages < SPARE_EMPTY_PAGES) {
+      this.emptyPages++;
+      return;
     }
-    this.free[this.freeLen++] = idx;
-    this.used--;
+    this.pages[p] = null;
+    this.pagesAllocated--;
   }
 
   page(idx: number): Uint8Array {
@@ -72,6 +119,22 @@ class SlotClass {
 
   offset(idx: number): number {
     return (idx & ((1 << this.slotsPerPageShift) - 1)) * this.slotSize;
+  }
+
+  /** Bytes of pages allocated. */
+  bytesAllocated(): number {
+    return this.pagesAllocated * this.pageBytes;
+  }
+
+  /** Appends a page index with an empty bitmap (its memory comes on first use). */
+  private addPage(): void {
+    const n = this.pages.length + 1;
+    if (n * this.wordsPerPage > this.used.length) {
+      const cap = Math.max(16, 2 * n);
+      this.used = growColumn(this.used, cap * this.wordsPerPage);
+      this.live = growColumn(this.live, cap);
+    }
+    this.pages.push(null);
   }
 }
 
@@ -115,14 +178,14 @@ export class OpenChunkSlots {
   /** Bytes of slab pages allocated (all classes). */
   bytesAllocated(): number {
     let n = 0;
-    for (const c of this.classes) n += c.pages.length * SLOT_PAGE_BYTES;
+    for (const c of this.classes) n += c.bytesAllocated();
     return n;
   }
 
   /** Bytes of slots in use (all classes). */
   bytesUsed(): number {
     let n = 0;
-    for (const c of this.classes) n += c.used * c.slotSize;
+    for (const c of this.classes) n += c.count * c.slotSize;
     return n;
   }
 }

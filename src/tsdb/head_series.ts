@@ -2,16 +2,15 @@
  * Per-series state of the head in columns: typed arrays indexed by series ref, grown by doubling,
  * instead of one object per series. What a series costs here is measured by `bench/tsdb.ts`.
  *
- * Label sets are interned into a {@link SymbolTable} and stored as runs of symbol ids in one
- * `Uint32Array` ({@link LabelArena}): 4 bytes per string instead of a JS array per series (~130
- * bytes for five labels on Node's 8-byte pointers). `Labels` arrays are built on demand, for query
- * results and WAL records.
+ * Label sets are interned into a {@link SymbolTable} and stored as runs of varint symbol ids in
+ * one byte arena ({@link LabelArena}): 1–3 bytes per string (names and common values get the low
+ * ids) instead of a JS array per series (~130 bytes for five labels on Node's 8-byte pointers).
+ * `Labels` arrays are built on demand, for query results and WAL records.
  *
- * Also the label-set → ref lookup: a map from a 31-bit hash of the label set to a ref (numeric keys
- * stay unboxed), with a small map keyed by the full label text for the rare hash collisions — this
- * avoids keeping a joined key string per series.
+ * Also the label-set → ref lookup: an open-addressing table of (31-bit hash of the label set, ref)
+ * pairs in a typed array — no joined key string per series, no boxed map entries.
  */
-import { key, type Labels } from '../model/labels.js';
+import type { Labels } from '../model/labels.js';
 import { XorAppendState } from './chunkenc/xor.js';
 import { growColumn } from './columns.js';
 import { NO_CHUNK } from './head_chunks.js';
@@ -42,7 +41,7 @@ export class SeriesColumns {
   lastChunk: Int32Array;
   /** `F_*` flags. */
   flags: Uint8Array;
-  /** Offset of the series' symbol ids in {@link labelArena}. */
+  /** Byte offset of the series' varint symbol ids in {@link labelArena}. */
   labelOff: Uint32Array;
   /** Number of symbol ids (2 × labels) of the series. */
   labelLen: Uint16Array;
@@ -92,9 +91,24 @@ export class SeriesColumns {
    */
   init(ref: number, ls: Labels): void {
     this.ensure(ref);
-    const off = this.labelArena.alloc(ls.length, this);
-    const ids = this.labelArena.ids;
-    for (let i = 0; i < ls.length; i++) ids[off + i] = this.symbols.intern(ls[i]!);
+    const scratch = this.scratchIds(ls.length);
+    let bytes = 0;
+    for (let i = 0; i < ls.length; i++) {
+      const id = this.symbols.intern(ls[i]!);
+      scratch[i] = id;
+      bytes += varintSize(id);
+    }
+    const off = this.labelArena.alloc(bytes, this);
+    const buf = this.labelArena.bytes;
+    let p = off;
+    for (let i = 0; i < ls.length; i++) {
+      let id = scratch[i]!;
+      while (id >= 0x80) {
+        buf[p++] = (id & 0x7f) | 0x80;
+        id >>>= 7;
+      }
+      buf[p++] = id;
+    }
     this.labelOff[ref] = off;
     this.labelLen[ref] = ls.length;
     this.xor.clear(ref);
@@ -108,11 +122,9 @@ export class SeriesColumns {
 
   /** Marks `ref` removed and releases its labels. */
   kill(ref: number): void {
-    const off = this.labelOff[ref]!;
-    const n = this.labelLen[ref]!;
-    const ids = this.labelArena.ids;
-    for (let i = 0; i < n; i++) this.symbols.release(ids[off + i]!);
-    this.labelArena.free(n);
+    const n = this.labelIds(ref, this.scratchIds(this.labelLen[ref]!));
+    for (let i = 0; i < n; i++) this.symbols.release(this.scratch[i]!);
+    this.labelArena.free(labelBytes(this.labelArena.bytes, this.labelOff[ref]!, n));
     this.labelLen[ref] = 0;
     this.flags[ref] = 0;
     this.openSlot[ref] = NO_SLOT;
@@ -120,42 +132,68 @@ export class SeriesColumns {
     this.lastChunk[ref] = NO_CHUNK;
   }
 
+  /**
+   * Decodes the symbol ids of series `ref` (2 × labels: name, value, …) into `out` (at least
+   * `labelLen[ref]` long) and returns how many there are.
+   */
+  labelIds(ref: number, out: Uint32Array): number {
+    const n = this.labelLen[ref]!;
+    const buf = this.labelArena.bytes;
+    let p = this.labelOff[ref]!;
+    for (let i = 0; i < n; i++) {
+      let b = buf[p++]!;
+      let id = b & 0x7f;
+      for (let shift = 7; b >= 0x80; shift += 7) {
+        b = buf[p++]!;
+        id += (b & 0x7f) * 2 ** shift;
+      }
+      out[i] = id;
+    }
+    return n;
+  }
+
   /** The label set of series `ref` as a new array (interned strings). */
   labels(ref: number): Labels {
-    const off = this.labelOff[ref]!;
-    const n = this.labelLen[ref]!;
-    const ids = this.labelArena.ids;
+    const n = this.labelIds(ref, this.scratchIds(this.labelLen[ref]!));
+    const ids = this.scratch;
     const strings = this.symbols.strings;
     const out: string[] = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = strings[ids[off + i]!]!;
+    for (let i = 0; i < n; i++) out[i] = strings[ids[i]!]!;
     return out;
   }
 
   /** The value of label `name` of series `ref`, or undefined when absent. */
   labelValue(ref: number, name: string): string | undefined {
-    const off = this.labelOff[ref]!;
-    const n = this.labelLen[ref]!;
-    const ids = this.labelArena.ids;
+    const n = this.labelIds(ref, this.scratchIds(this.labelLen[ref]!));
+    const ids = this.scratch;
     const strings = this.symbols.strings;
-    for (let i = 0; i < n; i += 2) if (strings[ids[off + i]!] === name) return strings[ids[off + i + 1]!];
+    for (let i = 0; i < n; i += 2) if (strings[ids[i]!] === name) return strings[ids[i + 1]!];
     return undefined;
   }
 
   /** Calls `fn` with each label name of series `ref`. */
   forEachLabelName(ref: number, fn: (name: string) => void): void {
-    const off = this.labelOff[ref]!;
     const n = this.labelLen[ref]!;
-    for (let i = 0; i < n; i += 2) fn(this.symbols.strings[this.labelArena.ids[off + i]!]!);
+    const buf = this.labelArena.bytes;
+    let p = this.labelOff[ref]!;
+    for (let i = 0; i < n; i++) {
+      let b = buf[p++]!;
+      let id = b & 0x7f;
+      for (let shift = 7; b >= 0x80; shift += 7) {
+        b = buf[p++]!;
+        id += (b & 0x7f) * 2 ** shift;
+      }
+      if ((i & 1) === 0) fn(this.symbols.strings[id]!);
+    }
   }
 
   /** Whether series `ref` has exactly the label set `ls`. */
   labelsEqual(ref: number, ls: Labels): boolean {
-    const n = this.labelLen[ref]!;
-    if (n !== ls.length) return false;
-    const off = this.labelOff[ref]!;
-    const ids = this.labelArena.ids;
+    if (this.labelLen[ref]! !== ls.length) return false;
+    const n = this.labelIds(ref, this.scratchIds(ls.length));
+    const ids = this.scratch;
     const strings = this.symbols.strings;
-    for (let i = 0; i < n; i++) if (strings[ids[off + i]!] !== ls[i]) return false;
+    for (let i = 0; i < n; i++) if (strings[ids[i]!] !== ls[i]) return false;
     return true;
   }
 
@@ -163,26 +201,50 @@ export class SeriesColumns {
   bytesAllocated(): number {
     // XOR state 29 (t, tDelta, vHi, vLo, leading, trailing, count, tail) + open/completed chunk state 32
     // (openSlot, openBits, openMinT, nextAt, firstChunk, lastChunk) + flags 1 + label offset/length 6.
-    return this.capacity * (29 + 32 + 1 + 6) + this.labelArena.ids.byteLength;
+    return this.capacity * (29 + 32 + 1 + 6) + this.labelArena.bytes.byteLength;
   }
+
+  /** Scratch space for decoded symbol ids (reused; valid until the next call of a label method). */
+  private scratch = new Uint32Array(64);
+
+  private scratchIds(n: number): Uint32Array {
+    if (n > this.scratch.length) this.scratch = new Uint32Array(Math.max(n, 2 * this.scratch.length));
+    return this.scratch;
+  }
+}
+
+/** Bytes of the unsigned LEB128 varint of `id` (below 2^32). */
+function varintSize(id: number): number {
+  return id < 0x80 ? 1 : id < 0x4000 ? 2 : id < 0x200000 ? 3 : id < 0x10000000 ? 4 : 5;
+}
+
+/** Bytes of the `n` varints starting at `buf[off]`. */
+function labelBytes(buf: Uint8Array, off: number, n: number): number {
+  let p = off;
+  for (let i = 0; i < n; i++) while (buf[p++]! >= 0x80);
+  return p - off;
 }
 
 /**
  * Interned strings with reference counts. Ids of strings no series uses any more are recycled, so
- * series churn does not grow the table.
+ * series churn does not grow the table; the lowest free id is reused first, because label sets
+ * store ids as varints and the strings interned first (label names, common values) are the ones
+ * most series share.
  */
 export class SymbolTable {
   /** String of each id ('' for free ids). */
   readonly strings: string[] = [];
   private readonly ids = new Map<string, number>();
   private refs = new Uint32Array(256);
-  private readonly free: number[] = [];
+  /** Free ids as a binary min-heap. */
+  private free = new Uint32Array(64);
+  private freeLen = 0;
 
   /** The id of `s`, adding it if needed; counts one more use. */
   intern(s: string): number {
     let id = this.ids.get(s);
     if (id === undefined) {
-      id = this.free.pop() ?? this.strings.length;
+      id = this.freeLen > 0 ? this.popFree() : this.strings.length;
       if (id === this.strings.length) this.strings.push(s);
       else this.strings[id] = s;
       this.ids.set(s, id);
@@ -201,8 +263,39 @@ export class SymbolTable {
     if (--this.refs[id]! === 0) {
       this.ids.delete(this.strings[id]!);
       this.strings[id] = '';
-      this.free.push(id);
+      this.pushFree(id);
     }
+  }
+
+  private pushFree(id: number): void {
+    if (this.freeLen === this.free.length) this.free = growColumn(this.free, 2 * this.free.length);
+    const h = this.free;
+    let i = this.freeLen++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (h[parent]! <= id) break;
+      h[i] = h[parent]!;
+      i = parent;
+    }
+    h[i] = id;
+  }
+
+  private popFree(): number {
+    const h = this.free;
+    const top = h[0]!;
+    const last = h[--this.freeLen]!;
+    const n = this.freeLen;
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && h[c + 1]! < h[c]!) c++;
+      if (h[c]! >= last) break;
+      h[i] = h[c]!;
+      i = c;
+    }
+    h[i] = last;
+    return top;
   }
 
   /** Number of distinct strings held. */
@@ -212,24 +305,24 @@ export class SymbolTable {
 }
 
 /**
- * One growable `Uint32Array` holding the symbol ids of every series' label set. Space of removed
- * series is reclaimed by compaction once it exceeds the live space.
+ * One growable byte array holding the varint symbol ids of every series' label set. Space of
+ * removed series is reclaimed by compaction once it exceeds the live space.
  */
 export class LabelArena {
-  ids = new Uint32Array(4096);
+  bytes = new Uint8Array(16 * 1024);
   private top = 0;
   private garbage = 0;
 
-  /** Reserves `n` ids; compacts or grows first when needed. Returns the offset. */
+  /** Reserves `n` bytes; compacts or grows first when needed. Returns the offset. */
   alloc(n: number, cols: SeriesColumns): number {
-    if (this.top + n > this.ids.length) {
+    if (this.top + n > this.bytes.length) {
       if (this.garbage > this.top / 2) this.compact(cols);
-      if (this.top + n > this.ids.length) {
-        let cap = this.ids.length * 2;
+      if (this.top + n > this.bytes.length) {
+        let cap = this.bytes.length * 2;
         while (cap < this.top + n) cap *= 2;
-        const ids = new Uint32Array(cap);
-        ids.set(this.ids.subarray(0, this.top));
-        this.ids = ids;
+        const bytes = new Uint8Array(cap);
+        bytes.set(this.bytes.subarray(0, this.top));
+        this.bytes = bytes;
       }
     }
     const off = this.top;
@@ -237,24 +330,24 @@ export class LabelArena {
     return off;
   }
 
-  /** Records that `n` ids of a removed series are garbage. */
+  /** Records that `n` bytes of a removed series are garbage. */
   free(n: number): void {
     this.garbage += n;
   }
 
   /** Moves the live series' ids together, updating their offsets. */
   private compact(cols: SeriesColumns): void {
-    const ids = new Uint32Array(this.ids.length);
+    const bytes = new Uint8Array(this.bytes.length);
     let top = 0;
     for (let ref = 1; ref < cols.capacity; ref++) {
       if ((cols.flags[ref]! & F_LIVE) === 0) continue;
       const off = cols.labelOff[ref]!;
-      const n = cols.labelLen[ref]!;
-      ids.set(this.ids.subarray(off, off + n), top);
+      const n = labelBytes(this.bytes, off, cols.labelLen[ref]!);
+      bytes.set(this.bytes.subarray(off, off + n), top);
       cols.labelOff[ref] = top;
       top += n;
     }
-    this.ids = ids;
+    this.bytes = bytes;
     this.top = top;
     this.garbage = 0;
   }
@@ -271,47 +364,84 @@ export function hashLabels(ls: Labels): number {
   return h >> 1;
 }
 
-/** Label set → series ref. */
+/** Initial slot count of the lookup table (a power of two). */
+const LOOKUP_INITIAL_SLOTS = 1024;
+/** Maximum share of used slots before the table doubles: linear probing stays short below ~0.7. */
+const LOOKUP_MAX_LOAD = 0.7;
+
+/**
+ * Label set → series ref: an open-addressing hash table (linear probing) of (hash, ref) pairs in
+ * one `Int32Array`, 8 bytes a slot, 11–21 bytes a series (a `Map<number, number>` took ~37 and
+ * rehashes into a new large object as it grows). Equal hashes are told apart by comparing the label
+ * set with the series' interned labels, so collisions need no second map. Ref 0 marks an empty slot.
+ */
 export class SeriesLookup {
-  private readonly byHash = new Map<number, number>();
-  private readonly collisions = new Map<string, number>();
-  /** Hash → number of collision entries with that hash (so misses skip building the key). */
-  private readonly collisionHashes = new Map<number, number>();
+  private table = new Int32Array(2 * LOOKUP_INITIAL_SLOTS);
+  private mask = LOOKUP_INITIAL_SLOTS - 1;
+  /** Number of series held. */
+  size = 0;
 
   constructor(private readonly cols: SeriesColumns) {}
 
-  /** The ref of the series with exactly `ls`, or 0. */
+  /** The ref of the series with exactly `ls` (whose {@link hashLabels} is `hash`), or 0. */
   get(ls: Labels, hash: number): number {
-    const ref = this.byHash.get(hash);
-    if (ref !== undefined && this.cols.labelsEqual(ref, ls)) return ref;
-    if (this.collisionHashes.has(hash)) return this.collisions.get(key(ls)) ?? 0;
-    return 0;
-  }
-
-  /** Records `ref` for `ls` (not present yet). */
-  set(ls: Labels, hash: number, ref: number): void {
-    if (!this.byHash.has(hash)) {
-      this.byHash.set(hash, ref);
-      return;
+    const t = this.table;
+    for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
+      const ref = t[2 * i + 1]!;
+      if (ref === 0) return 0;
+      if (t[2 * i] === hash && this.cols.labelsEqual(ref, ls)) return ref;
     }
-    this.collisions.set(key(ls), ref);
-    this.collisionHashes.set(hash, (this.collisionHashes.get(hash) ?? 0) + 1);
   }
 
-  /** Forgets `ref` (whose label set is `ls`). */
-  delete(ls: Labels, hash: number, ref: number): void {
-    if (this.byHash.get(hash) === ref) {
-      this.byHash.delete(hash);
-      return;
+  /** Records `ref` for `ls` (not present yet) under `hash`. */
+  set(_ls: Labels, hash: number, ref: number): void {
+    if (this.size + 1 > LOOKUP_MAX_LOAD * (this.mask + 1)) this.grow();
+    this.put(hash, ref);
+    this.size++;
+  }
+
+  /** Forgets `ref` (recorded under `hash`); a no-op when it is not held. */
+  delete(_ls: Labels, hash: number, ref: number): void {
+    const t = this.table;
+    const mask = this.mask;
+    let i = hash & mask;
+    for (; ; i = (i + 1) & mask) {
+      const r = t[2 * i + 1]!;
+      if (r === 0) return;
+      if (r === ref) break;
     }
-    if (!this.collisions.delete(key(ls))) return;
-    const n = this.collisionHashes.get(hash)! - 1;
-    if (n === 0) this.collisionHashes.delete(hash);
-    else this.collisionHashes.set(hash, n);
+    // Backward-shift deletion: move later entries of the probe run into the hole when their home
+    // slot does not lie after the hole, so no tombstones are needed.
+    for (let j = (i + 1) & mask; t[2 * j + 1] !== 0; j = (j + 1) & mask) {
+      const home = t[2 * j]! & mask;
+      if (((j - home) & mask) >= ((j - i) & mask)) {
+        t[2 * i] = t[2 * j]!;
+        t[2 * i + 1] = t[2 * j + 1]!;
+        i = j;
+      }
+    }
+    t[2 * i] = 0;
+    t[2 * i + 1] = 0;
+    this.size--;
   }
 
-  /** Number of label sets held in the collision map (for tests and statistics). */
-  get collisionCount(): number {
-    return this.collisions.size;
+  /** Bytes of the table. */
+  bytesAllocated(): number {
+    return this.table.byteLength;
+  }
+
+  private put(hash: number, ref: number): void {
+    const t = this.table;
+    let i = hash & this.mask;
+    while (t[2 * i + 1] !== 0) i = (i + 1) & this.mask;
+    t[2 * i] = hash;
+    t[2 * i + 1] = ref;
+  }
+
+  private grow(): void {
+    const old = this.table;
+    this.table = new Int32Array(old.length * 2);
+    this.mask = old.length - 1;
+    for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== 0) this.put(old[i]!, old[i + 1]!);
   }
 }

@@ -78,6 +78,8 @@ export class CheckpointEncoder {
   private readonly symLen: Uint16Array;
   private readonly syms = new Encbuf(64 * 1024);
   private readonly enc = new Encbuf(1 << 20);
+  /** Symbol ids of the series being encoded. */
+  private ids = new Uint32Array(64);
 
   constructor(private readonly head: Head) {
     const live: number[] = [];
@@ -109,13 +111,13 @@ export class CheckpointEncoder {
     for (; this.next < end; this.next++) {
       const ref = this.refs[this.next]!;
       if (!head.isLive(ref)) continue;
-      const off = cols.labelOff[ref]!;
-      const n = cols.labelLen[ref]!;
+      if (cols.labelLen[ref]! > this.ids.length) this.ids = new Uint32Array(cols.labelLen[ref]!);
+      const n = cols.labelIds(ref, this.ids);
       enc.putBE64int(ref);
       enc.putUvarint(n >> 1);
       for (let i = 0; i < n; i++) {
         // Ids of a series alive since the snapshot keep their string, so cached bytes stay valid.
-        const id = cols.labelArena.ids[off + i]!;
+        const id = this.ids[i]!;
         if (id >= this.symOff.length) {
           enc.putUvarintStr(strings[id]!);
           continue;

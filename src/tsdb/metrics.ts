@@ -254,10 +254,15 @@ export interface BlockGaugeSource {
 
 /** Metrics of on-disk blocks: compaction of the head into blocks and time-based retention (upstream `dbMetrics`). */
 export class BlockMetrics {
-  /** `prometheus_tsdb_compactions_total`: blocks written from the head. */
+  /**
+   * `prometheus_tsdb_compactions_total`: block writes (from the head, merges, tombstone rewrites),
+   * failed ones included, as upstream's compactor counts every `write`.
+   */
   readonly compactions: Counter;
   /** `prometheus_tsdb_compactions_failed_total`. */
   readonly compactionsFailed: Counter;
+  /** `prometheus_tsdb_vertical_compactions_total`: compactions of blocks overlapping in time. */
+  readonly verticalCompactions: Counter;
   /** `prometheus_tsdb_time_retentions_total`: retention runs that deleted blocks for their age. */
   readonly timeRetentions: Counter;
   /** `prometheus_tsdb_size_retentions_total`: retention runs that deleted blocks for the size limit. */
@@ -291,6 +296,7 @@ export class BlockMetrics {
     });
     this.compactions = new Counter({ name: 'prometheus_tsdb_compactions_total', help: 'Total number of compactions that were executed for the partition.', registers });
     this.compactionsFailed = new Counter({ name: 'prometheus_tsdb_compactions_failed_total', help: 'Total number of compactions that failed for the partition.', registers });
+    this.verticalCompactions = new Counter({ name: 'prometheus_tsdb_vertical_compactions_total', help: 'Total number of compactions done on overlapping blocks.', registers });
     this.timeRetentions = new Counter({
       name: 'prometheus_tsdb_time_retentions_total',
       help: 'The number of times that blocks were deleted because the maximum time limit was exceeded.',

@@ -17,6 +17,10 @@ import type { Querier, SeriesSamples } from './types.js';
 /** A querier over [mint, maxt] (ms, inclusive) of a {@link Head}. */
 export class HeadQuerier implements Querier {
   private readonly it = new XorIterator();
+  /** Decoding scratch of {@link readSamples}: timestamps, values, and the values' 32-bit words. */
+  private scratchTs = new Float64Array(512);
+  private scratchVs = new Float64Array(512);
+  private scratchBits = new Uint32Array(this.scratchVs.buffer);
 
   constructor(
     private readonly head: Head,
@@ -126,9 +130,10 @@ export class HeadQuerier implements Querier {
     const openHit = slot !== NO_SLOT && c.openMinT[ref]! <= hi && c.xor.t[ref]! >= lo;
     if (openHit) bound += c.xor.count[ref]!;
     if (bound === 0) return null;
-    const ts = new Float64Array(bound);
-    const vs = new Float64Array(bound);
-    const vbits = new Uint32Array(vs.buffer);
+    // Whole chunks are decoded into reused scratch arrays; the range's samples are then copied out.
+    this.reserve(bound);
+    const ts = this.scratchTs;
+    const vbits = this.scratchBits;
     const it = this.it;
     let n = 0;
     for (let id = c.firstChunk[ref]!; id !== NO_CHUNK; id = ch.next[id]!) {
@@ -144,8 +149,20 @@ export class HeadQuerier implements Querier {
       n = it.decodeRange(lo, hi, ts, vbits, n, HI);
     }
     if (n === 0) return null;
+    // slice() copies bytes, so NaN payloads (staleness markers) survive.
+    const outTs = ts.slice(0, n);
+    const outVs = this.scratchVs.slice(0, n);
     const ivs = head.tombstones.size > 0 ? head.tombstones.get(ref) : undefined;
-    if (ivs !== undefined) return dropDeleted({ labels: c.labels(ref), ts, vs, count: n }, ivs);
-    return { labels: c.labels(ref), ts, vs, count: n };
+    if (ivs !== undefined) return dropDeleted({ labels: c.labels(ref), ts: outTs, vs: outVs, count: n }, ivs);
+    return { labels: c.labels(ref), ts: outTs, vs: outVs, count: n };
+  }
+
+  /** Grows the scratch arrays of {@link readSamples} to hold `need` samples (contents dropped). */
+  private reserve(need: number): void {
+    if (need <= this.scratchTs.length) return;
+    const size = Math.max(need, this.scratchTs.length * 2);
+    this.scratchTs = new Float64Array(size);
+    this.scratchVs = new Float64Array(size);
+    this.scratchBits = new Uint32Array(this.scratchVs.buffer);
   }
 }

@@ -15,7 +15,7 @@ import { blocksAndHeadQuerier } from './merge_querier.js';
 import type { Querier } from './types.js';
 
 /**
- * Opens every block directory (`<ULID>/`) of `dir`, sorted by minTime. Blocks named as parents of
+ * Opens every block directory (`<ULID>/`) of `dir`, sorted by {@link byMinTime}. Blocks named as parents of
  * another block (a crash came between writing a compacted block and deleting its sources) are
  * left out. Unless `readOnly`, those, and leftovers of interrupted block writes and deletions
  * (`*.tmp-for-creation`, `*.tmp-for-deletion`), are deleted; read-only, they are only skipped.
@@ -52,7 +52,16 @@ export function openBlocks(dir: string, log: Logger, readOnly: boolean): Block[]
     log.info('Deleting a block already compacted into another', { dir: b.dir });
     rmSync(b.dir, { recursive: true, force: true });
   }
-  return kept.sort((a, b) => a.meta.minTime - b.meta.minTime);
+  return kept.sort(byMinTime);
+}
+
+/**
+ * Orders blocks by minTime, then by ULID (creation time): where blocks overlap, queries and
+ * vertical compaction keep the sample of the later one at equal timestamps, so the order must not
+ * depend on the directory listing.
+ */
+export function byMinTime(a: Block, b: Block): number {
+  return a.meta.minTime - b.meta.minTime || (a.meta.ulid < b.meta.ulid ? -1 : a.meta.ulid > b.meta.ulid ? 1 : 0);
 }
 
 /** A data directory opened read-only. */
@@ -73,7 +82,8 @@ export class ReadOnlyTSDB {
     const blocks = openBlocks(dir, log, true);
     const head = new Head();
     const walDir = join(dir, 'wal');
-    const blocksMaxT = blocks.length > 0 ? blocks[blocks.length - 1]!.meta.maxTime : -Infinity;
+    // The highest block end (blocks may overlap until compaction merges them).
+    const blocksMaxT = blocks.reduce((t, b) => Math.max(t, b.meta.maxTime), -Infinity);
     try {
       if (existsSync(walDir)) replayWAL(head, walDir, blocksMaxT, log, undefined, true);
     } catch (e) {

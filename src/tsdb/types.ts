@@ -71,6 +71,15 @@ export interface SeriesSamples {
   readonly count: number;
 }
 
+/**
+ * Thrown by a {@link Querier} for stored data that cannot be read (a damaged block file); the
+ * message names what is damaged. Queries fail with it as Prometheus's `execution` errors (HTTP
+ * 422), and the server goes on serving other data.
+ */
+export class StorageReadError extends Error {
+  override name = 'StorageReadError';
+}
+
 /** Read access to a consistent view of the storage for one time range (ms, both ends inclusive). */
 export interface Querier {
   /**

@@ -9,7 +9,7 @@ import type { Registry } from 'prom-client';
 import { logger } from '../log.js';
 import { registerLoki, type LokiDeps } from './loki.js';
 import { acceptFormBodies } from './params.js';
-import { MAX_HEADER_BYTES, parseListenAddress, type WebServer } from './server.js';
+import { MAX_HEADER_BYTES, NO_SCHEMA_COMPILERS, parseListenAddress, type WebServer } from './server.js';
 import type { WebConfigGuard } from './web-config-guard.js';
 
 const log = logger('web');
@@ -21,6 +21,7 @@ const log = logger('web');
 export async function startLokiServer(listenAddress: string, deps: LokiDeps, registry?: Registry, webConfig?: WebConfigGuard): Promise<WebServer> {
   const app = Fastify({
     logger: false,
+    schemaController: NO_SCHEMA_COMPILERS,
     http: { maxHeaderSize: MAX_HEADER_BYTES },
     routerOptions: { ignoreTrailingSlash: true },
     // `--web.config.file` (TLS, basic auth) applies to this listener too, see web-config-guard.ts.

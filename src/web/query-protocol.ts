@@ -50,11 +50,18 @@ export interface SelectRequest {
   deadline: number;
 }
 
-/** Main → worker: some of the selected series, in label order (packed by {@link packSeries}). */
+/**
+ * Main → worker: some of the selected series, in label order (packed by {@link packSeries}).
+ * Label sets travel as one string and a length table ({@link unpackLabels} rebuilds them): cloning
+ * one string costs a copy, cloning thousands of small arrays of strings costs far more.
+ */
 export interface SelectBatch {
   rid: number;
   kind: 'batch';
-  labels: Labels[];
+  /** Every label name and value of the batch's series, in order, concatenated. */
+  labelText: string;
+  /** Per series: its number of label strings (names and values), then each one's length (UTF-16 units). */
+  labelLens: Uint32Array;
   counts: number[];
   /** For each series in order: its `count` timestamps, then its `count` values. */
   data: Float64Array;
@@ -77,21 +84,56 @@ export interface SelectFailed {
 /** Any main → worker message on the RPC port. */
 export type SelectAnswer = SelectBatch | SelectDone | SelectFailed;
 
-/** Copies the samples of `series` into one buffer (so it can be transferred without copies). */
+/**
+ * Copies the samples of `series` into one buffer and their label sets into one string and length
+ * table (the two buffers can be transferred without copies; see {@link SelectBatch}).
+ */
 export function packSeries(rid: number, series: readonly SeriesSamples[]): SelectBatch {
   let total = 0;
-  for (const s of series) total += s.count;
+  let strings = 0;
+  for (const s of series) {
+    total += s.count;
+    strings += s.labels.length;
+  }
   const data = new Float64Array(total * 2);
-  const labels: Labels[] = new Array(series.length);
+  const labelLens = new Uint32Array(series.length + strings);
+  const text: string[] = new Array(strings);
   const counts: number[] = new Array(series.length);
   let o = 0;
+  let l = 0;
+  let k = 0;
   for (let i = 0; i < series.length; i++) {
     const s = series[i]!;
-    labels[i] = s.labels;
+    const ls = s.labels;
+    labelLens[l++] = ls.length;
+    for (let j = 0; j < ls.length; j++) {
+      labelLens[l++] = ls[j]!.length;
+      text[k++] = ls[j]!;
+    }
     counts[i] = s.count;
     data.set(s.ts.subarray(0, s.count), o);
     data.set(s.vs.subarray(0, s.count), o + s.count);
     o += 2 * s.count;
   }
-  return { rid, kind: 'batch', labels, counts, data };
+  return { rid, kind: 'batch', labelText: text.join(''), labelLens, counts, data };
+}
+
+/** The label sets of a batch packed by {@link packSeries}, in series order. */
+export function unpackLabels(b: SelectBatch): Labels[] {
+  const out: Labels[] = new Array(b.counts.length);
+  const lens = b.labelLens;
+  const text = b.labelText;
+  let l = 0;
+  let pos = 0;
+  for (let i = 0; i < out.length; i++) {
+    const n = lens[l++]!;
+    const ls: string[] = new Array(n);
+    for (let j = 0; j < n; j++) {
+      const len = lens[l++]!;
+      ls[j] = text.slice(pos, pos + len);
+      pos += len;
+    }
+    out[i] = ls;
+  }
+  return out;
 }

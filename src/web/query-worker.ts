@@ -10,7 +10,7 @@ import { Matcher } from '../model/matcher.js';
 import { Engine, PromQLError } from '../promql/index.js';
 import type { Querier, SeriesSamples, Storage } from '../tsdb/types.js';
 import { executeQuery } from './query-exec.js';
-import type { QueryAnswer, QueryMessage, SelectAnswer, SelectBatch, SelectRequest, WorkerInit } from './query-protocol.js';
+import { unpackLabels, type QueryAnswer, type QueryMessage, type SelectAnswer, type SelectBatch, type SelectRequest, type WorkerInit } from './query-protocol.js';
 
 const init = workerData as WorkerInit;
 const engine = new Engine(init.engine);
@@ -60,20 +60,21 @@ function mergeBatches(batches: SelectBatch[]): SeriesSamples[] {
   const parts = new Map<string, { labels: Labels; chunks: [Float64Array, Float64Array][]; count: number }>();
   const single: SeriesSamples[] = [];
   for (const b of batches) {
+    const labels = unpackLabels(b);
     let o = 0;
-    for (let i = 0; i < b.labels.length; i++) {
+    for (let i = 0; i < labels.length; i++) {
       const n = b.counts[i]!;
       const ts = b.data.subarray(o, o + n);
       const vs = b.data.subarray(o + n, o + 2 * n);
       o += 2 * n;
       if (batches.length === 1) {
-        single.push({ labels: b.labels[i]!, ts, vs, count: n });
+        single.push({ labels: labels[i]!, ts, vs, count: n });
         continue;
       }
-      const k = key(b.labels[i]!);
+      const k = key(labels[i]!);
       let p = parts.get(k);
       if (!p) {
-        p = { labels: b.labels[i]!, chunks: [], count: 0 };
+        p = { labels: labels[i]!, chunks: [], count: 0 };
         parts.set(k, p);
       }
       p.chunks.push([ts, vs]);

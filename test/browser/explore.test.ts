@@ -90,6 +90,8 @@ describe.skipIf(!hasChromium)('explore', { timeout: 120_000 }, () => {
     const options = page.locator('.cm-tooltip-autocomplete li');
     await options.first().waitFor({ timeout: 30_000 });
     expect(await options.allTextContents()).toContainEqual(expect.stringContaining('prometheus_tsdb_head_series'));
+    // CodeMirror ignores Enter for `interactionDelay` (75 ms) after the list opens: wait past it.
+    await page.waitForTimeout(300);
     await page.keyboard.press('Enter');
     expect(await page.locator('.cm-content').textContent()).toBe('prometheus_tsdb_head_series');
     await page.keyboard.type('{job="lookout"} + rate(');

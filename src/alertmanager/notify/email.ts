@@ -20,7 +20,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { ConnectionOptions } from 'node:tls';
 import addressparser from 'nodemailer/lib/addressparser';
-import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { EmailConfig, TLSConfig } from '../../config/alertmanager/types.js';
 import type { Alert } from '../alert.js';
 import { NotifyError, TextExpander, readSecretFile, type Notifier, type NotifyContext } from './common.js';
@@ -172,6 +172,8 @@ export class EmailNotifier implements Notifier {
     const port = Number(c.smarthost.slice(i + 1));
     const implicit = c.force_implicit_tls ?? port === 465;
     const tls = tlsOptions(c.tls_config, host);
+    // Loaded on the first e-mail sent: nodemailer's SMTP client is not needed for the server to start.
+    const { default: SMTPConnection } = await import('nodemailer/lib/smtp-connection');
     const conn = new SMTPConnection({
       host,
       port,

@@ -583,6 +583,7 @@ export class Evaluator {
       warn: (msg) => annotations.warn(msg, pos),
       anchored: input.anchored,
       smoothed: input.smoothed,
+      resets: new Int32Array(0),
       out: 0,
     };
     const out: StepSeries[] = [];
@@ -590,11 +591,15 @@ export class Evaluator {
     this.checkColumns(input.series.length, g.n);
     const perStep = this.stats === null ? null : this.stats.perStep;
     let windowed = 0;
+    const nArgs = scalars.length;
     for (const s of input.series) {
       this.checkDeadline();
       const r = newStepSeries(s.labels, g.n, !fn.keepName || s.dropName);
-      w.ts = s.ts;
+      const ts = s.ts;
+      const count = s.count;
+      w.ts = ts;
       w.vs = s.vs;
+      if (fn.resetCounts) w.resets = resetCounts(s.vs, count, w.resets);
       let lo = 0;
       let hi = 0;
       let any = false;
@@ -606,9 +611,9 @@ export class Evaluator {
           lo = 0;
           hi = 0;
         }
-        while (lo < s.count && s.ts[lo]! <= start - before) lo++;
+        while (lo < count && ts[lo]! <= start - before) lo++;
         if (hi < lo) hi = lo;
-        while (hi < s.count && s.ts[hi]! <= end + after) hi++;
+        while (hi < count && ts[hi]! <= end + after) hi++;
         if (hi === lo) continue;
         windowed += hi - lo;
         if (perStep !== null) perStep[i]! += hi - lo;
@@ -616,8 +621,8 @@ export class Evaluator {
         w.hi = hi;
         w.rangeStart = start;
         w.rangeEnd = end;
-        w.evalT = stepTime(g, i);
-        for (let a = 0; a < scalars.length; a++) w.args[a] = scalars[a]![i]!;
+        w.evalT = g.start + i * g.interval;
+        for (let a = 0; a < nArgs; a++) w.args[a] = scalars[a]![i]!;
         if (fn.kernel(w)) {
           r.vs[i] = w.out;
           r.has[i] = 1;
@@ -631,6 +636,21 @@ export class Evaluator {
     if (this.stats !== null) this.stats.totalSamples += windowed;
     return { kind: 'vector', series: out };
   }
+}
+
+/**
+ * Prefix counts of counter resets of `vs[0..count)` (see `Window.resets`), written into `buf` when
+ * it is long enough (else into a new array, returned either way).
+ */
+function resetCounts(vs: Float64Array, count: number, buf: Int32Array): Int32Array {
+  const out = buf.length >= count ? buf : new Int32Array(Math.max(count, buf.length * 2));
+  let n = 0;
+  if (count > 0) out[0] = 0;
+  for (let i = 1; i < count; i++) {
+    if (vs[i]! < vs[i - 1]!) n++;
+    out[i] = n;
+  }
+  return out;
 }
 
 /**

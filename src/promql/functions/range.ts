@@ -34,6 +34,12 @@ export interface Window {
    */
   anchored: boolean;
   smoothed: boolean;
+  /**
+   * For functions with {@link RangeFunction.resetCounts}: `resets[i]` is the number of counter
+   * resets (`vs[k] < vs[k-1]`, 1 ≤ k ≤ i) among the series' first i+1 samples, so a window
+   * [lo, hi) holds `resets[hi-1] - resets[lo]` of them. Length ≥ the series' sample count.
+   */
+  resets: Int32Array;
   /** Result of the kernel. */
   out: number;
 }
@@ -48,6 +54,8 @@ export interface RangeFunction {
   keepName?: boolean;
   /** True for `rate`/`increase`: add the "might not be a counter" info for suspicious names. */
   counterInfo?: boolean;
+  /** The kernel reads {@link Window.resets} (the evaluator fills it per series). */
+  resetCounts?: boolean;
 }
 
 /** Linear interpolation at `t` between samples a and b; a counter reset makes the left value 0. */
@@ -108,6 +116,13 @@ function firstIndex(w: Window): number {
   return s > w.lo ? s - 1 : w.lo;
 }
 
+/**
+ * The timing terms of the last window {@link extrapolatedRate} computed, keyed by the integer
+ * gaps they derive from: regular scrapes give the same gaps step after step, and the divisions
+ * are then skipped (same inputs, same results).
+ */
+const timing = { startGap: NaN, endGap: NaN, span: NaN, n: 0, toStart: 0, toEnd: 0, sampled: 0, avg: 0, threshold: 0 };
+
 function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): boolean {
   if (w.anchored || w.smoothed) return extendedRate(w, isCounter, isRate);
   const { ts, vs, lo, hi } = w;
@@ -117,14 +132,30 @@ function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): boole
   const firstT = ts[lo]!;
   const lastT = ts[hi - 1]!;
   let result = vs[hi - 1]! - first;
-  if (isCounter) {
+  // Windows without a reset (most of them) skip the scan; with resets, the same sum in the same order.
+  if (isCounter && w.resets[hi - 1]! !== w.resets[lo]!) {
     for (let i = lo + 1; i < hi; i++) if (vs[i]! < vs[i - 1]!) result += vs[i - 1]!;
   }
-  let durationToStart = (firstT - w.rangeStart) / 1000;
-  let durationToEnd = (w.rangeEnd - lastT) / 1000;
-  const sampledInterval = (lastT - firstT) / 1000;
-  const averageDurationBetweenSamples = sampledInterval / (n - 1);
-  const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
+  const m = timing;
+  const startGap = firstT - w.rangeStart;
+  const endGap = w.rangeEnd - lastT;
+  const span = lastT - firstT;
+  if (startGap !== m.startGap || endGap !== m.endGap || span !== m.span || n !== m.n) {
+    m.startGap = startGap;
+    m.endGap = endGap;
+    m.span = span;
+    m.n = n;
+    m.toStart = startGap / 1000;
+    m.toEnd = endGap / 1000;
+    m.sampled = span / 1000;
+    m.avg = m.sampled / (n - 1);
+    m.threshold = m.avg * 1.1;
+  }
+  let durationToStart = m.toStart;
+  let durationToEnd = m.toEnd;
+  const sampledInterval = m.sampled;
+  const averageDurationBetweenSamples = m.avg;
+  const extrapolationThreshold = m.threshold;
   if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
   if (isCounter) {
     // A counter cannot go below zero: do not extrapolate further left than its zero point.
@@ -389,8 +420,8 @@ function doubleExponentialSmoothing(w: Window): boolean {
 
 /** Every range-vector function by name. `absent_over_time` is handled by the engine. */
 export const RANGE_FUNCTIONS: ReadonlyMap<string, RangeFunction> = new Map<string, RangeFunction>([
-  ['rate', { kernel: (w) => extrapolatedRate(w, true, true), counterInfo: true, anchored: true, smoothed: true }],
-  ['increase', { kernel: (w) => extrapolatedRate(w, true, false), counterInfo: true, anchored: true, smoothed: true }],
+  ['rate', { kernel: (w) => extrapolatedRate(w, true, true), counterInfo: true, resetCounts: true, anchored: true, smoothed: true }],
+  ['increase', { kernel: (w) => extrapolatedRate(w, true, false), counterInfo: true, resetCounts: true, anchored: true, smoothed: true }],
   ['delta', { kernel: (w) => extrapolatedRate(w, false, false), anchored: true, smoothed: true }],
   ['irate', { kernel: (w) => instantValue(w, true) }],
   ['idelta', { kernel: (w) => instantValue(w, false) }],

@@ -8,9 +8,9 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareStrings, type Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
-import { chunkSampleCount, Encoding } from '../chunkenc/chunk.js';
+import { chunkSampleCount } from '../chunkenc/chunk.js';
 import { HI } from '../chunkenc/floatbits.js';
-import { XorIterator } from '../chunkenc/xor.js';
+import { BlockChunkDecoder } from '../chunkenc/blockchunk.js';
 import { combinePostings, mergeDisjoint } from '../postings.js';
 import { dropDeleted, readTombstonesFile, TOMBSTONES_FILENAME, Tombstones, writeTombstonesFile } from '../tombstones.js';
 import type { Querier, SeriesSamples } from '../types.js';
@@ -19,8 +19,31 @@ import { CorruptionError } from './fileread.js';
 import { IndexReader, type SeriesEntry } from './index_reader.js';
 import { type BlockMeta, META_FILENAME, readMeta, writeMeta } from './meta.js';
 
+/**
+ * A block's chunk reader whose errors name the chunk reference and the block, as upstream's
+ * querier does (`cannot populate chunk <ref> from block <ULID>: <reason>`, where the reason names
+ * the segment file: a checksum mismatch, a segment too short for the chunk, …).
+ */
+class BlockChunks {
+  constructor(
+    private readonly chunks: ChunkReader,
+    private readonly ulid: string,
+  ) {}
+
+  /** See `ChunkReader.read`. @throws {CorruptionError} naming the chunk reference and the block. */
+  read(ref: number): ChunkBytes {
+    try {
+      return this.chunks.read(ref);
+    } catch (e) {
+      throw new CorruptionError(`cannot populate chunk ${ref} from block ${this.ulid}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+}
+
 /** An open block. */
 export class Block {
+  private readonly reader: BlockChunks;
+
   private constructor(
     /** The block directory. */
     readonly dir: string,
@@ -31,7 +54,9 @@ export class Block {
     private readonly chunks: ChunkReader,
     /** Deleted intervals by series id (the `tombstones` file; empty when absent). */
     readonly tombstones: Tombstones,
-  ) {}
+  ) {
+    this.reader = new BlockChunks(chunks, meta.ulid);
+  }
 
   /**
    * Opens the block in `dir`: reads meta.json and the tombstones file, checks the index's TOC,
@@ -82,6 +107,17 @@ export class Block {
     return added.length / 3;
   }
 
+  /**
+   * Marks the block as failed in compaction (`"failed": true` in meta.json, written atomically), as
+   * upstream's `setCompactionFailed`: the planner leaves it out, so a damaged block is not retried
+   * every minute. The mark stays in memory when meta.json cannot be written.
+   * @throws {Error} (fs errors) when meta.json cannot be written.
+   */
+  setCompactionFailed(): void {
+    this.meta.compaction.failed = true;
+    writeMeta(this.dir, this.meta);
+  }
+
   /** Whether the block holds samples of [mint, maxt] (ms, inclusive); its own maxTime is exclusive. */
   overlaps(mint: number, maxt: number): boolean {
     return this.meta.minTime <= maxt && this.meta.maxTime > mint;
@@ -99,15 +135,15 @@ export class Block {
 
   /** A querier over [mint, maxt] (ms, inclusive). Valid while the block is open. */
   querier(mint: number, maxt: number): BlockQuerier {
-    return new BlockQuerier(this.index, this.chunks, mint, maxt, this.tombstones);
+    return new BlockQuerier(this.index, this.reader, mint, maxt, this.tombstones);
   }
 
   /**
    * The chunk at reference `ref` (encoding and bytes; a view valid until the next read), checksum
-   * verified. @throws {CorruptionError} for a damaged chunk.
+   * verified. @throws {CorruptionError} for a damaged chunk, naming the reference and the block.
    */
   chunkBytes(ref: number): ChunkBytes {
-    return this.chunks.read(ref);
+    return this.reader.read(ref);
   }
 
   /** Closes the block's files. Idempotent. */
@@ -150,12 +186,16 @@ function blockPostings(ix: IndexReader, matchers: readonly Matcher[]): readonly 
 
 /** A querier over [mint, maxt] (ms, inclusive) of one block. */
 export class BlockQuerier implements Querier {
-  private readonly it = new XorIterator();
+  private readonly decoder = new BlockChunkDecoder();
   private readonly entry: SeriesEntry = { ids: [], chunks: [] };
+  /** Decoding scratch of {@link samples}: timestamps, values, and the values' 32-bit words. */
+  private scratchTs = new Float64Array(512);
+  private scratchVs = new Float64Array(512);
+  private scratchBits = new Uint32Array(this.scratchVs.buffer);
 
   constructor(
     private readonly index: IndexReader,
-    private readonly chunks: ChunkReader,
+    private readonly chunks: Pick<ChunkReader, 'read'>,
     private readonly mint: number,
     private readonly maxt: number,
     private readonly tombstones: Tombstones = new Tombstones(),
@@ -229,27 +269,36 @@ export class BlockQuerier implements Querier {
    */
   samples(id: number, lo: number, hi: number): SeriesSamples | null {
     const e = this.index.series(id, this.entry);
-    let bound = 0;
-    for (const c of e.chunks) {
-      if (c.minT > hi || c.maxT < lo) continue;
-      const b = this.chunks.read(c.ref);
-      if (b.encoding !== Encoding.XOR) throw new CorruptionError(`chunk ${c.ref}: unsupported encoding ${b.encoding}`);
-      bound += chunkSampleCount(b.buf, b.start);
-    }
-    if (bound === 0) return null;
-    const ts = new Float64Array(bound);
-    const vs = new Float64Array(bound);
-    const vbits = new Uint32Array(vs.buffer);
+    // One read of each chunk, decoded into reused scratch arrays; then exact-size copies (a whole
+    // chunk is decoded, but a short range keeps only its samples).
     let n = 0;
     for (const c of e.chunks) {
       if (c.minT > hi || c.maxT < lo) continue;
       const b = this.chunks.read(c.ref);
-      this.it.reset(b.buf, b.start, b.end);
-      n = this.it.decodeRange(lo, hi, ts, vbits, n, HI);
+      BlockChunkDecoder.check(b.encoding);
+      this.reserve(n + chunkSampleCount(b.buf, b.start), n);
+      n = this.decoder.decodeRange(b.encoding, b.buf, b.start, b.end, lo, hi, this.scratchTs, this.scratchBits, n, HI);
     }
     if (n === 0) return null;
+    // slice() copies bytes, so NaN payloads (staleness markers) survive.
+    const ts = this.scratchTs.slice(0, n);
+    const vs = this.scratchVs.slice(0, n);
     const ivs = this.tombstones.size > 0 ? this.tombstones.get(id) : undefined;
     if (ivs !== undefined) return dropDeleted({ labels: this.index.labelsOf(e), ts, vs, count: n }, ivs);
     return { labels: this.index.labelsOf(e), ts, vs, count: n };
+  }
+
+  /** Grows the scratch arrays to hold `need` samples, keeping the first `keep`. */
+  private reserve(need: number, keep: number): void {
+    if (need <= this.scratchTs.length) return;
+    const size = Math.max(need, this.scratchTs.length * 2);
+    const ts = new Float64Array(size);
+    ts.set(this.scratchTs.subarray(0, keep));
+    const vs = new Float64Array(size);
+    const bits = new Uint32Array(vs.buffer);
+    bits.set(this.scratchBits.subarray(0, 2 * keep));
+    this.scratchTs = ts;
+    this.scratchVs = vs;
+    this.scratchBits = bits;
   }
 }

@@ -12,6 +12,7 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { type BlockChunkEncoding, DEFAULT_BLOCK_CHUNK_ENCODING } from '../chunkenc/blockchunk.js';
 import { Encbuf } from '../encoding.js';
 import { crc32c } from '../wal/crc32c.js';
 import { CorruptionError, FileWindow } from './fileread.js';
@@ -67,6 +68,8 @@ export class ChunkWriter {
   constructor(
     private readonly dir: string,
     private readonly segmentSize = DEFAULT_CHUNK_SEGMENT_SIZE,
+    /** The encoding samples written through this writer are encoded in (see `writeSamplesAsChunks`). */
+    readonly encoding: BlockChunkEncoding = DEFAULT_BLOCK_CHUNK_ENCODING,
   ) {
     mkdirSync(dir, { recursive: true });
   }

@@ -1,17 +1,21 @@
 /**
- * Compaction of blocks into larger ones, as Prometheus's `LeveledCompactor`: adjacent blocks that
- * together fill a larger aligned range (6 h, 18 h, … — three times the previous) are merged into
- * one block, so a long retention is held in few blocks with one index each. Chunks are copied byte
- * for byte, except for series with deleted intervals (tombstones), which are re-encoded without the
- * deleted samples; series present in several source blocks become one series.
+ * Compaction of blocks, as Prometheus's `LeveledCompactor` (tsdb/compact.go): overlapping blocks
+ * are merged into one (vertical compaction), adjacent blocks that together fill a larger aligned
+ * range (6 h, 18 h, … — three times the previous) are merged into one block, so a long retention
+ * is held in few blocks with one index each, and blocks with many deleted samples are rewritten.
+ * Chunks are copied byte for byte, except for series with deleted intervals (tombstones) or with
+ * chunks overlapping in time, which are re-encoded; series present in several source blocks become
+ * one series.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { compare, type Labels } from '../../model/labels.js';
+import { type BlockChunkEncoding, DEFAULT_BLOCK_CHUNK_ENCODING } from '../chunkenc/blockchunk.js';
 import { chunkSampleCount } from '../chunkenc/chunk.js';
 import type { Block } from './block.js';
 import { ChunkWriter } from './chunks.js';
 import type { SeriesEntry } from './index_reader.js';
+import type { SeriesSamples } from '../types.js';
 import { type ChunkMeta, IndexWriter } from './index_writer.js';
 import type { BlockMeta } from './meta.js';
 import { newULID } from './ulid.js';
@@ -52,33 +56,79 @@ function splitByRange(metas: readonly BlockMeta[], range: number): BlockMeta[][]
 }
 
 /**
- * The blocks to merge next, or [] (upstream `LeveledCompactor.Plan`): the
- * newest block is left alone (it was just cut from the head); then, from the smallest range up,
- * the first group of two or more blocks in one aligned window that fills the window or ends before
- * the newest block starts. Groups with overlapping blocks (backfilled into an existing range) are
- * skipped: merging those (upstream's vertical compaction) is not implemented; queries merge them.
- * Failing that, as upstream, going from the newest block back while blocks span at least the middle
- * range, the first with tombstones on more than 5% of its series (`numTombstones / (numSeries + 1)`)
- * is returned alone, to be rewritten without its deleted samples.
- * @param metas open blocks ascending by minTime, not overlapping
+ * The blocks to compact next, or [] (upstream `LeveledCompactor.plan`, tsdb/compact.go), in order
+ * of priority:
+ * 1. Overlapping blocks (backfilled with `create-blocks-from`, restored from a snapshot, copied in):
+ *    the first run of blocks, ascending by minTime, each starting before the highest maxTime of
+ *    the blocks before it (upstream `selectOverlappingDirs`), newest block included; they are
+ *    merged into one block (vertical compaction, always on in Prometheus 2.42). Unlike
+ *    upstream, a run holding a block whose compaction failed is not selected again (upstream
+ *    retries it every minute and plans nothing else meanwhile).
+ * 2. Leaving the newest block alone (it was just cut from the head): from the smallest range up,
+ *    the first group of two or more blocks in one aligned window that fills the window or ends
+ *    before the newest block starts, without a block whose compaction failed (`selectDirs`).
+ * 3. Going from the newest of those blocks back: a block spanning less than the middle range stops
+ *    the search, unless its tombstones number at least its series (entirely deleted); a longer one
+ *    with tombstones on more than 5% of its series (`numTombstones / (numSeries + 1)`) is returned
+ *    alone, to be rewritten without its deleted samples.
+ * @param metas open blocks ascending by minTime
  * @param ranges from {@link blockRanges}
  */
 export function planCompaction(metas: readonly BlockMeta[], ranges: readonly number[]): BlockMeta[] {
-  const merge = planMerge(metas, ranges);
+  const overlapping = overlappingBlocks(metas);
+  if (overlapping.length > 0) return overlapping;
+  const candidates = metas.slice(0, -1);
+  const merge = planMerge(candidates, ranges);
   if (merge.length > 0 || ranges.length === 0) return merge;
   const minRange = ranges[Math.floor(ranges.length / 2)]!;
-  for (let i = metas.length - 1; i >= 0; i--) {
-    const m = metas[i]!;
-    if (m.maxTime - m.minTime < minRange) break;
-    if ((m.stats.numTombstones ?? 0) / ((m.stats.numSeries ?? 0) + 1) > 0.05) return [m];
+  for (let i = candidates.length - 1; i >= 0; i--) {
+    const m = candidates[i]!;
+    const stones = m.stats.numTombstones ?? 0;
+    const series = m.stats.numSeries ?? 0;
+    if (m.maxTime - m.minTime < minRange) return stones > 0 && stones >= series ? [m] : [];
+    if (stones / (series + 1) > 0.05) return [m];
   }
   return [];
 }
 
-/** The merge part of {@link planCompaction}. */
-function planMerge(metas: readonly BlockMeta[], ranges: readonly number[]): BlockMeta[] {
-  if (ranges.length < 2 || metas.length < 2) return [];
-  const candidates = metas.slice(0, -1);
+/**
+ * The first run of overlapping blocks in `metas` (ascending by minTime), or [] (upstream
+ * `selectOverlappingDirs`); runs holding a block whose compaction failed are passed over.
+ */
+function overlappingBlocks(metas: readonly BlockMeta[]): BlockMeta[] {
+  if (metas.length < 2) return [];
+  let run: BlockMeta[] = [];
+  let maxt = metas[0]!.maxTime;
+  for (let i = 1; i < metas.length; i++) {
+    const m = metas[i]!;
+    if (m.minTime < maxt) {
+      if (run.length === 0) run.push(metas[i - 1]!);
+      run.push(m);
+    } else if (run.length > 0) {
+      if (!run.some((b) => b.compaction.failed)) return run;
+      run = [];
+    }
+    maxt = Math.max(maxt, m.maxTime);
+  }
+  return run.some((b) => b.compaction.failed) ? [] : run;
+}
+
+/**
+ * Whether blocks of `metas` (ascending by minTime) overlap in time: the TSDB logs a warning at
+ * open, as upstream's `OverlappingBlocks` check in `reloadBlocks`.
+ */
+export function hasOverlaps(metas: readonly BlockMeta[]): boolean {
+  let maxt = -Infinity;
+  for (const m of metas) {
+    if (m.minTime < maxt) return true;
+    maxt = Math.max(maxt, m.maxTime);
+  }
+  return false;
+}
+
+/** Step 2 of {@link planCompaction}, over the blocks but the newest. */
+function planMerge(candidates: readonly BlockMeta[], ranges: readonly number[]): BlockMeta[] {
+  if (ranges.length < 2 || candidates.length < 2) return [];
   const highTime = candidates[candidates.length - 1]!.minTime;
   for (const range of ranges.slice(1)) {
     for (const group of splitByRange(candidates, range)) {
@@ -100,11 +150,27 @@ interface Cursor {
   labels: Labels;
 }
 
+/** A chunk of a source block taking part in the merged series being written. */
+interface SourceChunk {
+  minT: number;
+  maxT: number;
+  ref: number;
+  block: Block;
+}
+
 /**
- * A block being merged from source blocks (ascending by time, not overlapping), series by series
- * so the TSDB can spread the work over event-loop turns: {@link start} writes the symbol table,
- * {@link writeSeries} the next merged series, {@link finish} the postings and meta.json, then moves
- * the block into place. The sources must stay open until then.
+ * A block being merged from source blocks (ascending by minTime; they may overlap in time), series
+ * by series so the TSDB can spread the work over event-loop turns: {@link start} writes the symbol
+ * table, {@link writeSeries} the next merged series, {@link finish} the postings and meta.json,
+ * then moves the block into place. The sources must stay open until then.
+ *
+ * A series' chunks are copied byte for byte, in time order, unless two of them overlap in time
+ * (vertical compaction of overlapping blocks) or the series has deleted intervals in a source:
+ * its samples are then decoded from every source, merged by timestamp — of samples with the same
+ * timestamp the one from the later source is kept, as the TSDB's merge querier does, so queries
+ * return the same samples before and after — and re-encoded (see `writeSamplesAsChunks`).
+ * Upstream's compacting chunk series merger re-encodes only the runs of overlapping chunks, and
+ * its chained sample merge keeps one sample per timestamp without a documented preference.
  */
 export class BlocksMergeWriter {
   private readonly chunks: ChunkWriter;
@@ -112,10 +178,18 @@ export class BlocksMergeWriter {
   private readonly symbolIds = new Map<string, number>();
   private readonly cursors: Cursor[] = [];
   private readonly metas: ChunkMeta[] = [];
+  private readonly found: SourceChunk[] = [];
   private readonly ids: number[] = [];
   private numSamples = 0;
   private numSeries = 0;
   private numChunks = 0;
+  /** Set by {@link rewrite}: the block gets level 1 and itself as source, as upstream's `Write`. */
+  private rewritten = false;
+  /**
+   * Whether source blocks overlap in time (upstream counts such a compaction in
+   * `prometheus_tsdb_vertical_compactions_total`).
+   */
+  readonly overlapping: boolean;
 
   private constructor(
     private readonly sources: readonly Block[],
@@ -123,8 +197,10 @@ export class BlocksMergeWriter {
     readonly ulid: string,
     private readonly tmp: string,
     segmentSize: number | undefined,
+    encoding: BlockChunkEncoding,
   ) {
-    this.chunks = new ChunkWriter(join(tmp, 'chunks'), segmentSize);
+    this.overlapping = hasOverlaps(sources.map((b) => b.meta));
+    this.chunks = new ChunkWriter(join(tmp, 'chunks'), segmentSize, encoding);
     try {
       this.index = new IndexWriter(join(tmp, 'index'));
     } catch (e) {
@@ -135,6 +211,7 @@ export class BlocksMergeWriter {
 
   /**
    * Creates `<parent>/<ULID>.tmp-for-creation` and writes the union of the sources' symbols.
+   * Re-encoded series get `opts.chunkEncoding`; copied chunks keep theirs.
    * @throws {Error} (fs errors, `CorruptionError` of a source).
    */
   static start(sources: readonly Block[], parent: string, opts: WriteBlockOptions = {}): BlocksMergeWriter {
@@ -144,7 +221,7 @@ export class BlocksMergeWriter {
     mkdirSync(tmp, { recursive: true });
     let w: BlocksMergeWriter;
     try {
-      w = new BlocksMergeWriter(sources, parent, ulid, tmp, opts.segmentSize);
+      w = new BlocksMergeWriter(sources, parent, ulid, tmp, opts.segmentSize, opts.chunkEncoding ?? DEFAULT_BLOCK_CHUNK_ENCODING);
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true });
       throw e;
@@ -166,6 +243,18 @@ export class BlocksMergeWriter {
     return w;
   }
 
+  /**
+   * Starts rewriting `block` alone without its deleted samples, as upstream's `Block.CleanTombstones`
+   * through `LeveledCompactor.Write`: the new block keeps the old one's time range, gets compaction
+   * level 1, its own ULID as only source, and the old block as parent.
+   * @throws {Error} as {@link start}.
+   */
+  static rewrite(block: Block, parent: string, opts: WriteBlockOptions = {}): BlocksMergeWriter {
+    const w = BlocksMergeWriter.start([block], parent, opts);
+    w.rewritten = true;
+    return w;
+  }
+
   /** Decodes the series at the cursor; false when the source is exhausted. */
   private load(c: Cursor): boolean {
     if (c.pos >= c.ids.length) return false;
@@ -179,34 +268,43 @@ export class BlocksMergeWriter {
    * @throws {Error} (fs errors, `CorruptionError` of a source); call {@link abort} then.
    */
   writeSeries(n: number): boolean {
-    const { cursors, metas, ids } = this;
+    const { cursors, metas, ids, found } = this;
     for (let k = 0; k < n && cursors.length > 0; k++) {
       let min = cursors[0]!.labels;
       for (const c of cursors) if (compare(c.labels, min) < 0) min = c.labels;
-      metas.length = 0;
-      // Cursors are in source (time) order, so the chunks come out in time order.
+      // The series in each source holding it, in source order (for the decoding path).
+      const holders: { block: Block; id: number }[] = [];
+      let rewrite = false;
+      found.length = 0;
       for (let i = 0; i < cursors.length; i++) {
         const c = cursors[i]!;
         if (compare(c.labels, min) !== 0) continue;
         const id = c.ids[c.pos]!;
-        if (c.block.tombstones.size > 0 && c.block.tombstones.get(id) !== undefined) {
-          // Deleted samples are dropped here: the series is decoded and re-encoded without them.
-          const kept = c.block.querier(-Infinity, Infinity).samples(id, -Infinity, Infinity);
-          if (kept !== null) {
-            writeSamplesAsChunks(kept, this.chunks, metas);
-            this.numSamples += kept.count;
-          }
-        } else {
-          for (const m of c.entry.chunks) {
-            const b = c.block.chunkBytes(m.ref);
-            metas.push({ minT: m.minT, maxT: m.maxT, ref: this.chunks.write(b.encoding, b.buf, b.start, b.end) });
-            this.numSamples += chunkSampleCount(b.buf, b.start);
-          }
-        }
+        holders.push({ block: c.block, id });
+        if (c.block.tombstones.size > 0 && c.block.tombstones.get(id) !== undefined) rewrite = true;
+        for (const m of c.entry.chunks) found.push({ minT: m.minT, maxT: m.maxT, ref: m.ref, block: c.block });
         c.pos++;
         if (!this.load(c)) {
           cursors.splice(i, 1);
           i--;
+        }
+      }
+      if (holders.length > 1) {
+        found.sort((a, b) => a.minT - b.minT);
+        for (let i = 1; i < found.length && !rewrite; i++) if (found[i]!.minT <= found[i - 1]!.maxT) rewrite = true;
+      }
+      metas.length = 0;
+      if (rewrite) {
+        const merged = mergeSources(holders);
+        if (merged !== null) {
+          writeSamplesAsChunks(merged, this.chunks, metas);
+          this.numSamples += merged.count;
+        }
+      } else {
+        for (const m of found) {
+          const b = m.block.chunkBytes(m.ref);
+          metas.push({ minT: m.minT, maxT: m.maxT, ref: this.chunks.write(b.encoding, b.buf, b.start, b.end) });
+          this.numSamples += chunkSampleCount(b.buf, b.start);
         }
       }
       if (metas.length === 0) continue;
@@ -221,7 +319,8 @@ export class BlocksMergeWriter {
 
   /**
    * Completes the block (chunk segments fsynced, postings, TOC, meta.json with level and
-   * lineage) and renames it to `<parent>/<ULID>`. Returns the metadata.
+   * lineage: one more than the sources' highest level, the union of their sources, and them as
+   * parents — upstream `CompactBlockMetas`; see {@link rewrite} for a rewritten block) and renames it to `<parent>/<ULID>`. Returns the metadata.
    * @throws {Error} (fs errors); call {@link abort} then.
    */
   finish(): BlockMeta {
@@ -230,16 +329,15 @@ export class BlocksMergeWriter {
     const metas = this.sources.map((b) => b.meta);
     const sources = new Set<string>();
     for (const m of metas) for (const s of m.compaction.sources ?? [m.ulid]) sources.add(s);
+    const parents = metas.map((m) => ({ ulid: m.ulid, minTime: m.minTime, maxTime: m.maxTime }));
     const meta: BlockMeta = {
       ulid: this.ulid,
       minTime: Math.min(...metas.map((m) => m.minTime)),
       maxTime: Math.max(...metas.map((m) => m.maxTime)),
       stats: { numSamples: this.numSamples, numSeries: this.numSeries, numChunks: this.numChunks },
-      compaction: {
-        level: Math.max(...metas.map((m) => m.compaction.level)) + 1,
-        sources: [...sources].sort(),
-        parents: metas.map((m) => ({ ulid: m.ulid, minTime: m.minTime, maxTime: m.maxTime })),
-      },
+      compaction: this.rewritten
+        ? { level: 1, sources: [this.ulid], parents }
+        : { level: Math.max(...metas.map((m) => m.compaction.level)) + 1, sources: [...sources].sort(), parents },
       version: 1,
     };
     commitBlockDir(this.tmp, join(this.parent, this.ulid), meta);
@@ -250,4 +348,50 @@ export class BlocksMergeWriter {
   abort(): void {
     discardBlockDir(this.tmp, this.chunks, this.index);
   }
+}
+
+/**
+ * The samples of one series held by several source blocks (in source order), deleted samples left
+ * out, merged by timestamp; at equal timestamps the later source's sample is kept. Value bits are
+ * copied, so NaN payloads (staleness markers) survive. Null when no sample is left.
+ * @throws {CorruptionError} for a damaged chunk of a source.
+ */
+function mergeSources(holders: readonly { block: Block; id: number }[]): SeriesSamples | null {
+  let out: SeriesSamples | null = null;
+  for (const h of holders) {
+    const s = h.block.querier(-Infinity, Infinity).samples(h.id, -Infinity, Infinity);
+    if (s === null) continue;
+    out = out === null ? s : mergeTwo(out, s);
+  }
+  return out;
+}
+
+/** Merges two sample lists sorted by time; `b` wins at equal timestamps. */
+function mergeTwo(a: SeriesSamples, b: SeriesSamples): SeriesSamples {
+  const ts = new Float64Array(a.count + b.count);
+  const vs = new Float64Array(a.count + b.count);
+  const out = new Uint32Array(vs.buffer);
+  const abits = new Uint32Array(a.vs.buffer, a.vs.byteOffset, a.count * 2);
+  const bbits = new Uint32Array(b.vs.buffer, b.vs.byteOffset, b.count * 2);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.count || j < b.count) {
+    const ta = i < a.count ? a.ts[i]! : Infinity;
+    const tb = j < b.count ? b.ts[j]! : Infinity;
+    if (ta < tb) {
+      ts[n] = ta;
+      out[2 * n] = abits[2 * i]!;
+      out[2 * n + 1] = abits[2 * i + 1]!;
+      i++;
+    } else {
+      ts[n] = tb;
+      out[2 * n] = bbits[2 * j]!;
+      out[2 * n + 1] = bbits[2 * j + 1]!;
+      if (ta === tb) i++;
+      j++;
+    }
+    n++;
+  }
+  return { labels: b.labels, ts, vs, count: n };
 }

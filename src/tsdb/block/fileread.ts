@@ -5,9 +5,10 @@
  * file order (both are laid out in series order), so one read typically serves many ranges.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { StorageReadError } from '../types.js';
 
 /** Thrown when a block file is damaged or shorter than its structure says. */
-export class CorruptionError extends Error {
+export class CorruptionError extends StorageReadError {
   override name = 'CorruptionError';
 }
 

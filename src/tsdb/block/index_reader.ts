@@ -23,6 +23,61 @@ interface NameEntries {
   end: number;
 }
 
+/**
+ * A varint cursor over bytes, reset for each series entry: as `Decbuf`'s `uvarint`/`varint` (same
+ * bounds checks and errors) without `Decbuf`'s per-instance views, which cost more than decoding
+ * a small entry.
+ */
+class VarintCursor {
+  buf: Uint8Array = new Uint8Array(0);
+  pos = 0;
+  end = 0;
+
+  reset(buf: Uint8Array, start: number, end: number): this {
+    this.buf = buf;
+    this.pos = start;
+    this.end = end;
+    return this;
+  }
+
+  /** A Go uvarint (exact up to 2^53). @throws {DecodeError} when malformed or past the end. */
+  uvarint(): number {
+    const buf = this.buf;
+    const end = this.end;
+    let pos = this.pos;
+    let v = 0;
+    let shift = 0;
+    while (pos < end && shift < 28) {
+      const b = buf[pos++]!;
+      v |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.pos = pos;
+        return v >>> 0;
+      }
+      shift += 7;
+    }
+    let mul = 2 ** shift;
+    v >>>= 0;
+    while (pos < end) {
+      const b = buf[pos++]!;
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) {
+        this.pos = pos;
+        return v;
+      }
+      mul *= 0x80;
+      if (mul > 2 ** 70) break;
+    }
+    throw new DecodeError(`malformed varint at byte ${this.pos}`);
+  }
+
+  /** A zig-zag Go varint. @throws {DecodeError} as {@link uvarint}. */
+  varint(): number {
+    const z = this.uvarint();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+}
+
 /** A label set and chunk metas decoded from a series entry (reused across calls). */
 export interface SeriesEntry {
   /** Symbol ids of the label names and values, alternating. */
@@ -51,6 +106,7 @@ export class IndexReader {
   private readonly cacheIds = new Int32Array(SYMBOL_CACHE).fill(-1);
   private readonly cacheStrings: string[] = new Array(SYMBOL_CACHE).fill('');
   private readonly names = new Map<string, NameEntries>();
+  private readonly cursor = new VarintCursor();
   private readonly toc: { symbols: number; series: number; postings: number; postingsTable: number };
 
   private constructor(private readonly file: FileWindow) {
@@ -268,17 +324,17 @@ export class IndexReader {
     const pos = id * SERIES_ALIGN;
     const path = this.file.path;
     let b = this.file.readUpTo(pos, SERIES_GUESS);
-    const d = new Decbuf(b);
+    const e = this.cursor.reset(b, 0, b.length);
     let len: number;
     try {
-      len = d.uvarint();
+      len = e.uvarint();
     } catch {
       throw new CorruptionError(`${path}: series ${id}: bad length`);
     }
-    const start = d.pos;
+    const start = e.pos;
     if (start + len + 4 > b.length) b = this.file.read(pos, start + len + 4);
     if (crc32c(b, start, start + len) !== be32(b, start + len)) throw new CorruptionError(`${path}: series ${id}: checksum mismatch`);
-    const e = new Decbuf(b, start, start + len);
+    e.reset(b, start, start + len);
     try {
       const nl = e.uvarint();
       out.ids.length = 0;

@@ -12,18 +12,23 @@
  * crash mid-write leaves only a temporary directory that the next open removes; the head and its
  * WAL are truncated only after the rename.
  *
- * The head's chunks are copied byte for byte when they lie inside [mint, maxt), as upstream does
- * (head chunks never straddle a multiple of the chunk range, so for a range cut at such a multiple
- * all do). A series with a chunk straddling a bound is re-encoded into XOR chunks of at most 120
- * samples and 1024 bytes (the head's own limits), and so is a series with deleted intervals (see
- * `Head.delete`), without its deleted samples. No tombstones file is written (the block has no
+ * With the `lookout` chunk encoding (the default, see chunkenc/blockchunk.ts) every series' samples
+ * in the range are re-encoded into compact Lookout chunks of at most 120 samples (XOR where the
+ * values do not suit it).
+ * With `xor` (blocks Prometheus can read), the head's chunks are copied byte for byte when they lie
+ * inside [mint, maxt), as upstream does (head chunks never straddle a multiple of the chunk range,
+ * so for a range cut at such a multiple all do). A series with a chunk straddling a bound is
+ * re-encoded into XOR chunks of at most 120 samples and 1024 bytes (the head's own limits), and so
+ * is a series with deleted intervals (see `Head.delete`), without its deleted samples. No tombstones file is written (the block has no
  * deletions; upstream readers treat a missing file as empty).
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { compare, type Labels } from '../../model/labels.js';
+import { type BlockChunkEncoding, DEFAULT_BLOCK_CHUNK_ENCODING } from '../chunkenc/blockchunk.js';
 import { Encoding, MAX_BYTES_PER_XOR_CHUNK, SAMPLES_PER_CHUNK } from '../chunkenc/chunk.js';
 import { HI, LO } from '../chunkenc/floatbits.js';
+import { encodeLookoutChunk, LOOKOUT_CHUNK_SAMPLES, lookoutChunkBounds } from '../chunkenc/lookout.js';
 import { XorChunk } from '../chunkenc/xor.js';
 import type { Head } from '../head.js';
 import { NO_CHUNK } from '../head_chunks.js';
@@ -47,6 +52,11 @@ export interface WriteBlockOptions {
   ulidTime?: number;
   /** Chunk segment size in bytes (default 512 MiB; smaller in tests). */
   segmentSize?: number;
+  /**
+   * Encoding of the block's chunks (`--storage.tsdb.block-chunk-encoding`), default
+   * {@link DEFAULT_BLOCK_CHUNK_ENCODING}: `xor` for blocks Prometheus can read.
+   */
+  chunkEncoding?: BlockChunkEncoding;
 }
 
 /**
@@ -100,9 +110,10 @@ export class HeadBlockWriter {
     readonly ulid: string,
     private readonly tmp: string,
     segmentSize: number | undefined,
+    encoding: BlockChunkEncoding,
   ) {
     this.q = new HeadQuerier(head, mint, maxt - 1);
-    this.chunks = new ChunkWriter(join(tmp, 'chunks'), segmentSize);
+    this.chunks = new ChunkWriter(join(tmp, 'chunks'), segmentSize, encoding);
     try {
       this.index = new IndexWriter(join(tmp, 'index'));
     } catch (e) {
@@ -140,7 +151,7 @@ export class HeadBlockWriter {
     mkdirSync(tmp, { recursive: true });
     let w: HeadBlockWriter;
     try {
-      w = new HeadBlockWriter(head, parent, mint, maxt, order.map((k) => refs[k]!), order.map((k) => labels[k]!), symbolIds, ulid, tmp, opts.segmentSize);
+      w = new HeadBlockWriter(head, parent, mint, maxt, order.map((k) => refs[k]!), order.map((k) => labels[k]!), symbolIds, ulid, tmp, opts.segmentSize, opts.chunkEncoding ?? DEFAULT_BLOCK_CHUNK_ENCODING);
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true });
       throw e;
@@ -163,7 +174,7 @@ export class HeadBlockWriter {
     const end = Math.min(this.refs.length, this.next + n);
     for (; this.next < end; this.next++) {
       const ref = this.refs[this.next]!;
-      let samples = copyChunks(head, ref, mint, maxt, chunks, metas);
+      let samples = chunks.encoding === 'xor' ? copyChunks(head, ref, mint, maxt, chunks, metas) : -1;
       if (samples < 0) samples = reencode(this.q, ref, mint, maxt, chunks, metas);
       if (samples === 0) continue;
       ids.length = 0;
@@ -235,8 +246,9 @@ function copyChunks(head: Head, ref: number, mint: number, maxt: number, out: Ch
 }
 
 /**
- * Re-encodes the samples of series `ref` in [mint, maxt) into chunks of at most 120 samples and
- * 1024 bytes, written to `out`, their metas into `metas`; returns the number of samples.
+ * Re-encodes the samples of series `ref` in [mint, maxt) into chunks of `out.encoding` (see
+ * {@link writeSamplesAsChunks}), written to `out`, their metas into `metas`; returns the number
+ * of samples.
  */
 function reencode(q: HeadQuerier, ref: number, mint: number, maxt: number, out: ChunkWriter, metas: ChunkMeta[]): number {
   metas.length = 0;
@@ -247,16 +259,35 @@ function reencode(q: HeadQuerier, ref: number, mint: number, maxt: number, out: 
 }
 
 /**
- * Encodes the samples of `s` into XOR chunks of at most 120 samples and 1024 bytes (the head's
- * limits), written to `out`; their metas are appended to `metas`. Used to rewrite series whose
- * chunks cannot be copied (a chunk straddles the block's bounds, or samples were deleted).
+ * Encodes the samples of `s` into chunks of `out.encoding`, written to `out`; their metas are
+ * appended to `metas`. `xor`: XOR chunks of at most 120 samples and 1024 bytes (the head's
+ * limits). `lookout`: Lookout chunks of equal runs of at most {@link LOOKOUT_CHUNK_SAMPLES}
+ * samples, each run the Lookout encoding does not suit as XOR chunks. Used for every series of a Lookout
+ * block, and to rewrite series whose chunks cannot be copied (a chunk straddles the block's
+ * bounds, samples were deleted, blocks overlap).
  */
 export function writeSamplesAsChunks(s: SeriesSamples, out: ChunkWriter, metas: ChunkMeta[]): void {
-  if (s.count === 0) return;
-  const bits = new Uint32Array(s.vs.buffer, s.vs.byteOffset, s.count * 2);
+  if (out.encoding === 'xor') {
+    writeXorChunks(s, 0, s.count, out, metas);
+    return;
+  }
+  const parts = Math.ceil(s.count / LOOKOUT_CHUNK_SAMPLES);
+  for (let p = 0; p < parts; p++) {
+    const from = lookoutChunkBounds(s.count, parts, p);
+    const to = lookoutChunkBounds(s.count, parts, p + 1);
+    const bytes = encodeLookoutChunk(s.ts, s.vs, from, to);
+    if (bytes === null) writeXorChunks(s, from, to, out, metas);
+    else metas.push({ minT: s.ts[from]!, maxT: s.ts[to - 1]!, ref: out.write(Encoding.Lookout, bytes) });
+  }
+}
+
+/** Writes samples [from, to) of `s` as XOR chunks of at most 120 samples and 1024 bytes. */
+function writeXorChunks(s: SeriesSamples, from: number, to: number, out: ChunkWriter, metas: ChunkMeta[]): void {
+  if (to <= from) return;
+  const bits = new Uint32Array(s.vs.buffer, s.vs.byteOffset, to * 2);
   let chunk = new XorChunk();
-  let first = 0;
-  for (let i = 0; i < s.count; i++) {
+  let first = from;
+  for (let i = from; i < to; i++) {
     const n = chunk.numSamples();
     if (n > 0 && (n >= SAMPLES_PER_CHUNK || chunk.sizeAfterNextAppend() > MAX_BYTES_PER_XOR_CHUNK)) {
       metas.push({ minT: s.ts[first]!, maxT: s.ts[i - 1]!, ref: out.write(Encoding.XOR, chunk.bytes()) });
@@ -265,7 +296,7 @@ export function writeSamplesAsChunks(s: SeriesSamples, out: ChunkWriter, metas: 
     }
     chunk.appendBits(s.ts[i]!, bits[2 * i + HI]!, bits[2 * i + LO]!);
   }
-  metas.push({ minT: s.ts[first]!, maxT: s.ts[s.count - 1]!, ref: out.write(Encoding.XOR, chunk.bytes()) });
+  metas.push({ minT: s.ts[first]!, maxT: s.ts[to - 1]!, ref: out.write(Encoding.XOR, chunk.bytes()) });
 }
 
 /**

@@ -8,6 +8,11 @@
 export const Encoding = {
   None: 0,
   XOR: 1,
+  /**
+   * Lookout's compact block chunks (lookout.ts). Prometheus uses 0–3; this code is far from them
+   * so a Prometheus reading such a block reports an invalid encoding instead of misreading it.
+   */
+  Lookout: 0x40,
 } as const;
 export type Encoding = (typeof Encoding)[keyof typeof Encoding];
 

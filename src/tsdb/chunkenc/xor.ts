@@ -30,6 +30,17 @@ import { fromBits, highBits, lowBits } from './floatbits.js';
 /** Marks "no leading/trailing window yet" (upstream uses 0xff the same way). */
 const NO_WINDOW = 0xff;
 
+/**
+ * The 32 bits of `buf` starting at bit `pos` (most significant first), as an unsigned integer.
+ * Reads bytes pos/8 … pos/8 + 4: the caller keeps them inside the buffer.
+ */
+function peek32(buf: Uint8Array, pos: number): number {
+  const b = pos >>> 3;
+  const w = ((buf[b]! << 24) | (buf[b + 1]! << 16) | (buf[b + 2]! << 8) | buf[b + 3]!) >>> 0;
+  const sh = pos & 7;
+  return sh === 0 ? w : ((w << sh) | (buf[b + 4]! >>> (8 - sh))) >>> 0;
+}
+
 /** Count of trailing zero bits of a non-zero 32-bit integer. */
 function ctz32(x: number): number {
   return 31 - Math.clz32(x & -x);
@@ -308,6 +319,117 @@ export class XorIterator implements ChunkIterator {
    */
   decodeRange(mint: number, maxt: number, ts: Float64Array, vbits: Uint32Array, off: number, hiIdx: number): number {
     const loIdx = 1 - hiIdx;
+    // The first two samples (varint-coded) and the last few bits of the chunk go through next();
+    // the samples in between through the loop below, which keeps the decoder state in locals.
+    while (this.i < 2) {
+      if (!this.next()) return off;
+      const t = this.t;
+      if (t < mint) continue;
+      if (t > maxt) return off;
+      ts[off] = t;
+      vbits[2 * off + hiIdx] = this.vHi;
+      vbits[2 * off + loIdx] = this.vLo;
+      off++;
+    }
+    const br = this.br;
+    const buf = br.buf;
+    // A sample takes at most 4 + 64 (timestamp) + 2 + 5 + 6 + 64 (value) = 145 bits; peek32 reads
+    // up to 39 bits past a position: stop the fast loop while everything read is inside the region.
+    const fastEnd = br.end - 192;
+    const n = this.n;
+    let i = this.i;
+    let pos = br.pos;
+    let t = this.t;
+    let tDelta = this.tDelta;
+    let vHi = this.vHi;
+    let vLo = this.vLo;
+    let leading = this.leading;
+    let trailing = this.trailing;
+    let past = false;
+    while (i < n && pos <= fastEnd) {
+      let p = pos;
+      let w = peek32(buf, p);
+      let dod = 0;
+      if (w >>> 31 === 0) {
+        p += 1;
+      } else if (w >>> 30 === 2) {
+        dod = (peek32(buf, p + 2) >>> 18);
+        if (dod > 8192) dod -= 16384;
+        p += 16;
+      } else if (w >>> 29 === 6) {
+        dod = (peek32(buf, p + 3) >>> 15);
+        if (dod > 65536) dod -= 131072;
+        p += 20;
+      } else if (w >>> 28 === 14) {
+        dod = (peek32(buf, p + 4) >>> 12);
+        if (dod > 524288) dod -= 1048576;
+        p += 24;
+      } else {
+        dod = (peek32(buf, p + 4) | 0) * 4294967296 + peek32(buf, p + 36);
+        p += 68;
+      }
+      w = peek32(buf, p);
+      let h = 0;
+      let l = 0;
+      if (w >>> 31 === 0) {
+        p += 1;
+      } else {
+        let lead = leading;
+        let trail = trailing;
+        if (w >>> 30 === 3) {
+          lead = (w >>> 25) & 31;
+          let sig = (w >>> 19) & 63;
+          if (sig === 0) sig = 64;
+          trail = 64 - lead - sig;
+          p += 13;
+        } else {
+          p += 2;
+        }
+        const bits = 64 - lead - trail;
+        // Malformed windows are left to the checked path (next()), as are the bits near the end.
+        if (trail < 0 || bits <= 0 || bits > 64) break;
+        leading = lead;
+        trailing = trail;
+        if (bits > 32) {
+          h = peek32(buf, p) >>> (64 - bits);
+          l = peek32(buf, p + bits - 32);
+        } else {
+          l = peek32(buf, p) >>> (32 - bits);
+        }
+        p += bits;
+        if (trail >= 32) {
+          h = l << (trail - 32);
+          l = 0;
+        } else if (trail > 0) {
+          h = (h << trail) | (l >>> (32 - trail));
+          l = l << trail;
+        }
+      }
+      pos = p;
+      i++;
+      tDelta += dod;
+      t += tDelta;
+      vHi = (vHi ^ h) >>> 0;
+      vLo = (vLo ^ l) >>> 0;
+      if (t < mint) continue;
+      if (t > maxt) {
+        past = true;
+        break;
+      }
+      ts[off] = t;
+      vbits[2 * off + hiIdx] = vHi;
+      vbits[2 * off + loIdx] = vLo;
+      off++;
+    }
+    br.pos = pos;
+    this.i = i;
+    this.t = t;
+    this.tDelta = tDelta;
+    this.vHi = vHi;
+    this.vLo = vLo;
+    this.leading = leading;
+    this.trailing = trailing;
+    if (past) return off;
     while (this.next()) {
       const t = this.t;
       if (t < mint) continue;

@@ -52,6 +52,7 @@ describe('lookout server startup errors', () => {
     ['--storage.tsdb.retention.time=abc', 'invalid value for --storage.tsdb.retention.time: not a valid duration string: "abc"'],
     ['--query.lookback-delta=-5m', 'invalid value for --query.lookback-delta: not a valid duration string: "-5m"'],
     ['--storage.tsdb.retention.size=512XB', 'invalid value for --storage.tsdb.retention.size: units: unknown unit XB in 512XB'],
+    ['--storage.tsdb.block-chunk-encoding=gorilla', 'invalid value for --storage.tsdb.block-chunk-encoding: "gorilla" (must be one of xor, lookout)'],
     ['--web.listen-address=127.0.0.1:99999', 'invalid listen address "127.0.0.1:99999": bad port'],
   ])('%s: one clean line', async (flag, reason) => {
     const r = await lookout(server('bad-flag', flag));

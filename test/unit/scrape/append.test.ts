@@ -240,6 +240,50 @@ describe('appendScrape', () => {
     ]);
   });
 
+  it('rebuilds the same final labels (target labels, metric relabeling) when the storage forgot a cached ref', () => {
+    const s = new RecordingStorage();
+    const cache = new ScrapeCache();
+    const opts = options({ metricRelabelConfigs: [makeRelabelConfig({ action: 'replace', sourceLabels: ['code'], targetLabel: 'class', regex: '(.)..', replacement: '${1}xx' })] });
+    scrape(s, cache, 'req_total{code="503"} 1\n', T0, opts);
+    s.forget.add(1);
+    scrape(s, cache, 'req_total{code="503"} 2\n', T0 + 1000, opts);
+    const want = { __name__: 'req_total', class: '5xx', code: '503', instance: 'h:1', job: 'j' };
+    expect(s.samples.map((x) => [x.labels, x.v])).toEqual([
+      [want, 1],
+      [want, 2],
+    ]);
+    expect(s.series.length).toBe(3);
+  });
+
+  it('lines whose text changed since the last scrape are read in full (key hints never misattribute)', () => {
+    const s = new RecordingStorage();
+    const cache = new ScrapeCache();
+    scrape(s, cache, 'a 1\nb{x="1"} 2\nc{x="1"} 3\n', T0);
+    // Same positions, other texts: a bare name that now has labels, a changed value, a shifted line.
+    scrape(s, cache, 'a{y="1"} 4\nb{x="2"} 5\nb{x="1"} 6\nc{x="1"} 7\n', T0 + 1000);
+    // The same texts again after an OpenMetrics scrape of the target.
+    scrape(s, cache, 'a 8\nc{x="1"} 9\n# EOF\n', T0 + 2000, options(), 'openmetrics');
+    scrape(s, cache, 'a 10\nc{x="1"} 11\n', T0 + 3000);
+    const got = s.samples.map((x) => [x.name, x.labels.x ?? x.labels.y ?? '', x.v, x.t - T0, x.stale]);
+    expect(got).toEqual([
+      ['a', '', 1, 0, false],
+      ['b', '1', 2, 0, false],
+      ['c', '1', 3, 0, false],
+      ['a', '1', 4, 1000, false],
+      ['b', '2', 5, 1000, false],
+      ['b', '1', 6, 1000, false],
+      ['c', '1', 7, 1000, false],
+      ['a', '', NaN, 1000, true],
+      ['a', '', 8, 2000, false],
+      ['c', '1', 9, 2000, false],
+      ['a', '1', NaN, 2000, true],
+      ['b', '2', NaN, 2000, true],
+      ['b', '1', NaN, 2000, true],
+      ['a', '', 10, 3000, false],
+      ['c', '1', 11, 3000, false],
+    ]);
+  });
+
   it('records metadata from TYPE, HELP and UNIT lines', () => {
     const cache = new ScrapeCache();
     const text = '# HELP req Requests.\n# TYPE req counter\nreq_total 1\n# TYPE t_seconds gauge\n# UNIT t_seconds seconds\nt_seconds 1\n# EOF\n';

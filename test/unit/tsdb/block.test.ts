@@ -76,7 +76,7 @@ describe('writeHeadBlock and Block', () => {
   it('writes [mint, maxt) of the head as a block and reads back exactly those samples', () => {
     const { head } = fixture();
     const parent = tmp();
-    const meta = writeHeadBlock(head, parent, T0, T0 + 2 * H, { ulidTime: T0 + 3 * H })!;
+    const meta = writeHeadBlock(head, parent, T0, T0 + 2 * H, { ulidTime: T0 + 3 * H, chunkEncoding: 'xor' })!;
     expect(readdirSync(parent)).toEqual([meta.ulid]);
     expect(readdirSync(join(parent, meta.ulid)).sort()).toEqual(['chunks', 'index', 'meta.json']);
     expect(readdirSync(join(parent, meta.ulid, 'chunks'))).toEqual(['000001']);
@@ -152,7 +152,7 @@ describe('writeHeadBlock and Block', () => {
   it('re-encodes series whose head chunks straddle the range, keeping exactly the samples inside', () => {
     const { head } = fixture();
     const parent = tmp();
-    const meta = writeHeadBlock(head, parent, T0 + 30 * 60_000, T0 + 90 * 60_000)!;
+    const meta = writeHeadBlock(head, parent, T0 + 30 * 60_000, T0 + 90 * 60_000, { chunkEncoding: 'xor' })!;
     // 240 samples per series, in chunks of at most 120 samples.
     expect(meta.stats).toEqual({ numSamples: 3 * 240, numSeries: 3, numChunks: 3 * 2 });
     const block = openBlock(join(parent, meta.ulid));
@@ -163,7 +163,7 @@ describe('writeHeadBlock and Block', () => {
   it('spreads chunks over several segment files when one is full', () => {
     const { head } = fixture();
     const parent = tmp();
-    const meta = writeHeadBlock(head, parent, T0, T0 + 3 * H, { segmentSize: 1024 })!;
+    const meta = writeHeadBlock(head, parent, T0, T0 + 3 * H, { segmentSize: 1024, chunkEncoding: 'xor' })!;
     expect(readdirSync(join(parent, meta.ulid, 'chunks')).length).toBeGreaterThan(2);
     const got = openBlock(join(parent, meta.ulid)).querier(-Infinity, Infinity).select([m('=~', '__name__', '.+')], -Infinity, Infinity);
     const want = head.querier(T0, T0 + 3 * H - 1).select([m('=~', '__name__', '.+')], T0, T0 + 3 * H - 1);
@@ -205,7 +205,7 @@ describe('writeHeadBlock and Block', () => {
   it('reports a damaged chunk with a checksum error naming the file', () => {
     const { head } = fixture();
     const parent = tmp();
-    const meta = writeHeadBlock(head, parent, T0, T0 + 2 * H)!;
+    const meta = writeHeadBlock(head, parent, T0, T0 + 2 * H, { chunkEncoding: 'xor' })!;
     const seg = join(parent, meta.ulid, 'chunks', '000001');
     const bytes = readFileSync(seg);
     bytes[100] ^= 0xff;
@@ -267,7 +267,7 @@ describe.runIf(haveProgram(PROMTOOL))('block format compatibility with promtool 
   it('promtool tsdb dump prints exactly the samples of a Lookout block', () => {
     const { head } = fixture();
     const parent = tmp();
-    const meta = writeHeadBlock(head, parent, T0, T0 + 2 * H)!;
+    const meta = writeHeadBlock(head, parent, T0, T0 + 2 * H, { chunkEncoding: 'xor' })!;
     mkdirSync(join(parent, 'wal'));
     const out = execFileSync(PROMTOOL, ['tsdb', 'dump', parent], { encoding: 'utf8', maxBuffer: 64 << 20 });
     const lines = out.trimEnd().split('\n');
@@ -282,7 +282,7 @@ describe.runIf(haveProgram(PROMTOOL))('block format compatibility with promtool 
   it('promtool tsdb analyze reads the index: series, label pairs and chunks', () => {
     const { head } = fixture();
     const parent = tmp();
-    const meta = writeHeadBlock(head, parent, T0, T0 + 2 * H)!;
+    const meta = writeHeadBlock(head, parent, T0, T0 + 2 * H, { chunkEncoding: 'xor' })!;
     // --extended also reads every chunk (its fullness histogram).
     const out = execFileSync(PROMTOOL, ['tsdb', 'analyze', '--extended', parent, meta.ulid], { encoding: 'utf8' });
     expect(out).toContain(`Block ID: ${meta.ulid}`);

@@ -1,10 +1,11 @@
+import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { fromObject, type Labels } from '../../../src/model/labels.js';
 import { Matcher } from '../../../src/model/matcher.js';
 import { isStaleNaN, STALE_NAN } from '../../../src/model/value.js';
 import { Head, InvalidLabelsError } from '../../../src/tsdb/head.js';
-import { SeriesColumns, SeriesLookup } from '../../../src/tsdb/head_series.js';
+import { SeriesColumns, SeriesLookup, SymbolTable } from '../../../src/tsdb/head_series.js';
 import { headStatus, statusJSON } from '../../../src/tsdb/status.js';
 import { AppendResult, type SeriesSamples } from '../../../src/tsdb/types.js';
 
@@ -315,7 +316,7 @@ describe('Head memory reuse', () => {
     app.commit();
     const before = head.memoryStats();
     const symbolsBefore = head.cols.symbols.size;
-    const arenaBefore = head.cols.labelArena.ids.length;
+    const arenaBefore = head.cols.labelArena.bytes.length;
     expect(before.chunkArena).toBeGreaterThan(0);
     head.truncate(T0 + 10 * H);
     expect(head.numSeries()).toBe(0);
@@ -326,12 +327,38 @@ describe('Head memory reuse', () => {
     const fresh = Array.from({ length: 20_000 }, (_, i) => app.seriesRef(['__name__', 'new', 'id', `new-${i}`]));
     for (const r of fresh) app.append(r, T0 + 11 * H, 1);
     app.commit();
-    expect(head.cols.labelArena.ids.length).toBe(arenaBefore);
+    expect(head.cols.labelArena.bytes.length).toBe(arenaBefore);
     expect(head.labelsOf(fresh[12_345]!)).toEqual(['__name__', 'new', 'id', 'new-12345']);
     const q = head.querier(0, 1e15);
     expect(q.labelValues('__name__', [])).toEqual(['new']);
     expect(q.select([m('=', 'id', 'new-19999')], 0, 1e15)).toHaveLength(1);
     expect(q.select([m('=~', 'id', 'old-.*')], 0, 1e15)).toEqual([]);
+  });
+
+  it('reuses the lowest free symbol id first, so shared strings keep short varint ids', () => {
+    const t = new SymbolTable();
+    const ids = Array.from({ length: 12 }, (_, i) => t.intern(`s${i}`));
+    expect(ids).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    for (const id of [9, 2, 11, 5]) t.release(id);
+    expect([t.intern('a'), t.intern('b'), t.intern('c'), t.intern('d'), t.intern('e')]).toEqual([2, 5, 9, 11, 12]);
+    expect(t.strings[5]).toBe('b');
+    expect(t.intern('s3')).toBe(3);
+    expect(t.size).toBe(13);
+  });
+
+  it('stores label sets as varint symbol ids and decodes them back, for ids of 1 to 3 bytes', () => {
+    const cols = new SeriesColumns();
+    for (let i = 0; i < 20_000; i++) cols.symbols.intern(`filler-${i}`);
+    const ls = ['__name__', 'filler-0', 'a', 'filler-200', 'b', 'filler-19999', 'zz', 'new'];
+    cols.init(1, ls);
+    cols.init(2, ['__name__', 'x']);
+    expect(cols.labels(1)).toEqual(ls);
+    expect(cols.labels(2)).toEqual(['__name__', 'x']);
+    expect([cols.labelValue(1, 'b'), cols.labelValue(1, 'c')]).toEqual(['filler-19999', undefined]);
+    expect([cols.labelsEqual(1, ls), cols.labelsEqual(1, [...ls.slice(0, 7), 'other'])]).toEqual([true, false]);
+    const names: string[] = [];
+    cols.forEachLabelName(1, (n) => names.push(n));
+    expect(names).toEqual(['__name__', 'a', 'b', 'zz']);
   });
 
   it('resolves label sets whose hashes collide', () => {
@@ -343,11 +370,41 @@ describe('Head memory reuse', () => {
     cols.init(2, b);
     lookup.set(a, 7, 1);
     lookup.set(b, 7, 2);
-    expect([lookup.get(a, 7), lookup.get(b, 7), lookup.collisionCount]).toEqual([1, 2, 1]);
+    expect([lookup.get(a, 7), lookup.get(b, 7), lookup.size]).toEqual([1, 2, 2]);
     lookup.delete(a, 7, 1);
     expect([lookup.get(a, 7), lookup.get(b, 7)]).toEqual([0, 2]);
     lookup.delete(b, 7, 2);
-    expect([lookup.get(b, 7), lookup.collisionCount]).toEqual([0, 0]);
+    expect([lookup.get(b, 7), lookup.size]).toEqual([0, 0]);
+  });
+
+  it('finds every held label set and none deleted, through growth and deletions in crowded probe runs', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 3000 })), { minLength: 1, maxLength: 4000 }),
+        fc.integer({ min: 1, max: 40 }),
+        (ops, buckets) => {
+          const cols = new SeriesColumns();
+          const lookup = new SeriesLookup(cols);
+          const ls = (i: number) => ['__name__', 'm', 'i', String(i)];
+          // Few distinct hashes: long probe runs, wrap-around at the table end, many equal hashes.
+          const hash = (i: number) => ((i % buckets) * 0x9e3779b1) | 0;
+          const held = new Set<number>();
+          for (let i = 1; i <= 3000; i++) cols.init(i, ls(i));
+          for (const [add, i] of ops) {
+            if (add && !held.has(i)) {
+              lookup.set(ls(i), hash(i), i);
+              held.add(i);
+            } else if (!add) {
+              lookup.delete(ls(i), hash(i), i);
+              held.delete(i);
+            }
+          }
+          expect(lookup.size).toBe(held.size);
+          for (let i = 1; i <= 3000; i++) expect(lookup.get(ls(i), hash(i))).toBe(held.has(i) ? i : 0);
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 });
 

@@ -1,9 +1,14 @@
 /**
- * Child processes for the TSDB crash tests: fixture scripts (test/unit/tsdb/fixtures/) run with tsx,
- * their stdout read line by line, and killed after each test.
+ * Shared helpers of the TSDB tests: child processes for the crash tests (fixture scripts in
+ * test/unit/tsdb/fixtures/ run with tsx, their stdout read line by line, killed after each test),
+ * and blocks written from made-up series.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { BlockMeta } from '../../../src/tsdb/block/meta.js';
+import { type WriteBlockOptions, writeHeadBlock } from '../../../src/tsdb/block/writer.js';
+import { Head } from '../../../src/tsdb/head.js';
+import { AppendResult } from '../../../src/tsdb/types.js';
 import { ROOT } from '../../support/processes.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
@@ -37,4 +42,35 @@ export function exited(child: ChildProcess): Promise<void> {
 /** SIGKILLs every fixture still running; for `afterEach`. */
 export function killFixtures(): void {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+
+/** One made-up series of {@link writeTestBlock}: label set, first timestamp (ms), step (ms), count, value of sample k. */
+export type TestSeries = [labels: string[], first: number, step: number, count: number, value: (k: number) => number];
+
+/**
+ * Writes a block of [mint, maxt) (ms) into `dir` from a head holding each series' samples
+ * first + k × step (value(k)), appended in time order, and returns its meta. `opts` as
+ * `writeHeadBlock`'s (e.g. `chunkEncoding: 'xor'` for a block Prometheus reads).
+ * @throws {Error} when a sample is refused or the range holds no sample.
+ */
+export function writeTestBlock(dir: string, mint: number, maxt: number, series: TestSeries[], opts: WriteBlockOptions = {}): BlockMeta {
+  const head = new Head();
+  try {
+    const app = head.appender();
+    const refs = series.map(([ls]) => app.seriesRef(ls));
+    const points: [number, number, number][] = [];
+    series.forEach(([, first, step, count, value], i) => {
+      for (let k = 0; k < count; k++) points.push([first + k * step, i, value(k)]);
+    });
+    points.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    for (const [t, i, v] of points) {
+      if (app.append(refs[i]!, t, v) !== AppendResult.Ok) throw new Error(`sample at ${t} refused`);
+    }
+    app.commit();
+    const meta = writeHeadBlock(head, dir, mint, maxt, opts);
+    if (meta === null) throw new Error('no sample in the range');
+    return meta;
+  } finally {
+    head.close();
+  }
 }

@@ -1,0 +1,276 @@
+/**
+ * The server figures of the TSDB benchmark (`bench/tsdb.ts`), side by side with Prometheus 2.42
+ * and VictoriaMetrics in the same run (each peer where installed, else "not installed"):
+ *
+ *  - startup to ready on an empty data directory (ms from spawn until `/-/ready` — VictoriaMetrics:
+ *    `/health` — answers 200; median of 3 starts);
+ *  - query latency on data set B (`../shared/bench/gen-openmetrics.mjs`, JITTER_MS=0, ending at the
+ *    last 2 h boundary before now): loaded into Lookout with `lookout tsdb create-blocks-from
+ *    openmetrics`, into Prometheus with `promtool tsdb create-blocks-from openmetrics`, into
+ *    VictoriaMetrics through `/api/v1/import/prometheus`; then the issue's four queries timed over
+ *    HTTP by `../shared/bench/query-bench.sh` (median of REPS calls after one untimed call). Before
+ *    the figures are printed, the answers are checked: the same number of series from every
+ *    server, and Lookout's values equal to Prometheus's within 1e-9 (relative) on the same queries
+ *    1 s earlier (off the samples' 15 s grid, where 2.42's left-closed range windows and Lookout's
+ *    left-open ones, as Prometheus 3.x, hold the same samples), so the timings compare like with like.
+ *    Each query's latency line is followed by the server's CPU time per call (user + system of all
+ *    its threads, from /proc), which waiting for a core does not inflate.
+ *
+ * Every server listens on 127.0.0.1 and is stopped before this returns (also on error).
+ */
+import { execFileSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { LOOKOUT_CLI, PROMTOOL, ROOT, SERVERS, startServer, stopServer, type Server, type ServerKind } from './tsdb-procs.js';
+
+const GEN = join(ROOT, '../shared/bench/gen-openmetrics.mjs');
+const QUERY_BENCH = join(ROOT, '../shared/bench/query-bench.sh');
+const KINDS: readonly ServerKind[] = ['lookout', 'prometheus', 'victoria'];
+/** Timed calls per query (query-bench.sh's REPS). */
+const REPS = Number(process.env.REPS ?? 7);
+/** Calls per query for the CPU figure. */
+const CPU_REPS = Number(process.env.CPU_REPS ?? 10);
+
+/** The issue's queries, as query-bench.sh runs them (range: last hour at 15 s; instant: END − 60 s). */
+const QUERIES: readonly { kind: 'range' | 'instant'; q: string }[] = [
+  { kind: 'range', q: 'rate(bench_requests_0_total[5m])' },
+  { kind: 'range', q: 'sum by (code) (rate(bench_requests_0_total[5m]))' },
+  { kind: 'range', q: 'histogram_quantile(0.95, sum by (le) (rate(bench_latency_2_seconds_bucket[5m])))' },
+  { kind: 'instant', q: 'count({__name__=~".+"})' },
+];
+
+type Figure = number | 'not installed' | 'failed';
+
+/**
+ * One line: `name: Lookout X unit, Prometheus 2.42 Y unit (ratio X/Y), VictoriaMetrics …`.
+ * Ratios are Lookout's value over the peer's (below 1: Lookout is faster/smaller).
+ */
+function line(name: string, unit: string, figs: Record<ServerKind, Figure>, digits = 1): string {
+  const show = (f: Figure, k: ServerKind): string =>
+    typeof f === 'number' ? `${f.toFixed(digits)} ${unit}` : f === 'not installed' ? `not installed (${SERVERS[k].install})` : f;
+  const ours = figs.lookout;
+  const parts = [`Lookout ${show(ours, 'lookout')}`];
+  for (const k of ['prometheus', 'victoria'] as const) {
+    const f = figs[k];
+    const ratio = typeof f === 'number' && typeof ours === 'number' && f > 0 ? ` (ratio ${(ours / f).toFixed(2)})` : '';
+    parts.push(`${SERVERS[k].label} ${show(f, k)}${ratio}`);
+  }
+  return `${name}: ${parts.join(', ')}`;
+}
+
+function emptyFigures(): Record<ServerKind, Figure> {
+  const f = {} as Record<ServerKind, Figure>;
+  for (const k of KINDS) f[k] = SERVERS[k].installed() ? 'failed' : 'not installed';
+  return f;
+}
+
+async function start(kind: ServerKind, dir: string, work: string): Promise<Server> {
+  const s = SERVERS[kind];
+  return startServer(s.label, s.cmd, s.args(dir, join(work, 'config.yml')), s.readyPath, join(work, `${kind}.log`));
+}
+
+/** Startup to ready on an empty data directory: median of 3 starts per server. */
+async function startupFigures(work: string): Promise<void> {
+  const figs = emptyFigures();
+  for (const kind of KINDS) {
+    if (!SERVERS[kind].installed()) continue;
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const dir = join(work, `empty-${kind}-${i}`);
+      const s = await start(kind, dir, work);
+      times.push(s.readyMs);
+      await stopServer(s);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    times.sort((a, b) => a - b);
+    figs[kind] = times[1]!;
+  }
+  console.log(line('startup to ready (empty data dir, median of 3)', 'ms', figs, 0));
+}
+
+/** A result's series as `labels JSON → values` (range: one entry per point; instant: one). */
+function resultValues(body: string): Map<string, [number, string][]> {
+  const j = JSON.parse(body) as { status: string; data: { result: { metric: Record<string, string>; values?: [number, string][]; value?: [number, string] }[] } };
+  if (j.status !== 'success') throw new Error(`query failed: ${body.slice(0, 200)}`);
+  const out = new Map<string, [number, string][]>();
+  for (const r of j.data.result) {
+    const key = JSON.stringify(Object.entries(r.metric).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    out.set(key, r.values ?? [r.value!]);
+  }
+  return out;
+}
+
+function queryUrl(base: string, kind: 'range' | 'instant', q: string, end: number): string {
+  const p = new URLSearchParams({ query: q });
+  if (kind === 'range') {
+    p.set('start', String(end - 3600));
+    p.set('end', String(end));
+    p.set('step', '15');
+  } else {
+    p.set('time', String(end - 60));
+  }
+  return `${base}/api/v1/${kind === 'range' ? 'query_range' : 'query'}?${p}`;
+}
+
+/** Differences between Lookout's and Prometheus's answers (empty when equal within 1e-9 relative). */
+function compareValues(ours: Map<string, [number, string][]>, theirs: Map<string, [number, string][]>): string[] {
+  const diffs: string[] = [];
+  for (const [k, pts] of theirs) {
+    const mine = ours.get(k);
+    if (!mine) {
+      diffs.push(`series ${k} missing`);
+      continue;
+    }
+    if (mine.length !== pts.length) diffs.push(`series ${k}: ${mine.length} points, Prometheus ${pts.length}`);
+    for (let i = 0; i < Math.min(mine.length, pts.length); i++) {
+      const [ta, va] = mine[i]!;
+      const [tb, vb] = pts[i]!;
+      const a = Number(va);
+      const b = Number(vb);
+      const same = ta === tb && (a === b || (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b)));
+      if (!same) {
+        diffs.push(`series ${k} at ${ta}/${tb}: ${va} vs ${vb}`);
+        break;
+      }
+    }
+    if (diffs.length > 3) break;
+  }
+  return diffs;
+}
+
+/** Times the four queries against `s` with query-bench.sh: median ms per query, in QUERIES order. */
+function timeQueries(s: Server, end: number): number[] {
+  const out = execFileSync('bash', [QUERY_BENCH, s.url, String(end), s.name], { env: { ...process.env, REPS: String(REPS) }, encoding: 'utf8' });
+  const medians: number[] = [];
+  for (const row of out.trim().split('\n')) {
+    const m = /\tmedian_ms=([\d.]+)\t/.exec(row);
+    if (!m || !row.includes('status=success')) throw new Error(`${s.name}: query-bench.sh: ${row}`);
+    medians.push(Number(m[1]));
+  }
+  if (medians.length !== QUERIES.length) throw new Error(`${s.name}: query-bench.sh printed ${medians.length} rows`);
+  return medians;
+}
+
+/** CPU seconds (user + system, all threads) the process has used, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of the stat line (utime, stime) in clock ticks of 1/100 s.
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/**
+ * Server CPU milliseconds per call of each query (CPU_REPS calls in a row, after the timed runs):
+ * steadier than latency on a loaded machine, as it does not count time spent waiting for a core.
+ * Resolution: 10 ms of CPU over all calls of a query (1 ms per call with CPU_REPS = 10).
+ */
+async function cpuPerQuery(s: Server, end: number): Promise<number[]> {
+  const pid = s.child.pid!;
+  // Background work (VictoriaMetrics merging the imported parts, …) is measured idle for 1 s and
+  // subtracted at that rate.
+  const idle0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, 1000));
+  const idleRate = (cpuSeconds(pid) - idle0) / (performance.now() - t0);
+  const out: number[] = [];
+  for (const { kind, q } of QUERIES) {
+    const url = queryUrl(s.url, kind, q, end);
+    const before = cpuSeconds(pid);
+    const t = performance.now();
+    for (let i = 0; i < CPU_REPS; i++) await (await fetch(url)).arrayBuffer();
+    const used = cpuSeconds(pid) - before - idleRate * (performance.now() - t);
+    out.push((Math.max(0, used) * 1000) / CPU_REPS);
+  }
+  return out;
+}
+
+/** Generates data set B into `work` and loads it into each installed server. */
+async function loadDataSetB(work: string, end: number, servers: Partial<Record<ServerKind, Server>>): Promise<void> {
+  const t0 = performance.now();
+  const info = JSON.parse(
+    execFileSync(process.execPath, [GEN], { env: { ...process.env, JITTER_MS: '0', END: String(end), OUT: join(work, 'B') }, encoding: 'utf8' }),
+  ) as { series: number; samples: number };
+  console.log(
+    `data set B for queries: ${info.series} series, ${info.samples} samples, ending ${new Date(end * 1000).toISOString()} ` +
+      `(generated in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  );
+  const loadSecs = emptyFigures();
+  if (SERVERS.lookout.installed()) {
+    const t = performance.now();
+    execFileSync(process.execPath, [LOOKOUT_CLI, 'tsdb', 'create-blocks-from', 'openmetrics', '--quiet', join(work, 'B.om'), join(work, 'lookout')], { stdio: 'ignore' });
+    loadSecs.lookout = (performance.now() - t) / 1000;
+    servers.lookout = await start('lookout', join(work, 'lookout'), work);
+  }
+  if (SERVERS.prometheus.installed()) {
+    const t = performance.now();
+    execFileSync(PROMTOOL, ['tsdb', 'create-blocks-from', 'openmetrics', join(work, 'B.om'), join(work, 'prometheus')], { stdio: 'ignore' });
+    loadSecs.prometheus = (performance.now() - t) / 1000;
+    servers.prometheus = await start('prometheus', join(work, 'prometheus'), work);
+  }
+  if (SERVERS.victoria.installed()) {
+    const vm = await start('victoria', join(work, 'victoria'), work);
+    servers.victoria = vm;
+    const t = performance.now();
+    const file = join(work, 'B.prom');
+    const r = await fetch(`${vm.url}/api/v1/import/prometheus`, {
+      method: 'POST',
+      body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+      headers: { 'content-length': String(statSync(file).size) },
+      duplex: 'half',
+    } as RequestInit);
+    if (r.status !== 204 && r.status !== 200) throw new Error(`VictoriaMetrics import: ${r.status} ${await r.text()}`);
+    await (await fetch(`${vm.url}/internal/force_flush`)).arrayBuffer();
+    loadSecs.victoria = (performance.now() - t) / 1000;
+  }
+  console.log(line('load data set B (Lookout/Prometheus: create-blocks-from openmetrics; VictoriaMetrics: import + flush)', 's', loadSecs, 1));
+}
+
+/** Runs the startup and query figures, printing one line per figure. Stops every server it started. */
+export async function serverFigures(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'lookout-bench-servers-'));
+  const servers: Partial<Record<ServerKind, Server>> = {};
+  try {
+    writeFileSync(join(work, 'config.yml'), 'global:\n  scrape_interval: 15s\n');
+    if (!SERVERS.lookout.installed()) console.log(`(${LOOKOUT_CLI} missing: run \`npm run build\` first for the server figures)`);
+    await startupFigures(work);
+    // The last 2 h boundary at or before now, so that "the last hour" of the data is recent.
+    const end = Math.floor(Date.now() / 1000 / 7200) * 7200;
+    await loadDataSetB(work, end, servers);
+    const started = KINDS.filter((k) => servers[k] !== undefined);
+    const answers = new Map<ServerKind, Map<string, [number, string][]>[]>();
+    for (const k of started) {
+      const list: Map<string, [number, string][]>[] = [];
+      // Checked 1 s off the 15 s grid of the samples: there Prometheus 2.42's left-closed range windows
+      // and Lookout's left-open ones (Prometheus 3.x) hold the same samples.
+      for (const { kind, q } of QUERIES) list.push(resultValues(await (await fetch(queryUrl(servers[k]!.url, kind, q, end - 1))).text()));
+      answers.set(k, list);
+    }
+    const medians = new Map<ServerKind, number[]>();
+    for (const k of started) medians.set(k, timeQueries(servers[k]!, end));
+    const cpu = new Map<ServerKind, number[]>();
+    for (const k of started) cpu.set(k, await cpuPerQuery(servers[k]!, end));
+    QUERIES.forEach(({ kind, q }, i) => {
+      const counts = started.map((k) => `${SERVERS[k].label} ${answers.get(k)![i]!.size}`);
+      const sizes = new Set(started.map((k) => answers.get(k)![i]!.size));
+      const notes: string[] = [];
+      if (sizes.size > 1) notes.push(`SERIES COUNTS DIFFER: ${counts.join(', ')}`);
+      if (answers.has('lookout') && answers.has('prometheus')) {
+        const diffs = compareValues(answers.get('lookout')![i]!, answers.get('prometheus')![i]!);
+        if (diffs.length > 0) notes.push(`VALUES DIFFER from Prometheus: ${diffs.join('; ')}`);
+      }
+      const figs = emptyFigures();
+      for (const k of started) figs[k] = medians.get(k)![i]!;
+      const what = kind === 'range' ? `query_range ${q} (last 1 h, step 15 s)` : `instant query ${q}`;
+      const check = notes.length === 0 ? `; ${[...sizes][0] ?? 0} series from each${answers.has('prometheus') ? ', values = Prometheus within 1e-9' : ''}` : `; ${notes.join('; ')}`;
+      console.log(line(`${what}, median of ${REPS} over HTTP`, 'ms', figs, 1) + check);
+      const cpuFigs = emptyFigures();
+      for (const k of started) cpuFigs[k] = cpu.get(k)![i]!;
+      console.log(line(`  server CPU per call (all threads, mean of ${CPU_REPS})`, 'ms', cpuFigs, 1));
+    });
+  } finally {
+    for (const k of KINDS) if (servers[k]) await stopServer(servers[k]!);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
