@@ -1,6 +1,6 @@
 /**
- * Marginal memory per active series, as issue 4 measures it (run: `npx tsx bench/tsdb-memory.ts`,
- * needs `npm run build`; ~2–3 min). For Lookout, Prometheus (/usr/bin/prometheus) and
+ * Marginal memory per active series, as issue 4 measures it (run: `npm run bench:tsdb-memory`,
+ * which builds first; ~2–3 min). For Lookout, Prometheus (/usr/bin/prometheus) and
  * VictoriaMetrics (/usr/bin/victoria-metrics), each where installed, in the same run:
  *
  * 1. `../shared/bench/targets.mjs` serves TARGETS_MAX targets of ~10,000 series each on loopback;

@@ -281,5 +281,5 @@ function duBytes(dir: string): number {
 await serverFigures();
 console.log(
   'other TSDB figures: ingest CPU s per M samples — `npm run bench:ingest`; WAL replay of 1M series — ' +
-    '`npm run bench:tsdb-replay`; marginal RSS per active series — `npx tsx bench/tsdb-memory.ts`',
+    '`npm run bench:tsdb-replay`; marginal RSS per active series — `npm run bench:tsdb-memory` (with `SCALE_SERIES=1000000` the 1M-series scale point)',
 );
