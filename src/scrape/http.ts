@@ -1,8 +1,13 @@
 /**
- * HTTP GET for scrapes and HTTP service discovery, over `node:http`/`node:https` keep-alive
- * agents, or HTTP/2 sessions for `https` targets when `enable_http2` is on and the server
- * negotiates `h2` by ALPN (h2.ts), with the scrape config's `HTTPClientConfig`: basic auth, authorization, bearer tokens, OAuth2 client credentials (oauth2.ts),
- * TLS settings, extra headers, redirects, HTTP proxies (proxy.ts).
+ * HTTP GET for scrapes and HTTP service discovery, with the scrape config's `HTTPClientConfig`:
+ * basic auth, authorization, bearer tokens, OAuth2 client credentials (oauth2.ts), TLS settings,
+ * extra headers, redirects, HTTP proxies (proxy.ts). Transports: plain `http://` requests
+ * without a proxy go over the lean HTTP/1.1 client of http1.ts (persistent connections, prebuilt
+ * request bytes, byte-scanned responses), unless their headers need `node:http`'s handling;
+ * everything else over `node:http`/`node:https` keep-alive agents, or HTTP/2 sessions for
+ * `https` targets when `enable_http2` is on and the server negotiates `h2` by ALPN (h2.ts). Both
+ * HTTP/1.1 paths share the response handling below, so statuses, redirects, gzip, limits,
+ * timeouts and error texts are the same.
  *
  * As upstream, the timeout covers the whole request — connecting, the response headers, reading
  * and decompressing the body — and the body size limit applies to the decompressed body. gzip
@@ -31,6 +36,7 @@ import { OAuth2TokenSource } from './oauth2.js';
 import { openTunnel, proxyAuthorization, proxyFor, ReusingHttpsAgent, TunnelAgent } from './proxy.js';
 import { goQuote } from '../model/goquote.js';
 import { locationParseError } from './location.js';
+import { Http1Pool, ProtocolError, type ExchangeHandlers, type ResponseHead } from './http1.js';
 
 /**
  * Largest body read when no `body_size_limit` is set (bytes): the exposition parsers keep byte
@@ -102,6 +108,45 @@ interface Redirect {
   location: string;
 }
 
+/** Flow control of a response body being read. */
+interface BodyFlow {
+  pause(): void;
+  resume(): void;
+  /** Stops reading and drops the connection (a redirect being followed). */
+  abandon(): void;
+}
+
+/** Takes a response body as it arrives. */
+interface BodySink {
+  data(chunk: Buffer): void;
+  /** The whole body arrived. */
+  end(): void;
+}
+
+/** A parsed request URL with what requests to it reuse. Never mutated but for `lean`. */
+interface CachedURL {
+  url: URL;
+  /** `http.request` options as Node derives them from the URL. */
+  options: http.RequestOptions;
+  /** The last HTTP/1.1 request head built for the lean transport (see {@link HttpClient.leanRequest}). */
+  lean: { text: string; bytes: Buffer | null } | null;
+}
+
+/** Header names the lean transport leaves to `node:http` (they change the framing or the connection). */
+const LEAN_RESERVED_HEADERS: ReadonlySet<string> = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'expect', 'upgrade', 'te', 'keep-alive']);
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Header value bytes `node:http` accepts. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** Transport choices of an {@link HttpClient}. */
+export interface HttpClientOptions {
+  /**
+   * Plain `http://` requests without a proxy go over the lean HTTP/1.1 transport (http1.ts)
+   * rather than `node:http` (default true; false is for tests comparing both).
+   */
+  leanHttp1?: boolean;
+}
+
 /** Keep-alive agents and settings for one HTTP client configuration (one per scrape pool). */
 export class HttpClient {
   private readonly httpAgent: http.Agent;
@@ -116,10 +161,16 @@ export class HttpClient {
   private readonly connectHeaders: Record<string, string>;
   /** HTTP/2 sessions for `https` requests with `enable_http2` (see h2.ts); null when disabled. */
   private readonly h2: H2Sessions | null;
-  /** Parsed request URLs and their `http.request` options, by URL text (never mutated). */
-  private readonly urls = new Map<string, { url: URL; options: http.RequestOptions }>();
+  /** Parsed request URLs and their `http.request` options, by URL text. */
+  private readonly urls = new Map<string, CachedURL>();
+  /** Persistent connections of the lean HTTP/1.1 transport (plain `http://` without proxy), null when off. */
+  private readonly lean: Http1Pool | null;
 
-  constructor(private readonly cfg: HTTPClientConfig) {
+  constructor(
+    private readonly cfg: HTTPClientConfig,
+    options: HttpClientOptions = {},
+  ) {
+    this.lean = options.leanHttp1 === false ? null : new Http1Pool();
     this.httpAgent = new http.Agent({ keepAlive: true, keepAliveMsecs: 30_000 });
     this.connectHeaders = Object.fromEntries(Object.entries(cfg.proxyConnectHeader).map(([k, v]) => [k, v.join(', ')]));
     let error: string | null = null;
@@ -142,6 +193,7 @@ export class HttpClient {
   /** Closes idle keep-alive connections and the HTTP/2 sessions. */
   close(): void {
     this.h2?.close();
+    this.lean?.close();
     this.httpAgent.destroy();
     this.httpsAgent?.destroy();
     for (const a of this.tunnels.values()) a.destroy();
@@ -191,29 +243,52 @@ export class HttpClient {
    * `url` parsed, with its `http.request` options (as Node derives them from a URL), from the
    * cache when seen before. @throws {TypeError} for an invalid URL.
    */
-  private parseURL(url: string): { url: URL; options: http.RequestOptions } {
+  private parseURL(url: string): CachedURL {
     let p = this.urls.get(url);
     if (p === undefined) {
       const parsed = new URL(url);
-      p = { url: parsed, options: urlToHttpOptions(parsed) };
+      p = { url: parsed, options: urlToHttpOptions(parsed), lean: null };
       if (this.urls.size >= MAX_CACHED_URLS) this.urls.clear();
       this.urls.set(url, p);
     }
     return p;
   }
 
+  /**
+   * The HTTP/1.1 request head (bytes) for a GET of `u` with `headers` on the lean transport, as
+   * `node:http` would send it (header names as given, `Host` from the URL) minus its
+   * `Connection: keep-alive` (HTTP/1.1's default, which Go does not send either); built again
+   * only when the text changes. Null when the headers need `node:http`'s handling: a name
+   * repeated (in any case), a framing or connection header, or a character `node:http` rejects.
+   */
+  private leanRequest(u: CachedURL, headers: Record<string, string>): Buffer | null {
+    let text = `GET ${u.options.path ?? '/'} HTTP/1.1\r\nHost: ${u.url.host}\r\n`;
+    for (const name in headers) text += `${name}: ${headers[name]}\r\n`;
+    text += '\r\n';
+    if (u.lean !== null && u.lean.text === text) return u.lean.bytes;
+    const names = new Set<string>();
+    let ok = true;
+    for (const name in headers) {
+      const lower = name.toLowerCase();
+      if (names.has(lower) || LEAN_RESERVED_HEADERS.has(lower) || !HEADER_NAME.test(name) || !HEADER_VALUE.test(headers[name]!)) ok = false;
+      names.add(lower);
+    }
+    u.lean = { text, bytes: ok ? Buffer.from(text, 'latin1') : null };
+    return u.lean.bytes;
+  }
+
   /** One request/response exchange; resolves with the response or the redirect to follow. */
   private once(url: string, headers: Record<string, string>, deadline: number, opts: HttpGetOptions): Promise<HttpGetResult | Redirect> {
     const prefix = `Get ${goQuote(url)}: `;
     return new Promise((resolve, reject) => {
-      let parsed: URL;
-      let urlOptions: http.RequestOptions;
+      let cached: CachedURL;
       try {
-        ({ url: parsed, options: urlOptions } = this.parseURL(url));
+        cached = this.parseURL(url);
       } catch {
         reject(new HttpGetError(`${prefix}invalid URL`));
         return;
       }
+      const { url: parsed, options: urlOptions } = cached;
       const isHttps = parsed.protocol === 'https:';
       if (!isHttps && parsed.protocol !== 'http:') {
         reject(new HttpGetError(`${prefix}unsupported protocol scheme ${goQuote(parsed.protocol.replace(/:$/, ''))}`));
@@ -259,18 +334,17 @@ export class HttpClient {
       }, Math.max(0, deadline - Date.now()));
       const unwatch = opts.signal ? onAbort(opts.signal, () => failTransport('context canceled')) : () => {};
       /**
-       * Reads a response: HTTP/1.1 (`res` is the body) or HTTP/2 (the stream is the body, and
-       * there is no reason phrase); `complete` tells whether the whole body arrived.
+       * Handles a response head: HTTP/1.1 or HTTP/2 (which has no reason phrase). Returns where
+       * the body goes, or null when the exchange is over (redirect followed, failed status).
        */
-      const onResponse = (status: number, reason: string, resHeaders: http.IncomingHttpHeaders, res: Readable, complete: () => boolean): void => {
+      const onResponse = (status: number, reason: string, location: string | undefined, contentEncoding: unknown, contentType: string, flow: BodyFlow): BodySink | null => {
         responded = true;
         const statusLine = `${status} ${http.STATUS_CODES[status] ?? reason}`;
-        const location = resHeaders.location;
         if (REDIRECT_STATUSES.has(status) && location) {
           const parseErr = locationParseError(location);
           if (parseErr !== null) {
             fail(`${prefix}failed to parse Location header ${goQuote(location)}: ${parseErr}`);
-            return;
+            return null;
           }
           if (this.cfg.followRedirects) {
             let next: string;
@@ -278,51 +352,69 @@ export class HttpClient {
               next = new URL(location, url).toString();
             } catch {
               fail(`${prefix}failed to parse Location header ${goQuote(location)}: invalid URL`);
-              return;
+              return null;
             }
-            res.destroy();
+            flow.abandon();
             done({ next, location });
-            return;
+            return null;
           }
         }
         if (opts.require200 && status !== 200) {
           fail(`server returned HTTP status ${statusLine}`);
-          return;
+          return null;
         }
         const configured = opts.bodySizeLimit ?? 0;
         const limit = configured > 0 && configured <= MAX_BODY_BYTES ? configured : MAX_BODY_BYTES + 1;
-        let source: NodeJS.ReadableStream = res;
-        let compressedBytes = 0;
-        if (resHeaders['content-encoding'] === 'gzip') {
-          const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK_BYTES });
-          inflate = gunzip;
-          res.on('data', (c: Buffer) => {
-            compressedBytes += c.length;
-          });
-          res.pipe(gunzip);
-          gunzip.on('error', (e: NodeJS.ErrnoException) => fail(gzipError(e, compressedBytes)));
-          source = gunzip;
-        }
         const chunks: Buffer[] = [];
         let size = 0;
-        source.on('data', (c: Buffer) => {
+        const take = (c: Buffer) => {
           if (settled) return;
           size += c.length;
           if (size >= limit) fail('body size limit exceeded', true);
           else if (Date.now() >= deadline) failTransport('context deadline exceeded');
           else chunks.push(c);
-        });
+        };
+        const finish = () => {
+          if (settled) return;
+          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+          done({ status, contentType, body });
+        };
+        if (contentEncoding !== 'gzip') return { data: take, end: finish };
+        const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK_BYTES });
+        inflate = gunzip;
+        let compressedBytes = 0;
+        gunzip.on('data', take);
+        gunzip.on('error', (e: NodeJS.ErrnoException) => fail(gzipError(e, compressedBytes)));
+        gunzip.on('end', finish);
+        return {
+          data: (c) => {
+            if (settled) return;
+            compressedBytes += c.length;
+            if (!gunzip.write(c)) {
+              flow.pause();
+              gunzip.once('drain', () => flow.resume());
+            }
+          },
+          end: () => {
+            if (!settled) gunzip.end();
+          },
+        };
+      };
+      /**
+       * Reads a `node:http` response or HTTP/2 stream `res` into `sink`; `complete` tells whether
+       * the whole body arrived when it closes.
+       */
+      const readStream = (res: Readable, sink: BodySink | null, complete: () => boolean): void => {
+        if (sink === null) return;
+        res.on('data', sink.data);
+        res.on('end', sink.end);
         // The connection closed before the whole body arrived (Go: unexpected EOF on read).
         res.on('error', () => fail('unexpected EOF'));
         res.on('close', () => {
           if (!complete()) fail('unexpected EOF');
         });
-        source.on('end', () => {
-          if (settled) return;
-          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-          done({ status, contentType: String(resHeaders['content-type'] ?? ''), body });
-        });
       };
+      const streamFlow = (res: Readable): BodyFlow => ({ pause: () => res.pause(), resume: () => res.resume(), abandon: () => res.destroy() });
       const proxy = proxyFor(parsed, this.cfg);
       /**
        * HTTP/1.1: directly or through a proxy. `tlsSocket` (a connection whose ALPN settled on
@@ -347,7 +439,11 @@ export class HttpClient {
               });
         parkIn?.unpark(host, port);
         r.on('error', (e) => failTransport(describeNetError(e as NodeJS.ErrnoException, parsed)));
-        r.on('response', (res) => onResponse(res.statusCode ?? 0, res.statusMessage ?? '', res.headers, res, () => res.complete));
+        r.on('response', (res) => {
+          const h = res.headers;
+          const sink = onResponse(res.statusCode ?? 0, res.statusMessage ?? '', h.location, h['content-encoding'], String(h['content-type'] ?? ''), streamFlow(res));
+          readStream(res, sink, () => res.complete);
+        });
         r.end();
         return r;
       };
@@ -368,10 +464,36 @@ export class HttpClient {
           stream.once('end', () => {
             ended = true;
           });
-          onResponse(Number(h[':status']), '', h, stream, () => ended);
+          const sink = onResponse(Number(h[':status']), '', h.location, h['content-encoding'], String(h['content-type'] ?? ''), streamFlow(stream));
+          readStream(stream, sink, () => ended);
         });
         return stream;
       };
+      const lean = this.lean;
+      // Credentials in the URL become a basic-auth header in node:http: left to it.
+      const leanBytes = lean !== null && !isHttps && !proxy && parsed.username === '' && parsed.password === '' ? this.leanRequest(cached, headers) : null;
+      if (lean !== null && leanBytes !== null) {
+        let sink: BodySink | null = null;
+        const handlers: ExchangeHandlers = {
+          head: (h: ResponseHead) => {
+            sink = onResponse(h.status, h.reason, h.location, h.contentEncoding, h.contentType, {
+              pause: () => exchange.pause(),
+              resume: () => exchange.resume(),
+              abandon: () => exchange.destroy(),
+            });
+          },
+          data: (c) => sink?.data(c),
+          end: () => sink?.end(),
+          error: (e) => {
+            if (e instanceof ProtocolError) failTransport(e.message);
+            else if (responded) fail('unexpected EOF');
+            else failTransport(e === null ? 'read: connection reset by peer' : describeNetError(e, parsed));
+          },
+        };
+        const exchange = lean.exchange(parsed.hostname.replace(/^\[|\]$/g, ''), Number(parsed.port || 80), leanBytes, handlers);
+        req = exchange;
+        return;
+      }
       if (!this.h2 || !isHttps) {
         req = http1(null);
         return;

@@ -75,6 +75,13 @@ const CHECKPOINT_SLICE_SERIES = 10_000;
 /** Series written per block-writing slice (one event-loop turn): ~20–30 ms of work. */
 const COMPACTION_SLICE_SERIES = 1_000;
 
+/**
+ * Samples a slice writing a block from the head stops after (the series that crosses it is
+ * finished): re-encoding into the `lookout` chunk encoding costs ~300 ns a sample, so a slice stays
+ * near 30 ms even when each series holds a 2 h range scraped every second (7,200 samples).
+ */
+const COMPACTION_SLICE_SAMPLES = 100_000;
+
 /** A checkpoint being written, slice by slice. */
 interface CheckpointJob {
   /** Segments up to this index are covered and deleted when the checkpoint is complete. */
@@ -286,6 +293,15 @@ export class TSDB implements Storage {
   /** Metadata of the open blocks, ascending by time. */
   blocks(): BlockMeta[] {
     return this.blockList.map((b) => b.meta);
+  }
+
+  /**
+   * The open blocks, ascending by time, as {@link querier} merges them before the head (query
+   * workers open the same block directories themselves). Read-only use; the list changes after
+   * compactions, retention and deletions.
+   */
+  openBlocks(): readonly Block[] {
+    return this.blockList;
   }
 
   /** Number of open blocks (for `prometheus_tsdb_blocks_loaded`). */
@@ -536,7 +552,8 @@ export class TSDB implements Storage {
   }
 
   /**
-   * Drives a block writer {@link COMPACTION_SLICE_SERIES} series per event-loop turn, finishes it and
+   * Drives a block writer {@link COMPACTION_SLICE_SERIES} series (at most about
+   * {@link COMPACTION_SLICE_SAMPLES} samples) per event-loop turn, finishes it and
    * opens the block. Returns null when the DB was closed meanwhile (the writer is aborted). On error
    * the writer is aborted, or the finished block removed when it cannot be opened (the head or the
    * source blocks still hold its samples), and the error is thrown.
@@ -544,7 +561,7 @@ export class TSDB implements Storage {
   private async writeBlockInSlices(w: Pick<HeadBlockWriter, 'writeSeries' | 'finish' | 'abort'>): Promise<Block | null> {
     let meta: BlockMeta;
     try {
-      while (!w.writeSeries(COMPACTION_SLICE_SERIES)) {
+      while (!w.writeSeries(COMPACTION_SLICE_SERIES, COMPACTION_SLICE_SAMPLES)) {
         await new Promise((resolve) => setImmediate(resolve));
         if (this.closed) {
           w.abort();

@@ -36,6 +36,35 @@ export function secondsText(ms: number): string {
   return neg ? `-${text}` : text;
 }
 
+/** Entries of the {@link valueText} cache (a power of two). */
+const TEXT_CACHE = 16384;
+const cacheHi = new Uint32Array(TEXT_CACHE);
+const cacheLo = new Uint32Array(TEXT_CACHE);
+const cacheText: (string | null)[] = new Array<string | null>(TEXT_CACHE).fill(null);
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+/** Index of the high word of a float64 in `u32` (little-endian hosts: 1). */
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+
+/**
+ * `formatFloat(v)`, from a direct-mapped cache keyed by the value's exact bits (so `0` and `-0`,
+ * and NaN payloads, stay apart): results repeat values often (rates of integer increments over
+ * the same window, counts, histogram buckets), and formatting costs more than the lookup.
+ */
+function valueText(v: number): string {
+  f64[0] = v;
+  const hi = u32[HI]!;
+  const lo = u32[1 - HI]!;
+  const slot = Math.imul(hi ^ lo, 0x9e3779b1) >>> 18;
+  const hit = cacheText[slot]!;
+  if (hit !== null && cacheHi[slot] === hi && cacheLo[slot] === lo) return hit;
+  const text = formatFloat(v);
+  cacheHi[slot] = hi;
+  cacheLo[slot] = lo;
+  cacheText[slot] = text;
+  return text;
+}
+
 /** The `result` array text for a query value. */
 export function resultJson(v: QueryValue): string {
   switch (v.type) {
@@ -47,27 +76,38 @@ export function resultJson(v: QueryValue): string {
       const parts: string[] = new Array(v.samples.length);
       for (let i = 0; i < v.samples.length; i++) {
         const s = v.samples[i]!;
-        parts[i] = `{"metric":${labelsJson(s.labels)},"value":[${secondsText(s.t)},"${formatFloat(s.v)}"]}`;
+        parts[i] = `{"metric":${labelsJson(s.labels)},"value":[${secondsText(s.t)},"${valueText(s.v)}"]}`;
       }
       return `[${parts.join(',')}]`;
     }
     case 'matrix': {
-      // Step timestamps repeat across series: render each distinct one once per query.
+      // Step timestamps repeat across series: render each distinct one once per query. Series
+      // mostly share the steps, so the text of the previous series' j-th point is tried first.
       const tsText = new Map<number, string>();
+      const gridT: number[] = [];
+      const gridText: string[] = [];
       const parts: string[] = new Array(v.series.length);
       for (let i = 0; i < v.series.length; i++) {
         const s = v.series[i]!;
         const points: string[] = new Array(s.ts.length);
         for (let j = 0; j < s.ts.length; j++) {
           const t = s.ts[j]!;
-          let tt = tsText.get(t);
-          if (tt === undefined) {
-            tt = '[' + secondsText(t) + ',"';
-            tsText.set(t, tt);
+          let tt: string | undefined;
+          if (gridT[j] === t) tt = gridText[j]!;
+          else {
+            tt = tsText.get(t);
+            if (tt === undefined) {
+              tt = '[' + secondsText(t) + ',"';
+              tsText.set(t, tt);
+            }
+            gridT[j] = t;
+            gridText[j] = tt;
           }
-          points[j] = tt + formatFloat(s.vs[j]!) + '"]';
+          points[j] = tt + valueText(s.vs[j]!);
         }
-        parts[i] = `{"metric":${labelsJson(s.labels)},"values":[${points.join(',')}]}`;
+        // Each point's closing `"]` comes with the separator (one concatenation less per point).
+        const values = points.length === 0 ? '' : points.join('"],') + '"]';
+        parts[i] = `{"metric":${labelsJson(s.labels)},"values":[${values}]}`;
       }
       return `[${parts.join(',')}]`;
     }

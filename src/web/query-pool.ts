@@ -7,10 +7,15 @@
  * - At most `maxConcurrency` queries run at once (one per worker, as upstream's
  *   `--query.max-concurrency`); others wait in a queue, where their deadline already runs
  *   (`query timed out in query queue`, as upstream).
- * - Samples stay on the main thread: a worker's `select` is answered here (see
+ * - The head stays on the main thread: a worker's `select` is answered here (see
  *   `query-protocol.ts`), in time slices sized to take ~{@link SLICE_TARGET_MS} each with the
  *   event loop free in between, when the selection is long and has few series. The decoding of
- *   one slice, or of a whole selection of many series, still runs on the main thread.
+ *   one slice, or of a whole selection of many series, runs on the main thread.
+ * - Immutable blocks are read by the workers themselves when the storage is a
+ *   {@link SplitStorage} (a `TSDB`): the main thread names the blocks overlapping the range and
+ *   sends only the head's series, the worker reads and decodes the blocks (opened once, kept open
+ *   until they leave the storage or the worker idles) and merges them as the storage's querier does. Blocks with
+ *   deleted intervals, and selections merged with remote read, are selected here whole.
  * - Past its deadline a worker stops by itself (the engine checks it per node, series and step);
  *   one still busy {@link KILL_GRACE_MS} later is terminated and replaced.
  * - A worker that runs out of heap is replaced and its query fails with an execution error.
@@ -21,9 +26,10 @@ import type { Logger } from '../log.js';
 import { Matcher } from '../model/matcher.js';
 import { PromQLError, type EngineOptions } from '../promql/index.js';
 import { MergeQuerier } from '../tsdb/merge_querier.js';
+import type { Block } from '../tsdb/block/block.js';
 import type { Querier, Storage } from '../tsdb/types.js';
 import type { QueryRequest } from './query-exec.js';
-import { packSeries, type QueryAnswer, type SelectAnswer, type SelectRequest, type WorkerInit } from './query-protocol.js';
+import { packSeries, type QueryAnswer, type SelectAnswer, type SelectBlocks, type SelectRequest, type WorkerInit } from './query-protocol.js';
 
 /** Time one slice of a select may take on the main thread before the next is made smaller. */
 const SLICE_TARGET_MS = 20;
@@ -37,10 +43,24 @@ const SLICE_MAX_SERIES = 1000;
 /** How long a worker may overrun its query's deadline before it is terminated (ms). */
 const KILL_GRACE_MS = 500;
 
+/**
+ * A storage whose blocks query workers may read themselves (as `TSDB`): its querier merges
+ * `openBlocks()` overlapping the range, oldest first, then `head.querier(…)`.
+ */
+export interface SplitStorage {
+  openBlocks(): readonly Block[];
+  head: Pick<Storage, 'querier'>;
+}
+
 /** Pool settings. */
 export interface QueryPoolOptions {
-  /** Where samples come from (on the main thread). */
-  storage: Pick<Storage, 'querier'>;
+  /**
+   * Where samples come from (on the main thread). With {@link SplitStorage}'s methods, workers
+   * read the immutable blocks themselves (decoding off the main thread, no copies between
+   * threads) and only the head's series are selected here; blocks with deleted intervals, and
+   * selections merged with remote read, are selected here whole.
+   */
+  storage: Pick<Storage, 'querier'> & Partial<SplitStorage>;
   /**
    * Remote read (`remote_read`, see remote/read-client.ts): the series it returns for a selection
    * are merged under the local ones (local samples win on equal timestamps). Null: no endpoint applies.
@@ -223,9 +243,17 @@ export class QueryPool {
     };
     try {
       const matchers = r.matchers.map(([type, name, value]) => new Matcher(type, name, value));
-      const local = this.opts.storage.querier(r.qmint, r.qmaxt);
       const remote = this.opts.remoteRead ? await this.opts.remoteRead.prefetch(matchers, r.mint, r.maxt) : null;
-      const querier = remote ? new MergeQuerier([remote, local]) : local;
+      let querier: Querier | null = null;
+      if (r.split && remote === null) {
+        const split = this.splitQuerier(r);
+        if (split !== null && !send(split.blocks)) return;
+        querier = split?.head ?? null;
+      }
+      if (querier === null) {
+        const local = this.opts.storage.querier(r.qmint, r.qmaxt);
+        querier = remote ? new MergeQuerier([remote, local]) : local;
+      }
       const range = r.maxt - r.mint + 1;
       let span = range <= SLICE_MIN_RANGE_MS * 1.25 ? range : SLICE_MIN_RANGE_MS;
       for (let lo = r.mint; lo <= r.maxt; ) {
@@ -252,6 +280,30 @@ export class QueryPool {
     } catch (e) {
       send({ rid: r.rid, kind: 'failed', errorType: 'execution', message: e instanceof Error ? e.message : String(e) });
     }
+  }
+
+  /**
+   * For a split select: the blocks message and the head's querier, or null when the storage
+   * cannot be split or an overlapping block has deleted intervals (those stay on this thread,
+   * where deletions update them).
+   */
+  private splitQuerier(r: SelectRequest): { blocks: SelectBlocks; head: Querier } | null {
+    const st = this.opts.storage;
+    if (st.openBlocks === undefined || st.head === undefined) return null;
+    const all = st.openBlocks();
+    const hit: Block[] = [];
+    for (const b of all) {
+      if (!b.overlaps(r.qmint, r.qmaxt)) continue;
+      if (b.tombstones.size > 0) return null;
+      hit.push(b);
+    }
+    const blocks: SelectBlocks = {
+      rid: r.rid,
+      kind: 'blocks',
+      blocks: hit.map((b) => ({ ulid: b.meta.ulid, dir: b.dir })),
+      live: all.map((b) => b.meta.ulid),
+    };
+    return { blocks, head: st.head.querier(r.qmint, r.qmaxt) };
   }
 }
 

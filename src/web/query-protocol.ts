@@ -7,7 +7,9 @@
  * its RPC port, then blocks in `Atomics.wait` on a shared flag. The main thread answers in one or
  * more {@link SelectBatch}es (posted, then the flag set to 1 and notified), ended by a
  * {@link SelectDone} or a {@link SelectFailed}; the worker drains them with `receiveMessageOnPort`.
- * Request ids let a worker drop late batches of a select it gave up on.
+ * Request ids let a worker drop late batches of a select it gave up on. A split select (see
+ * {@link SelectRequest.split}) is answered first with a {@link SelectBlocks} naming the blocks the
+ * worker reads itself, then with batches of the head's series only.
  */
 import type { Labels } from '../model/labels.js';
 import type { MatchType } from '../model/matcher.js';
@@ -48,6 +50,25 @@ export interface SelectRequest {
   maxt: number;
   /** The query's deadline (ms, `Date.now()` clock): the main thread stops answering after it. */
   deadline: number;
+  /**
+   * Whether the worker reads blocks itself: the main thread may then answer with a
+   * {@link SelectBlocks} naming the blocks to read, and batches of the head's series only.
+   */
+  split: boolean;
+}
+
+/**
+ * Main → worker, first answer of a split select (see {@link SelectRequest.split}): the blocks
+ * overlapping the querier's range, in the order the storage merges them (oldest first, before the
+ * head), which the worker opens and reads itself; the batches that follow hold the head's series.
+ */
+export interface SelectBlocks {
+  rid: number;
+  kind: 'blocks';
+  /** Overlapping blocks: ULID and directory. */
+  blocks: { ulid: string; dir: string }[];
+  /** ULIDs of every open block of the storage (the worker closes the others it holds). */
+  live: string[];
 }
 
 /**
@@ -82,7 +103,7 @@ export interface SelectFailed {
 }
 
 /** Any main → worker message on the RPC port. */
-export type SelectAnswer = SelectBatch | SelectDone | SelectFailed;
+export type SelectAnswer = SelectBlocks | SelectBatch | SelectDone | SelectFailed;
 
 /**
  * Copies the samples of `series` into one buffer and their label sets into one string and length

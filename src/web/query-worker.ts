@@ -2,15 +2,18 @@
  * Entry point of a query worker thread (started by `query-pool.ts`): evaluates `/api/v1/query`
  * and `/api/v1/query_range` requests off the main thread and answers with the response JSON, so
  * a long evaluation or encoding never blocks the event loop that serves HTTP, scrapes and rules.
- * Samples come from the main thread through the synchronous select call of `query-protocol.ts`.
+ * The head's samples come from the main thread through the synchronous select call of
+ * `query-protocol.ts`; the blocks it names are opened and read here (see `query-pool.ts`).
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { compare, key, type Labels } from '../model/labels.js';
 import { Matcher } from '../model/matcher.js';
 import { Engine, PromQLError } from '../promql/index.js';
+import { Block } from '../tsdb/block/block.js';
+import { MergeQuerier } from '../tsdb/merge_querier.js';
 import type { Querier, SeriesSamples, Storage } from '../tsdb/types.js';
 import { executeQuery } from './query-exec.js';
-import { unpackLabels, type QueryAnswer, type QueryMessage, type SelectAnswer, type SelectBatch, type SelectRequest, type WorkerInit } from './query-protocol.js';
+import { unpackLabels, type QueryAnswer, type QueryMessage, type SelectAnswer, type SelectBatch, type SelectBlocks, type SelectRequest, type WorkerInit } from './query-protocol.js';
 
 const init = workerData as WorkerInit;
 const engine = new Engine(init.engine);
@@ -20,13 +23,19 @@ let nextRid = 1;
 /** The query being evaluated (its id and deadline), for select requests. */
 let current = { id: 0, deadline: Infinity };
 
+/** What the main thread answered to a select: series, and for a split select the blocks to read here. */
+interface RemoteAnswer {
+  series: SeriesSamples[];
+  blocks: SelectBlocks | null;
+}
+
 /**
  * Selects through the main thread and waits for the answer, merging the batches (time slices in
  * ascending order, each sorted by labels) into one series list sorted by labels.
  * @throws {PromQLError} `timeout` when the query's deadline passes while waiting, or what the
  *   main thread reported.
  */
-function remoteSelect(qmint: number, qmaxt: number, matchers: readonly Matcher[], mint: number, maxt: number): SeriesSamples[] {
+function request(qmint: number, qmaxt: number, matchers: readonly Matcher[], mint: number, maxt: number, split: boolean): RemoteAnswer {
   const rid = nextRid++;
   const req: SelectRequest = {
     rid,
@@ -37,9 +46,11 @@ function remoteSelect(qmint: number, qmaxt: number, matchers: readonly Matcher[]
     mint,
     maxt,
     deadline: current.deadline,
+    split,
   };
   rpc.postMessage(req);
   const batches: SelectBatch[] = [];
+  let blocks: SelectBlocks | null = null;
   for (;;) {
     const wait = current.deadline - Date.now();
     if (wait <= 0) throw new PromQLError('timeout', 'query timed out in expression evaluation');
@@ -48,11 +59,81 @@ function remoteSelect(qmint: number, qmaxt: number, matchers: readonly Matcher[]
     for (let m = receiveMessageOnPort(rpc); m !== undefined; m = receiveMessageOnPort(rpc)) {
       const a = m.message as SelectAnswer;
       if (a.rid !== rid) continue;
-      if (a.kind === 'batch') batches.push(a);
+      if (a.kind === 'blocks') blocks = a;
+      else if (a.kind === 'batch') batches.push(a);
       else if (a.kind === 'failed') throw new PromQLError(a.errorType === 'internal' ? 'execution' : a.errorType, a.message);
-      else return mergeBatches(batches);
+      else return { series: mergeBatches(batches), blocks };
     }
   }
+}
+
+/** Blocks this worker has open, by ULID (their files stay readable here after the main thread deletes them). */
+const blockCache = new Map<string, Block>();
+/**
+ * After this long without a query the open blocks are closed (ms): every select closes those the
+ * storage dropped, and this frees the disk space of deleted blocks when no query comes.
+ */
+const BLOCK_IDLE_MS = 30_000;
+let idleTimer: NodeJS.Timeout | undefined;
+
+/** Closes every cached block. */
+function closeBlocks(): void {
+  for (const b of blockCache.values()) b.close();
+  blockCache.clear();
+}
+
+/** Closes the cached blocks whose ULID is not in `live`. */
+function pruneBlocks(live: readonly string[]): void {
+  if (blockCache.size === 0) return;
+  const keep = new Set(live);
+  for (const [ulid, b] of blockCache) {
+    if (keep.has(ulid)) continue;
+    b.close();
+    blockCache.delete(ulid);
+  }
+}
+
+/**
+ * Queriers over the blocks of a split answer, opened here (cached), or null when one cannot be
+ * opened (deleted by compaction or retention since the main thread listed it).
+ */
+function blockQueriers(list: SelectBlocks, qmint: number, qmaxt: number): Querier[] | null {
+  pruneBlocks(list.live);
+  const out: Querier[] = [];
+  for (const { ulid, dir } of list.blocks) {
+    let b = blockCache.get(ulid);
+    if (b === undefined) {
+      try {
+        b = Block.open(dir);
+      } catch {
+        return null;
+      }
+      blockCache.set(ulid, b);
+    }
+    out.push(b.querier(qmint, qmaxt));
+  }
+  return out;
+}
+
+/**
+ * Selects as the main thread's storage would: the main thread sends the head's series and names
+ * the blocks, read here and merged before the head (as `blocksAndHeadQuerier`); when a named block
+ * is gone, everything is selected through the main thread.
+ * @throws {PromQLError} as {@link request}; `StorageReadError` for damaged block files.
+ */
+function remoteSelect(qmint: number, qmaxt: number, matchers: readonly Matcher[], mint: number, maxt: number): SeriesSamples[] {
+  const a = request(qmint, qmaxt, matchers, mint, maxt, true);
+  if (a.blocks === null) return a.series;
+  const queriers = blockQueriers(a.blocks, qmint, qmaxt);
+  if (queriers === null) return request(qmint, qmaxt, matchers, mint, maxt, false).series;
+  if (queriers.length === 0) return a.series;
+  const head = a.series;
+  const headPart: Querier = { select: () => head, series: unavailable, labelNames: unavailable, labelValues: unavailable };
+  return new MergeQuerier([...queriers, headPart]).select(matchers, mint, maxt);
+}
+
+function unavailable(): never {
+  throw new Error('only select() is available to query workers');
 }
 
 /** One series list from time-sliced batches; series split over several batches are joined. */
@@ -104,9 +185,6 @@ function mergeBatches(batches: SelectBatch[]): SeriesSamples[] {
 /** The main thread's storage as the engine sees it; only `select` is served (all the engine uses). */
 const storage: Pick<Storage, 'querier'> = {
   querier(qmint: number, qmaxt: number): Querier {
-    const unavailable = (): never => {
-      throw new Error('only select() is available to query workers');
-    };
     return {
       select: (matchers, mint, maxt) => remoteSelect(qmint, qmaxt, matchers, mint, maxt),
       series: unavailable,
@@ -129,4 +207,6 @@ parentPort!.on('message', (m: QueryMessage) => {
   }
   current = { id: 0, deadline: Infinity };
   parentPort!.postMessage(answer);
+  clearTimeout(idleTimer);
+  if (blockCache.size > 0) idleTimer = setTimeout(closeBlocks, BLOCK_IDLE_MS).unref();
 });

@@ -184,14 +184,25 @@ function blockPostings(ix: IndexReader, matchers: readonly Matcher[]): readonly 
   return combinePostings(narrow, subtract, () => Array.from(ix.allPostings()));
 }
 
+/** Samples in a querier's first output page (see `BlockQuerier.samples`). */
+const FIRST_PAGE = 1024;
+/** Samples in an output page, at most (unless one series needs more): 1 MiB of timestamps. */
+const MAX_PAGE = 131_072;
+
 /** A querier over [mint, maxt] (ms, inclusive) of one block. */
 export class BlockQuerier implements Querier {
   private readonly decoder = new BlockChunkDecoder();
   private readonly entry: SeriesEntry = { ids: [], chunks: [] };
-  /** Decoding scratch of {@link samples}: timestamps, values, and the values' 32-bit words. */
-  private scratchTs = new Float64Array(512);
-  private scratchVs = new Float64Array(512);
-  private scratchBits = new Uint32Array(this.scratchVs.buffer);
+  /**
+   * Output page of {@link samples}: the series' timestamps and values are views into it (two
+   * allocations per page instead of two per series), `pageBits` the values' 32-bit words, and
+   * `pagePos` the first free sample.
+   */
+  private pageTs = new Float64Array(0);
+  private pageVs = new Float64Array(0);
+  private pageBits = new Uint32Array(0);
+  private pagePos = 0;
+  private nextPage = FIRST_PAGE;
 
   constructor(
     private readonly index: IndexReader,
@@ -269,36 +280,45 @@ export class BlockQuerier implements Querier {
    */
   samples(id: number, lo: number, hi: number): SeriesSamples | null {
     const e = this.index.series(id, this.entry);
-    // One read of each chunk, decoded into reused scratch arrays; then exact-size copies (a whole
-    // chunk is decoded, but a short range keeps only its samples).
+    // Each chunk is read once and decoded straight into the current output page; a series that
+    // outgrows the page moves to a new one.
+    let base = this.pagePos;
     let n = 0;
     for (const c of e.chunks) {
       if (c.minT > hi || c.maxT < lo) continue;
       const b = this.chunks.read(c.ref);
       BlockChunkDecoder.check(b.encoding);
-      this.reserve(n + chunkSampleCount(b.buf, b.start), n);
-      n = this.decoder.decodeRange(b.encoding, b.buf, b.start, b.end, lo, hi, this.scratchTs, this.scratchBits, n, HI);
+      const need = n + chunkSampleCount(b.buf, b.start);
+      if (base + need > this.pageTs.length) {
+        this.newPage(need, base, n);
+        base = 0;
+      }
+      n = this.decoder.decodeRange(b.encoding, b.buf, b.start, b.end, lo, hi, this.pageTs, this.pageBits, base + n, HI) - base;
     }
     if (n === 0) return null;
-    // slice() copies bytes, so NaN payloads (staleness markers) survive.
-    const ts = this.scratchTs.slice(0, n);
-    const vs = this.scratchVs.slice(0, n);
+    this.pagePos = base + n;
+    const ts = this.pageTs.subarray(base, base + n);
+    const vs = this.pageVs.subarray(base, base + n);
     const ivs = this.tombstones.size > 0 ? this.tombstones.get(id) : undefined;
     if (ivs !== undefined) return dropDeleted({ labels: this.index.labelsOf(e), ts, vs, count: n }, ivs);
     return { labels: this.index.labelsOf(e), ts, vs, count: n };
   }
 
-  /** Grows the scratch arrays to hold `need` samples, keeping the first `keep`. */
-  private reserve(need: number, keep: number): void {
-    if (need <= this.scratchTs.length) return;
-    const size = Math.max(need, this.scratchTs.length * 2);
+  /**
+   * Starts a new output page holding at least `need` samples (pages grow ×2 up to
+   * {@link MAX_PAGE}), moving the `keep` samples of the series begun at `from` of the old one.
+   */
+  private newPage(need: number, from: number, keep: number): void {
+    const size = Math.max(need, this.nextPage);
+    this.nextPage = Math.min(MAX_PAGE, this.nextPage * 2);
     const ts = new Float64Array(size);
-    ts.set(this.scratchTs.subarray(0, keep));
     const vs = new Float64Array(size);
-    const bits = new Uint32Array(vs.buffer);
-    bits.set(this.scratchBits.subarray(0, 2 * keep));
-    this.scratchTs = ts;
-    this.scratchVs = vs;
-    this.scratchBits = bits;
+    // Same-type set() copies bytes, so NaN payloads (staleness markers) survive.
+    ts.set(this.pageTs.subarray(from, from + keep));
+    vs.set(this.pageVs.subarray(from, from + keep));
+    this.pageTs = ts;
+    this.pageVs = vs;
+    this.pageBits = new Uint32Array(vs.buffer);
+    this.pagePos = 0;
   }
 }

@@ -78,7 +78,10 @@ class VarintCursor {
   }
 }
 
-/** A label set and chunk metas decoded from a series entry (reused across calls). */
+/**
+ * A label set and chunk metas decoded from a series entry (reused across calls: the arrays and
+ * the chunk meta objects in them are overwritten by the next decoding; copy what must outlive it).
+ */
 export interface SeriesEntry {
   /** Symbol ids of the label names and values, alternating. */
   ids: number[];
@@ -340,19 +343,30 @@ export class IndexReader {
       out.ids.length = 0;
       for (let i = 0; i < 2 * nl; i++) out.ids.push(e.uvarint());
       const nc = e.uvarint();
-      out.chunks.length = 0;
-      if (nc > 0) {
-        let minT = e.varint();
-        let maxT = minT + e.uvarint();
-        let ref = e.uvarint();
-        out.chunks.push({ minT, maxT, ref });
-        for (let i = 1; i < nc; i++) {
+      const chunks = out.chunks;
+      let minT = 0;
+      let maxT = 0;
+      let ref = 0;
+      for (let i = 0; i < nc; i++) {
+        if (i === 0) {
+          minT = e.varint();
+          maxT = minT + e.uvarint();
+          ref = e.uvarint();
+        } else {
           minT = maxT + e.uvarint();
           maxT = minT + e.uvarint();
           ref += e.varint();
-          out.chunks.push({ minT, maxT, ref });
+        }
+        // The chunk metas of earlier calls are reused (see SeriesEntry).
+        const c = chunks[i];
+        if (c === undefined) chunks.push({ minT, maxT, ref });
+        else {
+          c.minT = minT;
+          c.maxT = maxT;
+          c.ref = ref;
         }
       }
+      chunks.length = nc;
     } catch (err) {
       throw new CorruptionError(`${path}: series ${id}: ${(err as Error).message}`);
     }

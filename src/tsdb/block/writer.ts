@@ -166,13 +166,17 @@ export class HeadBlockWriter {
   }
 
   /**
-   * Writes the next `n` series (chunks and index entries). Returns true when every series is written.
+   * Writes the next `n` series (chunks and index entries), stopping early after the series that
+   * brings the samples written by this call to `maxSamples` (re-encoding into the `lookout`
+   * encoding costs ~300 ns a sample, so a budget bounds the time of one call whatever the scrape
+   * interval). Returns true when every series is written.
    * @throws {Error} (fs errors, {@link ChunkReadError}); call {@link abort} then.
    */
-  writeSeries(n: number): boolean {
+  writeSeries(n: number, maxSamples = Infinity): boolean {
     const { head, mint, maxt, chunks, metas, ids } = this;
     const end = Math.min(this.refs.length, this.next + n);
-    for (; this.next < end; this.next++) {
+    const stop = this.numSamples + maxSamples;
+    for (; this.next < end && this.numSamples < stop; this.next++) {
       const ref = this.refs[this.next]!;
       let samples = chunks.encoding === 'xor' ? copyChunks(head, ref, mint, maxt, chunks, metas) : -1;
       if (samples < 0) samples = reencode(this.q, ref, mint, maxt, chunks, metas);

@@ -9,7 +9,7 @@ import { Matcher } from '../../../src/model/matcher.js';
 import { isStaleNaN, STALE_NAN } from '../../../src/model/value.js';
 import { Block } from '../../../src/tsdb/block/block.js';
 import { CorruptionError } from '../../../src/tsdb/block/fileread.js';
-import { writeHeadBlock } from '../../../src/tsdb/block/writer.js';
+import { HeadBlockWriter, writeHeadBlock } from '../../../src/tsdb/block/writer.js';
 import { Head } from '../../../src/tsdb/head.js';
 import { MergeQuerier } from '../../../src/tsdb/merge_querier.js';
 import type { SeriesSamples } from '../../../src/tsdb/types.js';
@@ -168,6 +168,22 @@ describe('writeHeadBlock and Block', () => {
     const got = openBlock(join(parent, meta.ulid)).querier(-Infinity, Infinity).select([m('=~', '__name__', '.+')], -Infinity, Infinity);
     const want = head.querier(T0, T0 + 3 * H - 1).select([m('=~', '__name__', '.+')], T0, T0 + 3 * H - 1);
     expect(got.map((s) => [s.labels, points(s)])).toEqual(want.map((s) => [s.labels, points(s)]));
+  });
+
+  it('stops a slice after the series that reaches the sample budget, and the block is the same as written at once', () => {
+    const { head } = fixture();
+    const dir = tmp();
+    // [T0, T0 + 2 h): 480 samples in each of the three full series, none of late{job=x}.
+    const w = HeadBlockWriter.start(head, dir, T0, T0 + 2 * H)!;
+    expect(w.writeSeries(10, 1)).toBe(false);
+    expect(w.writeSeries(10, 480)).toBe(false);
+    expect(w.writeSeries(10, 1)).toBe(true);
+    const meta = w.finish();
+    expect(meta.stats).toEqual({ numSamples: 3 * 480, numSeries: 3, numChunks: 12 });
+    const whole = writeHeadBlock(head, tmp(), T0, T0 + 2 * H)!;
+    const a = openBlock(join(dir, meta.ulid)).querier(T0, T0 + 2 * H).select([m('=~', '__name__', '.+')], T0, T0 + 2 * H);
+    const b = openBlock(join(dirs.at(-1)!, whole.ulid)).querier(T0, T0 + 2 * H).select([m('=~', '__name__', '.+')], T0, T0 + 2 * H);
+    expect(a.map(points)).toEqual(b.map(points));
   });
 
   it('writes nothing for a range without samples', () => {

@@ -31,6 +31,23 @@ describe('encoding', () => {
       '[{"metric":{"__name__":"up","job":"a\\"b"},"values":[[1,"1"],[2,"NaN"]]},{"metric":{},"values":[[1,"1"],[2,"NaN"]]}]',
     );
   });
+
+  it('formats repeated values alike, keeping values of different bits apart (cached texts)', () => {
+    // 20,000 distinct values (more than the text cache holds), each twice, then -0 after 0.
+    const n = 20_000;
+    const vs = new Float64Array(2 * n + 2);
+    for (let i = 0; i < n; i++) vs[i] = vs[n + i] = i / 3 + 1e-7 * i;
+    vs[2 * n + 1] = -0;
+    const ts = new Float64Array(vs.length).map((_, i) => i * 1000);
+    const want = Array.from(vs, (v, i) => `[${i},"${Object.is(v, -0) ? '-0' : v === 0 ? '0' : String(v)}"]`).join(',');
+    expect(resultJson({ type: 'matrix', series: [{ labels: [], ts, vs }] })).toBe(`[{"metric":{},"values":[${want}]}]`);
+    const none = new Float64Array(0);
+    expect(resultJson({ type: 'matrix', series: [{ labels: [], ts: none, vs: none }] })).toBe('[{"metric":{},"values":[]}]');
+    const samples = [0, -0, 0.1, 0.1].map((v) => ({ labels: [], t: 0, v }));
+    expect(resultJson({ type: 'vector', samples })).toBe(
+      '[{"metric":{},"value":[0,"0"]},{"metric":{},"value":[0,"-0"]},{"metric":{},"value":[0,"0.1"]},{"metric":{},"value":[0,"0.1"]}]',
+    );
+  });
 });
 
 describe('/api/v1 over a head', () => {
