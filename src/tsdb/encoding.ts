@@ -149,18 +149,63 @@ export class DecodeError extends Error {
   override name = 'DecodeError';
 }
 
+/**
+ * A bounds-checked varint read cursor over `buf[pos, end)`: Go's uvarint/zig-zag varint, as
+ * Prometheus's index, WAL and chunk formats write them.
+ */
+export class VarintReader {
+  constructor(
+    public buf: Uint8Array,
+    public pos: number,
+    public end: number,
+  ) {}
+
+  /** Reads a Go uvarint (exact up to 2^53). @throws {DecodeError} when malformed or past the end. */
+  uvarint(): number {
+    const buf = this.buf;
+    let pos = this.pos;
+    const end = this.end;
+    let v = 0;
+    let shift = 0;
+    // Fast path: up to 4 bytes (28 bits) in 32-bit integer arithmetic.
+    while (pos < end && shift < 28) {
+      const b = buf[pos++]!;
+      v |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.pos = pos;
+        return v >>> 0;
+      }
+      shift += 7;
+    }
+    let mul = 2 ** shift;
+    v >>>= 0;
+    while (pos < end) {
+      const b = buf[pos++]!;
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) {
+        this.pos = pos;
+        return v;
+      }
+      mul *= 0x80;
+      if (mul > 2 ** 70) break;
+    }
+    throw new DecodeError(`malformed varint at byte ${this.pos}`);
+  }
+
+  /** Reads a zig-zag Go varint. @throws {DecodeError} as {@link uvarint}. */
+  varint(): number {
+    const z = this.uvarint();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+}
+
 /** A read cursor over bytes; every read checks bounds and throws {@link DecodeError}. */
-export class Decbuf {
-  pos: number;
+export class Decbuf extends VarintReader {
   private readonly view: DataView;
   private readonly text: Buffer;
 
-  constructor(
-    readonly buf: Uint8Array,
-    start = 0,
-    readonly end = buf.length,
-  ) {
-    this.pos = start;
+  constructor(buf: Uint8Array, start = 0, end = buf.length) {
+    super(buf, start, end);
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   }
@@ -199,43 +244,6 @@ export class Decbuf {
   /** Low word of the last {@link be64bits} read. */
   lastLo = 0;
 
-  /** Reads a Go uvarint (exact up to 2^53). */
-  uvarint(): number {
-    const buf = this.buf;
-    let pos = this.pos;
-    const end = this.end;
-    let v = 0;
-    let shift = 0;
-    // Fast path: up to 4 bytes (28 bits) in 32-bit integer arithmetic.
-    while (pos < end && shift < 28) {
-      const b = buf[pos++]!;
-      v |= (b & 0x7f) << shift;
-      if (b < 0x80) {
-        this.pos = pos;
-        return v >>> 0;
-      }
-      shift += 7;
-    }
-    let mul = 2 ** shift;
-    v >>>= 0;
-    while (pos < end) {
-      const b = buf[pos++]!;
-      v += (b & 0x7f) * mul;
-      if (b < 0x80) {
-        this.pos = pos;
-        return v;
-      }
-      mul *= 0x80;
-      if (mul > 2 ** 70) break;
-    }
-    throw new DecodeError(`malformed varint at byte ${this.pos}`);
-  }
-
-  /** Reads a zig-zag Go varint. */
-  varint(): number {
-    const z = this.uvarint();
-    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-  }
 
   /**
    * Reads a uvarint-length-prefixed UTF-8 string (invalid sequences become U+FFFD). With a `cache`,

@@ -10,8 +10,12 @@ import type { Block } from './block/block.js';
 import type { Head } from './head.js';
 import type { Querier, SeriesSamples } from './types.js';
 
-/** Merges two series of the same label set, `b` taking precedence on equal timestamps. */
-function mergeSamples(a: SeriesSamples, b: SeriesSamples): SeriesSamples {
+/**
+ * Merges two series of the same label set (samples ascending by time), `b` taking precedence on
+ * equal timestamps; value bits are copied, so NaN payloads survive. Returns `a` or `b` itself when
+ * the other is empty.
+ */
+export function mergeSamples(a: SeriesSamples, b: SeriesSamples): SeriesSamples {
   if (a.count === 0) return b;
   if (b.count === 0) return a;
   const ts = new Float64Array(a.count + b.count);

@@ -223,7 +223,7 @@ export class ChunkReader {
     const want = ((buf[total - 4]! << 24) | (buf[total - 3]! << 16) | (buf[total - 2]! << 8) | buf[total - 1]!) >>> 0;
     const got = crc32c(buf, 0, total - 4);
     if (want !== got) {
-      throw new CorruptionError(`${f.path}: checksum mismatch for the chunk at ${pos}: expected ${want.toString(16)}, actual ${got.toString(16)}`);
+      throw new CorruptionError(`${f.path}: checksum mismatch for the chunk at ${pos}: expected:${want.toString(16).padStart(8, '0')}, actual:${got.toString(16).padStart(8, '0')}`);
     }
     const out = this.out;
     out.encoding = buf[0]!;

@@ -15,6 +15,7 @@ import { chunkSampleCount } from '../chunkenc/chunk.js';
 import type { Block } from './block.js';
 import { ChunkWriter } from './chunks.js';
 import type { SeriesEntry } from './index_reader.js';
+import { mergeSamples } from '../merge_querier.js';
 import type { SeriesSamples } from '../types.js';
 import { type ChunkMeta, IndexWriter } from './index_writer.js';
 import type { BlockMeta } from './meta.js';
@@ -361,37 +362,7 @@ function mergeSources(holders: readonly { block: Block; id: number }[]): SeriesS
   for (const h of holders) {
     const s = h.block.querier(-Infinity, Infinity).samples(h.id, -Infinity, Infinity);
     if (s === null) continue;
-    out = out === null ? s : mergeTwo(out, s);
+    out = out === null ? s : mergeSamples(out, s);
   }
   return out;
-}
-
-/** Merges two sample lists sorted by time; `b` wins at equal timestamps. */
-function mergeTwo(a: SeriesSamples, b: SeriesSamples): SeriesSamples {
-  const ts = new Float64Array(a.count + b.count);
-  const vs = new Float64Array(a.count + b.count);
-  const out = new Uint32Array(vs.buffer);
-  const abits = new Uint32Array(a.vs.buffer, a.vs.byteOffset, a.count * 2);
-  const bbits = new Uint32Array(b.vs.buffer, b.vs.byteOffset, b.count * 2);
-  let i = 0;
-  let j = 0;
-  let n = 0;
-  while (i < a.count || j < b.count) {
-    const ta = i < a.count ? a.ts[i]! : Infinity;
-    const tb = j < b.count ? b.ts[j]! : Infinity;
-    if (ta < tb) {
-      ts[n] = ta;
-      out[2 * n] = abits[2 * i]!;
-      out[2 * n + 1] = abits[2 * i + 1]!;
-      i++;
-    } else {
-      ts[n] = tb;
-      out[2 * n] = bbits[2 * j]!;
-      out[2 * n + 1] = bbits[2 * j + 1]!;
-      if (ta === tb) i++;
-      j++;
-    }
-    n++;
-  }
-  return { labels: b.labels, ts, vs, count: n };
 }

@@ -5,7 +5,7 @@
  * last), as upstream's reader does; series entries, postings lists and the rest of the offset
  * table are read on demand.
  */
-import { Decbuf, DecodeError } from '../encoding.js';
+import { Decbuf, DecodeError, VarintReader } from '../encoding.js';
 import { crc32c } from '../wal/crc32c.js';
 import { CorruptionError, FileWindow } from './fileread.js';
 import { type ChunkMeta, INDEX_MAGIC, SERIES_ALIGN, TOC_LEN } from './index_writer.js';
@@ -24,57 +24,19 @@ interface NameEntries {
 }
 
 /**
- * A varint cursor over bytes, reset for each series entry: as `Decbuf`'s `uvarint`/`varint` (same
- * bounds checks and errors) without `Decbuf`'s per-instance views, which cost more than decoding
- * a small entry.
+ * A varint cursor over bytes, reset for each series entry: {@link VarintReader} without `Decbuf`'s
+ * per-instance views, which cost more than decoding a small entry.
  */
-class VarintCursor {
-  buf: Uint8Array = new Uint8Array(0);
-  pos = 0;
-  end = 0;
+class VarintCursor extends VarintReader {
+  constructor() {
+    super(new Uint8Array(0), 0, 0);
+  }
 
   reset(buf: Uint8Array, start: number, end: number): this {
     this.buf = buf;
     this.pos = start;
     this.end = end;
     return this;
-  }
-
-  /** A Go uvarint (exact up to 2^53). @throws {DecodeError} when malformed or past the end. */
-  uvarint(): number {
-    const buf = this.buf;
-    const end = this.end;
-    let pos = this.pos;
-    let v = 0;
-    let shift = 0;
-    while (pos < end && shift < 28) {
-      const b = buf[pos++]!;
-      v |= (b & 0x7f) << shift;
-      if (b < 0x80) {
-        this.pos = pos;
-        return v >>> 0;
-      }
-      shift += 7;
-    }
-    let mul = 2 ** shift;
-    v >>>= 0;
-    while (pos < end) {
-      const b = buf[pos++]!;
-      v += (b & 0x7f) * mul;
-      if (b < 0x80) {
-        this.pos = pos;
-        return v;
-      }
-      mul *= 0x80;
-      if (mul > 2 ** 70) break;
-    }
-    throw new DecodeError(`malformed varint at byte ${this.pos}`);
-  }
-
-  /** A zig-zag Go varint. @throws {DecodeError} as {@link uvarint}. */
-  varint(): number {
-    const z = this.uvarint();
-    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
   }
 }
 

@@ -212,7 +212,7 @@ describe('damaged chunk files', () => {
     writeFileSync(seg, bytes);
 
     const db = openDB({ dir, now: () => T0 + 5 * H });
-    expect(query(db, T0, T0 + 2 * H - 1)).toMatch(new RegExp(`^cannot populate chunk 8 from block ${a}: ${seg}: checksum mismatch for the chunk at 8: expected [0-9a-f]+, actual [0-9a-f]+$`));
+    expect(query(db, T0, T0 + 2 * H - 1)).toMatch(new RegExp(`^cannot populate chunk 8 from block ${a}: ${seg}: checksum mismatch for the chunk at 8: expected:[0-9a-f]{8}, actual:[0-9a-f]{8}$`));
     expect(query(db, T0 + 2 * H, T0 + 4 * H)).toBe(120);
     // The label index is intact: series and label values are still answered.
     expect(db.querier(T0, T0 + H).series([new Matcher('=', '__name__', 'm')], T0, T0 + H)).toEqual([['__name__', 'm', 'series', '0']]);
@@ -278,7 +278,7 @@ describe('damaged chunk files', () => {
       expect([ourBody.status, ourBody.errorType]).toEqual([theirBody.status, theirBody.errorType]);
       // Prometheus: "cannot populate chunk 8 from block <id>: checksum mismatch expected:…, actual:…";
       // Lookout names the block's ULID and the segment file as well.
-      expect(theirBody.error).toMatch(/^cannot populate chunk 8 from block [0-9A-Z]{26}: checksum mismatch expected:[0-9a-f]+, actual:[0-9a-f]+$/);
+      expect(theirBody.error).toMatch(/^cannot populate chunk 8 from block [0-9A-Z]{26}: checksum mismatch expected:[0-9a-f]{8}, actual:[0-9a-f]{8}$/);
       expect(ourBody.error).toMatch(new RegExp(`^cannot populate chunk 8 from block ${a}: ${seg}: checksum mismatch`));
     }
   });
