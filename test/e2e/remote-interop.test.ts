@@ -239,7 +239,7 @@ describe.skipIf(!hasPrometheus)('remote read with Prometheus 2.42', () => {
 describe.skipIf(!hasPrometheus)('remote read client', () => {
   it('Lookout with remote_read pointing at Prometheus answers queries with Prometheus\'s samples', { timeout: 300_000 }, async () => {
     const prom = await startPrometheus(withTarget(scrapeConfig('rrc')));
-    await waitFor('5 scrapes in Prometheus', 60_000, async () => countSamples(await rawSamples(prom.url, 'rw_counter_total{job="rrc"}', Date.now() / 1000)) >= 10);
+    await waitFor('10 scrapes in Prometheus', 60_000, async () => countSamples(await rawSamples(prom.url, 'rw_counter_total{job="rrc"}', Date.now() / 1000)) >= 20);
     const lookout = await startLookout(
       `global: {external_labels: {site: here}}
 remote_read:
@@ -252,7 +252,9 @@ remote_read:
     required_matchers: {job: never}
 `,
     );
-    const t = Date.now() / 1000;
+    // Three scrape intervals back, so that no sample up to t is still being appended in Prometheus
+    // between its own answer and Lookout's remote read (which would see one sample more).
+    const t = Date.now() / 1000 - 3;
     const want = await rawSamples(prom.url, '{job="rrc"}', t);
     expect(countSamples(want)).toBeGreaterThanOrEqual(40);
     expect(await rawSamples(lookout.url, '{job="rrc"}', t)).toEqual(want);
