@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Logger } from '../../../src/log.js';
 import { Matcher } from '../../../src/model/matcher.js';
 import { blockRanges, planCompaction } from '../../../src/tsdb/block/compact.js';
 import type { BlockMeta } from '../../../src/tsdb/block/meta.js';
@@ -17,7 +16,7 @@ import { TSDB, type TSDBOptions } from '../../../src/tsdb/db.js';
 import { ReadOnlyTSDB } from '../../../src/tsdb/readonly.js';
 import type { Querier } from '../../../src/tsdb/types.js';
 import { haveProgram } from '../../support/processes.js';
-import { writeTestBlock } from './support.js';
+import { CaptureLogger, writeTestBlock } from './support.js';
 
 const PROMTOOL = '/usr/bin/promtool';
 const H = 3600_000;
@@ -25,18 +24,6 @@ const MIN = 60_000;
 /** A 2-hour-aligned time. */
 const T0 = 1_800_000_000_000;
 
-class CaptureLogger extends Logger {
-  readonly lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
-  override info(msg: string, fields?: Record<string, unknown>): void {
-    this.lines.push({ level: 'info', msg, fields });
-  }
-  override warn(msg: string, fields?: Record<string, unknown>): void {
-    this.lines.push({ level: 'warn', msg, fields });
-  }
-  override error(msg: string, fields?: Record<string, unknown>): void {
-    this.lines.push({ level: 'error', msg, fields });
-  }
-}
 
 const dirs: string[] = [];
 const open: { close(): void }[] = [];

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Logger } from '../../../src/log.js';
 import { Matcher } from '../../../src/model/matcher.js';
 import { Engine } from '../../../src/promql/index.js';
 import { CorruptionError } from '../../../src/tsdb/block/fileread.js';
@@ -21,7 +20,7 @@ import { ReadOnlyTSDB } from '../../../src/tsdb/readonly.js';
 import type { Querier } from '../../../src/tsdb/types.js';
 import { buildApp } from '../../../src/web/server.js';
 import { freePort, haveProgram, startProgram, waitFor } from '../../support/processes.js';
-import { exited, killFixtures, spawnFixture, type TestSeries, writeTestBlock } from './support.js';
+import { CaptureLogger, exited, killFixtures, spawnFixture, type TestSeries, writeTestBlock } from './support.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const H = 3600_000;
@@ -29,18 +28,6 @@ const MIN = 60_000;
 /** A 2-hour-aligned time, 2 h past a multiple of 6 h. */
 const T0 = 1_800_000_000_000;
 
-class CaptureLogger extends Logger {
-  readonly lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
-  override info(msg: string, fields?: Record<string, unknown>): void {
-    this.lines.push({ level: 'info', msg, fields });
-  }
-  override warn(msg: string, fields?: Record<string, unknown>): void {
-    this.lines.push({ level: 'warn', msg, fields });
-  }
-  override error(msg: string, fields?: Record<string, unknown>): void {
-    this.lines.push({ level: 'error', msg, fields });
-  }
-}
 
 const dirs: string[] = [];
 const open: { close(): unknown }[] = [];

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Logger } from '../../../src/log.js';
 import { Matcher } from '../../../src/model/matcher.js';
 import { Block } from '../../../src/tsdb/block/block.js';
 import { blockRanges, BlocksMergeWriter, planCompaction } from '../../../src/tsdb/block/compact.js';
@@ -12,25 +11,13 @@ import { HEAD_CHUNKS_MAGIC } from '../../../src/tsdb/chunks_head.js';
 import { TSDB, type TSDBOptions } from '../../../src/tsdb/db.js';
 import { AppendResult } from '../../../src/tsdb/types.js';
 import { listSegments } from '../../../src/tsdb/wal/segment.js';
-import { exited, killFixtures, spawnFixture } from './support.js';
+import { CaptureLogger, exited, killFixtures, spawnFixture } from './support.js';
 
 const H = 3600_000;
 const MIN = 60_000;
 /** A 2-hour-aligned time. */
 const T0 = 1_800_000_000_000;
 
-class CaptureLogger extends Logger {
-  readonly lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
-  override info(msg: string, fields?: Record<string, unknown>): void {
-    this.lines.push({ level: 'info', msg, fields });
-  }
-  override warn(msg: string, fields?: Record<string, unknown>): void {
-    this.lines.push({ level: 'warn', msg, fields });
-  }
-  override error(msg: string, fields?: Record<string, unknown>): void {
-    this.lines.push({ level: 'error', msg, fields });
-  }
-}
 
 const dirs: string[] = [];
 const open: TSDB[] = [];

@@ -1,10 +1,11 @@
 /**
  * Shared helpers of the TSDB tests: child processes for the crash tests (fixture scripts in
  * test/unit/tsdb/fixtures/ run with tsx, their stdout read line by line, killed after each test),
- * and blocks written from made-up series.
+ * blocks written from made-up series, and a logger that keeps its lines.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { Logger } from '../../../src/log.js';
 import type { BlockMeta } from '../../../src/tsdb/block/meta.js';
 import { type WriteBlockOptions, writeHeadBlock } from '../../../src/tsdb/block/writer.js';
 import { Head } from '../../../src/tsdb/head.js';
@@ -72,5 +73,19 @@ export function writeTestBlock(dir: string, mint: number, maxt: number, series: 
     return meta;
   } finally {
     head.close();
+  }
+}
+
+/** A logger that keeps each line (level, message, fields) for assertions instead of printing it. */
+export class CaptureLogger extends Logger {
+  readonly lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
+  override info(msg: string, fields?: Record<string, unknown>): void {
+    this.lines.push({ level: 'info', msg, fields });
+  }
+  override warn(msg: string, fields?: Record<string, unknown>): void {
+    this.lines.push({ level: 'warn', msg, fields });
+  }
+  override error(msg: string, fields?: Record<string, unknown>): void {
+    this.lines.push({ level: 'error', msg, fields });
   }
 }
