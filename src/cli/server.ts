@@ -25,7 +25,6 @@ import { loadAlertmanagerConfig } from '../config/alertmanager.js';
 import { ScrapeManager } from '../scrape/manager.js';
 import { federate, FederateError } from '../web/federate.js';
 import { assertSupportedDiscovery } from '../scrape/unsupported.js';
-import { BLOCK_CHUNK_ENCODING_HELP, DEFAULT_BLOCK_CHUNK_ENCODING, parseBlockChunkEncoding } from '../tsdb/chunkenc/blockchunk.js';
 import { TSDB } from '../tsdb/db.js';
 import { LogStore } from '../logs/store/store.js';
 import { loadPromtailConfigFile } from '../logs/files/config.js';
@@ -44,6 +43,7 @@ import { webConfigFromFlag } from '../web/web-config-guard.js';
 import { parseListenAddress, startWebServer, type WebServer } from '../web/server.js';
 import { DashboardStore } from '../web/dashboards.js';
 import { str, bool, type FlagSpecs, type ParsedFlags } from './flags.js';
+import { STORAGE_FLAGS, storageSettings } from './storage-flags.js';
 import { DEFAULT_CONFIG_DIR, RUNBOOKS_FILE, UI_DIR, VERSION } from './paths.js';
 
 const log = logger('main');
@@ -55,13 +55,9 @@ export const SERVER_FLAGS: FlagSpecs = {
   'web.enable-lifecycle': { default: false, help: 'Enable shutdown and reload via HTTP request.' },
   'web.enable-admin-api': { default: false, help: 'Enable API endpoints for admin control actions.' },
   'web.config.file': { default: '', help: '[EXPERIMENTAL] Path to configuration file that can enable TLS or authentication.' },
-  'storage.tsdb.path': { default: 'data/', help: 'Base path for metrics storage.' },
-  'storage.tsdb.retention.time': { default: '15d', help: 'How long to retain samples in storage.' },
-  'storage.tsdb.block-chunk-encoding': { default: DEFAULT_BLOCK_CHUNK_ENCODING, help: BLOCK_CHUNK_ENCODING_HELP },
-  'storage.tsdb.retention.size': {
-    default: '0',
-    help: 'Maximum number of bytes that can be stored for blocks (units B, KB, MB, GB, TB, PB, EB; powers of 2, e.g. "512MB"); 0: no limit.',
-  },
+  'web.console.templates': { default: '', help: 'Accepted for compatibility with Prometheus 2 command lines; Lookout serves no console templates.' },
+  'web.console.libraries': { default: '', help: 'Accepted for compatibility with Prometheus 2 command lines; Lookout serves no console templates.' },
+  ...STORAGE_FLAGS,
   'query.lookback-delta': { default: '5m', help: 'The maximum lookback duration for retrieving metrics during expression evaluations.' },
   'query.timeout': { default: '2m', help: 'Maximum time a query may take before being aborted.' },
   'query.max-concurrency': {
@@ -214,7 +210,12 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
   assertSupportedDiscovery(cfg);
   const logsConfigFile = str(flags, 'logs.config.file');
   const promtailConfig = logsConfigFile ? loadPromtailConfigFile(logsConfigFile) : undefined;
-  const retentionMs = durationFlag(flags, 'storage.tsdb.retention.time');
+  const storage = storageSettings(flags);
+  for (const msg of storage.notices) log.debug(msg, { duration: storage.storageRetention });
+  for (const msg of storage.warnings) log.warn(msg);
+  for (const name of ['web.console.templates', 'web.console.libraries']) {
+    if (str(flags, name) !== '') log.warn('Console templates are not served by Lookout; the flag is ignored', { flag: name });
+  }
   const lookbackDeltaMs = durationFlag(flags, 'query.lookback-delta');
   const featureFlags = featuresFromFlags([str(flags, 'enable-feature')]);
   for (const option of featureFlags.enabled) log.info('Experimental PromQL feature enabled', { option });
@@ -253,21 +254,17 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
   });
 
   const externalURL = computeExternalURL(str(flags, 'web.external-url'), str(flags, 'web.listen-address'));
-  let retentionBytes: number;
-  try {
-    retentionBytes = parseBase2Bytes(str(flags, 'storage.tsdb.retention.size'));
-  } catch (e) {
-    throw new Error(`invalid value for --storage.tsdb.retention.size: ${(e as Error).message}`);
-  }
-  if (retentionBytes < 0) throw new Error('invalid value for --storage.tsdb.retention.size: must not be negative');
   const tsdb = TSDB.open({
     dir: tsdbPath,
-    retentionMs,
-    retentionBytes,
+    retentionMs: storage.retentionMs,
+    retentionBytes: storage.retentionBytes,
+    minBlockDurationMs: storage.minBlockDurationMs,
+    maxBlockDurationMs: storage.maxBlockDurationMs,
+    walSegmentSize: storage.walSegmentSize,
     registry,
     log: logger('tsdb'),
     maxExemplars: exemplarStorage ? cfg.storage.exemplars.maxExemplars : undefined,
-    blockChunkEncoding: parseBlockChunkEncoding(str(flags, 'storage.tsdb.block-chunk-encoding')),
+    blockChunkEncoding: storage.blockChunkEncoding,
   });
   // A later startup step may fail (port in use, bad rule file): the TSDB is closed (WAL synced, lock
   // released) on any exit; after a normal shutdown this does nothing.
@@ -503,7 +500,7 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
         GOMAXPROCS: 1,
         GOGC: '',
         GODEBUG: '',
-        storageRetention: str(flags, 'storage.tsdb.retention.time'),
+        storageRetention: storage.storageRetention,
       }),
     },
   });

@@ -23,7 +23,9 @@
  *
  * Retention: blocks whose end is more than the retention before the newest block's end are
  * deleted whole (upstream `BeyondTimeRetention`), and with a size limit the oldest blocks by end
- * time beyond it (`BeyondSizeRetention`); the head drops chunks older than `now − retention`.
+ * time beyond it (`BeyondSizeRetention`). As upstream, retention never truncates the head: head
+ * data older than the retention (after ingestion stopped for longer than it) is kept, queried and
+ * replayed until compaction writes it to a block, which retention then deletes.
  */
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,7 +62,7 @@ export const DEFAULT_RETENTION_MS = 15 * 24 * 3600_000;
 const RETENTION_INTERVAL_MS = 60_000;
 
 /**
- * A WAL segment is completed once its oldest sample is this old, so retention can delete WAL history
+ * A WAL segment is completed once its oldest sample is this old, so compaction can delete WAL history
  * in steps of about this size even when ingestion is too slow to fill 128 MiB segments (2 h, the
  * span of upstream's head before it is compacted to a block).
  */
@@ -94,8 +96,15 @@ interface CheckpointJob {
 export interface TSDBOptions {
   /** Data directory (`--storage.tsdb.path`); created if missing. */
   dir: string;
-  /** Retention in ms (`--storage.tsdb.retention.time`), default 15 days. */
+  /** Retention in ms (`--storage.tsdb.retention.time`), default 15 days; `Infinity`: no time retention. */
   retentionMs?: number;
+  /** The head's chunk range and the shortest block, ms (`--storage.tsdb.min-block-duration`), default 2 h. */
+  minBlockDurationMs?: number;
+  /**
+   * The longest block compaction writes, ms (`--storage.tsdb.max-block-duration`); default a tenth
+   * of the retention, at most 31 days.
+   */
+  maxBlockDurationMs?: number;
   /**
    * Most bytes of blocks, WAL and head chunk files to keep (`--storage.tsdb.retention.size`); the
    * oldest blocks go first. 0 (default): no size limit.
@@ -174,25 +183,26 @@ export class TSDB implements Storage {
     private readonly retentionBytes: number,
     private readonly dir: string,
     private readonly chunkFiles: HeadChunkFiles,
+    maxBlockDurationMs: number | undefined,
   ) {
-    this.ranges = blockRanges(retentionMs, head.chunkRange);
+    this.ranges = blockRanges(retentionMs, head.chunkRange, maxBlockDurationMs);
   }
 
   /**
    * Opens or creates the data directory, takes its lock, removes leftovers of interrupted block
    * writes and deletions, opens the blocks, replays the WAL (repairing a damaged tail with a logged
-   * warning; samples older than the newest block's end or than the retention are skipped), applies
+   * warning; samples older than the newest block's end are skipped), applies
    * retention, starts cutting blocks (see {@link compact}; it goes on after `open` returns when the
    * head is large) and starts the compaction/retention timer (unref'd).
    * @throws {LockError} when another live process (or this one) has the directory open.
-   * @throws {RangeError} for a retention that is not a positive number of ms.
+   * @throws {RangeError} for a retention that is not a positive number of ms (or Infinity).
    * @throws {Error} (fs errors; `CorruptionError` / `MetaError` naming the block directory) when the
    * directory cannot be created, read or written, or a block is damaged (as upstream, the TSDB does
    * not open with a damaged block: move it away to start without it).
    */
   static open(opts: TSDBOptions): TSDB {
     const retentionMs = opts.retentionMs ?? DEFAULT_RETENTION_MS;
-    if (!Number.isFinite(retentionMs) || retentionMs <= 0) throw new RangeError(`invalid retention ${retentionMs} ms: must be positive`);
+    if (!(retentionMs > 0)) throw new RangeError(`invalid retention ${retentionMs} ms: must be positive`);
     const retentionBytes = opts.retentionBytes ?? 0;
     if (!Number.isSafeInteger(retentionBytes) || retentionBytes < 0) throw new RangeError(`invalid retention size ${retentionBytes} bytes: must be a non-negative integer`);
     const log = opts.log ?? logger('tsdb');
@@ -211,25 +221,25 @@ export class TSDB implements Storage {
         onWriteError: (err) => log.error('Writing head chunk file failed; the chunks stay in memory and are retried', { err }),
       });
       const exemplars = opts.maxExemplars === undefined ? undefined : new ExemplarStorage(opts.maxExemplars, opts.registry);
-      head = new Head({ registry: opts.registry, chunkStore: chunkFiles, compactionWindow: true, exemplars });
+      head = new Head({ registry: opts.registry, chunkStore: chunkFiles, compactionWindow: true, exemplars, chunkRangeMs: opts.minBlockDurationMs });
       if (hasOverlaps(blocks.map((b) => b.meta))) log.warn('Overlapping blocks found; compaction merges them', { blocks: blocks.length });
       const blocksMaxT = newestMaxTime(blocks);
       head.minValidTime = blocksMaxT;
       let wal: WAL | null = null;
       const walMetrics = new WALMetrics(() => wal, opts.registry);
       const start = performance.now();
-      const replay = replayWAL(head, walDir, Math.max(now() - retentionMs, blocksMaxT), log, walMetrics);
+      const replay = replayWAL(head, walDir, blocksMaxT, log, walMetrics);
       const seconds = (performance.now() - start) / 1000;
       walMetrics.replayDuration.set(seconds);
       log.info('WAL replay completed', {
         series: replay.series,
         samples: replay.samples,
-        expired_samples: replay.expired,
+        samples_in_blocks: replay.inBlocks,
         duration: `${seconds.toFixed(3)}s`,
       });
       wal = WAL.open(walDir, { segmentSize: opts.walSegmentSize, metrics: walMetrics, log }, replay.segmentRanges);
       head.setLog(new HeadWALLog(wal, head));
-      const db = new TSDB(head, wal, lock, walMetrics, log, now, retentionMs, retentionBytes, opts.dir, chunkFiles);
+      const db = new TSDB(head, wal, lock, walMetrics, log, now, retentionMs, retentionBytes, opts.dir, chunkFiles, opts.maxBlockDurationMs);
       db.blockList = blocks;
       db.blockChunkEncoding = opts.blockChunkEncoding ?? DEFAULT_BLOCK_CHUNK_ENCODING;
       db.blockMetrics = new BlockMetrics(() => db, opts.registry);
@@ -322,11 +332,13 @@ export class TSDB implements Storage {
   }
 
   /**
-   * Compaction, then retention: what the timer runs every minute (and {@link open} once). Resolves
-   * when both are done; never rejects (errors are logged).
+   * Compaction, then the WAL segment's rotation by age and retention: what the timer runs every
+   * minute (and {@link open} once). Resolves when all are done; never rejects (errors are logged).
    */
   async tick(): Promise<void> {
     await this.compact();
+    if (this.closed) return;
+    this.rotateWALSegment();
     this.applyRetention();
   }
 
@@ -582,23 +594,16 @@ export class TSDB implements Storage {
   }
 
   /**
-   * Drops data older than `now − retention`: head chunks whose newest sample is older, series left
-   * empty, then WAL segments whose samples are all older, after writing their live series to a
-   * checkpoint. The checkpoint is written in slices of 10,000 series, one per event-loop turn: a
-   * small head's completes within this call, a large head's later (see {@link retentionSettled}).
-   * Errors are logged and counted, never thrown. Also run every minute by a timer.
+   * Applies retention to the blocks (see {@link deleteExpiredBlocks}). As upstream, the head is
+   * never truncated for retention: its data leaves the head only when compaction has written it to
+   * a block, which retention then deletes. Errors are logged, never thrown. Also run every minute
+   * by a timer, after compaction.
    */
   applyRetention(): void {
-    // While a block is being written the head must not be truncated; the compaction's tick
-    // applies retention when it is done.
+    // While a block is being written the block list must not change under it; the compaction's
+    // tick applies retention when it is done.
     if (this.closed || this.compacting) return;
     this.deleteExpiredBlocks();
-    const cutoff = this.now() - this.retentionMs;
-    const { removedSeries, removedChunks } = this.head.truncate(cutoff);
-    if (removedSeries > 0 || removedChunks > 0) {
-      this.log.debug('Retention removed head data', { series: removedSeries, chunks: removedChunks, cutoff });
-    }
-    this.truncateWAL(cutoff);
   }
 
   /**
@@ -677,15 +682,26 @@ export class TSDB implements Storage {
     }
   }
 
-  private truncateWAL(cutoff: number): void {
+  /** Completes the current WAL segment once its oldest sample is {@link SEGMENT_SPAN_MS} old. */
+  private rotateWALSegment(): void {
     const wal = this.wal;
-    const m = this.walMetrics;
     try {
       const cur = wal.currentSegment();
       if (!wal.currentSegmentEmpty() && wal.segmentRange(cur)!.minT <= this.now() - SEGMENT_SPAN_MS) wal.nextSegment();
     } catch (e) {
       this.log.error('Starting a new WAL segment failed', { err: e });
     }
+  }
+
+  /**
+   * After the head dropped the data before `cutoff` (ms; a block now holds it): checkpoints the live
+   * series of the completed segments whose samples are all older, then deletes those segments
+   * (see {@link checkpointSlice}), as upstream's `truncateWAL`.
+   */
+  private truncateWAL(cutoff: number): void {
+    const wal = this.wal;
+    const m = this.walMetrics;
+    this.rotateWALSegment();
     if (this.checkpoint !== null) return;
     let last = -1;
     for (const i of wal.segments()) {
@@ -745,10 +761,10 @@ export class TSDB implements Storage {
   }
 
   /**
-   * Resolves once no WAL checkpoint started by {@link applyRetention} is still being written (at
-   * once when none is). A checkpoint interrupted by {@link close} counts as settled.
+   * Resolves once no WAL checkpoint started after a compaction is still being written (at once when
+   * none is). A checkpoint interrupted by {@link close} counts as settled.
    */
-  retentionSettled(): Promise<void> {
+  checkpointSettled(): Promise<void> {
     if (this.checkpoint === null) return Promise.resolve();
     return new Promise((resolve) => this.settled.push(resolve));
   }

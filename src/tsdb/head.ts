@@ -14,7 +14,7 @@
  * chunks never straddle the boundary of a future 2-hour block.
  *
  * A `Head` works alone (tests, the PromQL conformance runner) or under {@link TSDB}, which attaches
- * a WAL through {@link setLog} and runs retention through {@link truncate}.
+ * a WAL through {@link setLog} and drops what compaction wrote to a block through {@link truncate}.
  */
 import type { Registry } from 'prom-client';
 import type { Labels } from '../model/labels.js';
@@ -163,7 +163,7 @@ export class Head implements Storage {
   readonly tombstones = new Tombstones();
   /** Exemplars of head series, keyed by series ref (null: exemplar storage is off). */
   readonly exemplars: ExemplarStorage | null;
-  /** Samples with a timestamp below this (ms) are rejected as out of bounds; raised by retention. */
+  /** Samples with a timestamp below this (ms) are rejected as out of bounds; raised by {@link truncate}. */
   minValidTime = -Infinity;
 
   private readonly lookup = new SeriesLookup(this.cols);
@@ -485,8 +485,8 @@ export class Head implements Storage {
   }
 
   /**
-   * Retention, as upstream head truncation: removes completed chunks whose newest sample is older
-   * than `mint` (ms), and open chunks likewise (the series then has no samples left); removes series
+   * As upstream head truncation (after compaction wrote [.., `mint`) to a block): removes completed
+   * chunks whose newest sample is older than `mint` (ms), and open chunks likewise (the series then has no samples left); removes series
    * left without samples, and series that never got a sample across two calls. Series with samples
    * buffered in an open appender are kept. Refs of removed series are never reused. Raises
    * {@link minValidTime} to `mint` and recomputes the head's minimum time.

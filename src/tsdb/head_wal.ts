@@ -177,17 +177,18 @@ export interface ReplayResult {
   samples: number;
   /** Samples skipped because their series is unknown (its record was lost or expired). */
   unknownRefs: number;
-  /** Samples skipped because they are older than the retention cutoff. */
-  expired: number;
+  /** Samples skipped because they are older than `minValidTime`: already in a block. */
+  inBlocks: number;
   /** Damaged segments found (each was truncated). */
   corruptions: number;
-  /** Sample time range (ms) of every remaining segment, for retention of WAL segments. */
+  /** Sample time range (ms) of every remaining segment, for the WAL's truncation after compaction. */
   segmentRanges: Map<number, { minT: number; maxT: number }>;
 }
 
 /**
  * Replays the WAL in `walDir` into `head`: the newest checkpoint, then every later segment.
- * Samples older than `minValidTime` (ms) are skipped. A damaged segment is truncated at its first bad
+ * Samples older than `minValidTime` (ms; the newest block's end) are skipped, as upstream: they are
+ * in a block already. A damaged segment is truncated at its first bad
  * record and the segments after it are deleted (counted in `prometheus_tsdb_wal_corruptions_total`,
  * logged as a warning); a damaged checkpoint is read up to the damage. Leftovers of an interrupted
  * checkpoint (a `.tmp` directory, segments already covered by the checkpoint, older checkpoints) are
@@ -196,7 +197,7 @@ export interface ReplayResult {
  * @throws {Error} (fs errors) only when files cannot be read, truncated or removed.
  */
 export function replayWAL(head: Head, walDir: string, minValidTime: number, log: Logger, metrics?: WALMetrics, readOnly = false): ReplayResult {
-  const result: ReplayResult = { series: 0, samples: 0, unknownRefs: 0, expired: 0, corruptions: 0, segmentRanges: new Map() };
+  const result: ReplayResult = { series: 0, samples: 0, unknownRefs: 0, inBlocks: 0, corruptions: 0, segmentRanges: new Map() };
   if (!readOnly) removeTmpCheckpoints(walDir);
   const batch = new SampleBatch();
   const assembly = new Encbuf(64 * 1024);
@@ -226,7 +227,7 @@ export function replayWAL(head: Head, walDir: string, minValidTime: number, log:
             if (t < range.minT) range.minT = t;
             if (t > range.maxT) range.maxT = t;
             if (t < minValidTime) {
-              result.expired++;
+              result.inBlocks++;
               continue;
             }
             let ref = batch.refs[i]!;
@@ -243,7 +244,7 @@ export function replayWAL(head: Head, walDir: string, minValidTime: number, log:
           break;
         }
         case RecordType.Exemplars:
-          // As upstream, exemplars are not subject to the samples' retention cutoff.
+          // As upstream, exemplars are not subject to the samples' `minValidTime`.
           decodeExemplars(rec, (ref, ls, value, t) => head.replayExemplar(refMap.size > 0 ? (refMap.get(ref) ?? ref) : ref, ls, value, t));
           break;
         case RecordType.Tombstones:

@@ -27,13 +27,14 @@ const MAX_BLOCK_MS = 31 * 24 * 3600_000;
 
 /**
  * The block ranges (ms) of the compaction levels, as upstream `ExponentialBlockRanges(2h, 10, 3)`
- * cut at the longest block allowed: a tenth of the retention, at most 31 days (so retention
- * deletes data in steps of at most ~10 %). The first range is the head's 2 h.
+ * cut at the longest block allowed, `maxBlockMs` (`--storage.tsdb.max-block-duration`; by default a
+ * tenth of the retention, at most 31 days, so retention deletes data in steps of at most ~10 %).
+ * The first range is the head's chunk range `baseMs` (`--storage.tsdb.min-block-duration`, 2 h),
+ * kept even when longer than `maxBlockMs`. An infinite retention gives 31 days.
  */
-export function blockRanges(retentionMs: number, baseMs = 2 * 3600_000): number[] {
-  const max = Math.min(MAX_BLOCK_MS, retentionMs / 10);
+export function blockRanges(retentionMs: number, baseMs = 2 * 3600_000, maxBlockMs = Math.min(MAX_BLOCK_MS, retentionMs / 10)): number[] {
   const out = [baseMs];
-  for (let r = baseMs * 3; out.length < 10 && r <= max; r *= 3) out.push(r);
+  for (let r = baseMs * 3; out.length < 10 && r <= maxBlockMs; r *= 3) out.push(r);
   return out;
 }
 

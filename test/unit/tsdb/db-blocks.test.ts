@@ -125,7 +125,7 @@ describe('TSDB compaction into blocks', () => {
     expect(existsSync(join(dir, '01ARZ3NDEKTSV4RRFFQ69G5FAV.tmp-for-creation'))).toBe(false);
     expect(db.blocks().map((b) => [b.minTime, b.maxTime])).toEqual([[T0, T0 + 2 * H]]);
     for (let n = 0; n < 3; n++) expect(samples(db, n)).toEqual(expected(n, 0, 182));
-    expect(log.lines.find((l) => l.msg === 'WAL replay completed')!.fields).toMatchObject({ samples: 3 * 62, expired_samples: 3 * 120 });
+    expect(log.lines.find((l) => l.msg === 'WAL replay completed')!.fields).toMatchObject({ samples: 3 * 62, samples_in_blocks: 3 * 120 });
   });
 
   it('writes a block in slices: ingestion and queries go on meanwhile, close abandons it cleanly', async () => {
@@ -178,7 +178,7 @@ describe('TSDB compaction into blocks', () => {
     appendRounds(db, 60, 200); // Segment 1: [T0 + 1 h, T0 + 3 h 19 min].
     now = T0 + 3.5 * H;
     await db.tick();
-    await db.retentionSettled();
+    await db.checkpointSettled();
     expect(db.blocks().map((b) => [b.minTime, b.maxTime, b.stats.numSamples])).toEqual([[T0, T0 + 2 * H, 360]]);
     // Segment 1 was completed too (its oldest sample is 2 h old); it still holds head samples.
     expect(readdirSync(join(dir, 'wal')).sort()).toEqual(['00000001', '00000002', 'checkpoint.00000000']);

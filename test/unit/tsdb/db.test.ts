@@ -202,54 +202,66 @@ describe('TSDB durability', () => {
 });
 
 describe('TSDB retention', () => {
-  it('drops expired data, checkpoints live series and deletes old WAL segments', async () => {
+  it('keeps head data older than the retention until compaction writes it to a block, as upstream', async () => {
     const dir = tmp();
     const t0 = 1_800_000_000_000;
     let now = t0;
     const reg = new Registry();
-    let db = openDB({ dir, retentionMs: H, now: () => now, registry: reg });
+    let db = openDB({ dir, retentionMs: H, now: () => now });
     let app = db.appender();
     const a = app.seriesRef(['__name__', 'a']);
     const b = app.seriesRef(['__name__', 'b']);
     app.append(a, t0, 1);
     app.append(b, t0, 1);
     app.commit();
-    now = t0 + 2 * H;
+    now = t0 + 2.5 * H;
     app.append(b, now, 2);
     app.commit();
-    db.applyRetention(); // Cuts segment 0 (its oldest sample is 2 h old); it still holds b's fresh sample.
-    expect(listSegments(join(dir, 'wal'))).toEqual([0, 1]);
-    now = t0 + 2.5 * H;
+    await db.tick();
+    expect(values(db, 'a')).toEqual([[t0, 1]]);
+    expect(values(db, 'b')).toEqual([
+      [t0, 1],
+      [t0 + 2.5 * H, 2],
+    ]);
+    db.close();
+
+    // Ingestion stopped for 30 days: the WAL is replayed whole, and queries still see the data.
+    now = t0 + 30 * 24 * H;
+    db = openDB({ dir, retentionMs: H, now: () => now, registry: reg });
+    expect(values(db, 'a')).toEqual([[t0, 1]]);
+    expect(db.head.numSeries()).toBe(2);
+    app = db.appender();
+    expect(app.seriesRef(['__name__', 'b'])).toBe(b);
     app.append(b, now, 3);
     app.commit();
-    now = t0 + 3 * H + 1;
-    db.applyRetention(); // Segment 0 now holds only expired samples: checkpoint b, delete segment 0.
-    expect(readdirSync(join(dir, 'wal')).sort()).toEqual(['00000001', 'checkpoint.00000000']);
-    expect(db.head.numSeries()).toBe(1);
+    // Compaction cuts [t0, t0 + 2 h) and [t0 + 2 h, t0 + 4 h) from the head; retention then deletes
+    // the first, which ends more than the retention before the newest block's end.
+    await db.tick();
+    expect(db.blocks().map((blk) => [blk.minTime - t0, blk.maxTime - t0])).toEqual([[2.5 * H, 4 * H]]);
     expect(values(db, 'a')).toEqual([]);
-    // Retention works on whole chunks: b's chunk [t0+2h, t0+2.5h] is newer than the cutoff, so it stays.
     expect(values(db, 'b')).toEqual([
-      [t0 + 2 * H, 2],
-      [t0 + 2.5 * H, 3],
+      [t0 + 2.5 * H, 2],
+      [now, 3],
     ]);
-    expect(await metric(reg, 'prometheus_tsdb_checkpoint_creations_total')).toBe(1);
     expect(await metric(reg, 'prometheus_tsdb_head_series_removed_total')).toBe(1);
+    expect(await metric(reg, 'prometheus_tsdb_time_retentions_total')).toBe(1);
+    expect(app.append(b, t0 + 3 * H, 9)).toBe(AppendResult.OutOfBounds);
+    await db.checkpointSettled();
     db.close();
 
     db = openDB({ dir, retentionMs: H, now: () => now });
-    // The expired sample at t0+2h lived in the deleted segment 0.
-    expect(values(db, 'b')).toEqual([[t0 + 2.5 * H, 3]]);
     expect(values(db, 'a')).toEqual([]);
-    app = db.appender();
-    expect(app.seriesRef(['__name__', 'b'])).toBe(b);
-    expect(app.append(b, t0, 9)).toBe(AppendResult.OutOfBounds);
+    expect(values(db, 'b')).toEqual([
+      [t0 + 2.5 * H, 2],
+      [now, 3],
+    ]);
   });
 
   it('writes the checkpoint of a large head in slices across event-loop turns', async () => {
     const dir = tmp();
     const t0 = 1_800_000_000_000;
     let now = t0;
-    let db = openDB({ dir, retentionMs: H, now: () => now });
+    let db = openDB({ dir, now: () => now });
     const app = db.appender();
     const refs = Array.from({ length: 25_000 }, (_, i) => app.seriesRef(['__name__', 'x', 'i', String(i)]));
     const round = (v: number): void => {
@@ -258,25 +270,25 @@ describe('TSDB retention', () => {
     };
     round(1);
     now = t0 + 2 * H;
+    await db.tick(); // Segment 0's oldest sample is 2 h old: start segment 1.
     round(2);
-    db.applyRetention();
-    now = t0 + 2.5 * H;
+    now = t0 + 3.5 * H;
     round(3);
-    now = t0 + 3 * H + 1;
-    db.applyRetention();
+    // Compaction writes [t0, t0 + 2 h) to a block; segment 0 then holds only samples in the block.
+    expect(await db.compact()).toBe(1);
     const walDir = join(dir, 'wal');
     expect(listSegments(walDir)).toEqual([0, 1]);
     expect(readdirSync(walDir)).toContain('checkpoint.00000000.tmp');
-    await db.retentionSettled();
+    await db.checkpointSettled();
     expect(readdirSync(walDir).sort()).toEqual(['00000001', 'checkpoint.00000000']);
     db.close();
-    db = openDB({ dir, retentionMs: H, now: () => now });
+    db = openDB({ dir, now: () => now });
     expect(db.head.numSeries()).toBe(25_000);
     const got = db.querier(0, Infinity).select([new Matcher('=', 'i', '24999')], 0, Infinity)[0]!;
-    expect([got.count, got.ts[0], got.vs[0]]).toEqual([1, t0 + 2.5 * H, 3]);
+    expect([got.count, ...got.ts.subarray(0, 3), ...got.vs.subarray(0, 3)]).toEqual([3, t0, t0 + 2 * H, t0 + 3.5 * H, 1, 2, 3]);
   });
 
-  it('skips expired samples at replay', () => {
+  it('replays samples older than the retention: only samples already in a block are skipped', () => {
     const dir = tmp();
     let now = 1_800_000_000_000;
     let db = openDB({ dir, retentionMs: H, now: () => now });
@@ -288,7 +300,10 @@ describe('TSDB retention', () => {
     db.close();
     now += 45 * 60_000;
     db = openDB({ dir, retentionMs: H, now: () => now });
-    expect(values(db, 'x')).toEqual([[now - 45 * 60_000, 2]]);
+    expect(values(db, 'x')).toEqual([
+      [now - 75 * 60_000, 1],
+      [now - 45 * 60_000, 2],
+    ]);
   });
 
   it('rejects a non-positive retention', () => {

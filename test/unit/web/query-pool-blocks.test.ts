@@ -4,7 +4,7 @@
  * also after a deletion (blocks with deleted intervals are selected on the main thread) and after
  * the blocks a worker had open were rewritten.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,19 @@ const range = (query: string, start: number, end: number, step = MIN): QueryRequ
   lookbackDeltaMs: 0,
   limit: 0,
 });
+
+/** File descriptors of this process open on files under `dir` (the blocks' index and chunk files). */
+function openUnder(under: string): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith(under + '/')) n++;
+    } catch {
+      // Closed between the listing and the readlink.
+    }
+  }
+  return n;
+}
 
 const queries = (): QueryRequest[] => [
   range('m', T0, T0 + 5 * H, 5 * MIN),
@@ -98,5 +111,17 @@ describe('query pool over blocks', () => {
     expect(db.blocks().map((b) => b.ulid)).not.toEqual(before);
     expect(db.blocks().map((b) => b.stats.numTombstones ?? 0)).toEqual([0, 0]);
     for (const r of queries()) expect(await pool.run(r)).toBe(executeQuery(engine, db, r));
+  });
+
+  // Node closes the descriptors a worker thread opened when it ends, so a worker terminated at
+  // shutdown (or past its deadline, or out of heap) does not keep deleted blocks' disk space.
+  it('closes the block files a worker had open when the worker is terminated', async () => {
+    const own = openUnder(dir);
+    const p = new QueryPool({ storage: db, engine: {}, maxConcurrency: 1 });
+    for (const r of queries()) expect(await p.run(r)).toBe(executeQuery(engine, db, r));
+    // Two blocks, each with an index and a chunk segment, opened by the worker beside the database's own.
+    expect(openUnder(dir)).toBe(own + 4);
+    await p.close();
+    expect(openUnder(dir)).toBe(own);
   });
 });
