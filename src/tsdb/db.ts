@@ -129,7 +129,7 @@ export interface TSDBOptions {
   /**
    * Chunk encoding of the blocks written (`--storage.tsdb.block-chunk-encoding`), default
    * `lookout` (compact); `xor` writes blocks Prometheus can read. Compaction copies source chunks
-   * in whatever encoding they have.
+   * in whatever encoding they have, except that with `xor` Lookout chunks are re-encoded.
    */
   blockChunkEncoding?: BlockChunkEncoding;
 }

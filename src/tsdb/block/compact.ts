@@ -11,7 +11,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { compare, type Labels } from '../../model/labels.js';
 import { type BlockChunkEncoding, DEFAULT_BLOCK_CHUNK_ENCODING } from '../chunkenc/blockchunk.js';
-import { chunkSampleCount } from '../chunkenc/chunk.js';
+import { chunkSampleCount, Encoding } from '../chunkenc/chunk.js';
 import type { Block } from './block.js';
 import { ChunkWriter } from './chunks.js';
 import type { SeriesEntry } from './index_reader.js';
@@ -213,7 +213,8 @@ export class BlocksMergeWriter {
 
   /**
    * Creates `<parent>/<ULID>.tmp-for-creation` and writes the union of the sources' symbols.
-   * Re-encoded series get `opts.chunkEncoding`; copied chunks keep theirs.
+   * Re-encoded series get `opts.chunkEncoding`; copied chunks keep theirs, except that with `xor`
+   * a series holding a chunk of another encoding is re-encoded, so the block is Prometheus-readable.
    * @throws {Error} (fs errors, `CorruptionError` of a source).
    */
   static start(sources: readonly Block[], parent: string, opts: WriteBlockOptions = {}): BlocksMergeWriter {
@@ -294,6 +295,14 @@ export class BlocksMergeWriter {
       if (holders.length > 1) {
         found.sort((a, b) => a.minT - b.minT);
         for (let i = 1; i < found.length && !rewrite; i++) if (found[i]!.minT <= found[i - 1]!.maxT) rewrite = true;
+      }
+      // Blocks written as `xor` stay Prometheus-readable: Lookout chunks of older blocks are re-encoded.
+      if (!rewrite && this.chunks.encoding === 'xor') {
+        for (const m of found) {
+          if (m.block.chunkBytes(m.ref).encoding === Encoding.XOR) continue;
+          rewrite = true;
+          break;
+        }
       }
       metas.length = 0;
       if (rewrite) {

@@ -8,6 +8,7 @@ import { Logger } from '../../../src/log.js';
 import { Matcher } from '../../../src/model/matcher.js';
 import { STALE_NAN } from '../../../src/model/value.js';
 import { Block } from '../../../src/tsdb/block/block.js';
+import { BlocksMergeWriter } from '../../../src/tsdb/block/compact.js';
 import { CorruptionError } from '../../../src/tsdb/block/fileread.js';
 import { writeHeadBlock } from '../../../src/tsdb/block/writer.js';
 import { chunkSampleCount, Encoding } from '../../../src/tsdb/chunkenc/chunk.js';
@@ -208,6 +209,35 @@ describe('block chunk encodings', () => {
     expect(metas).toHaveLength(1);
     expect(new Set(chunkEncodings(join(dir, metas[0]!.ulid)))).toEqual(new Set([Encoding.XOR]));
     for (const kind of KINDS) expect(triples(select(db, kind))).toEqual(want(kind, 0, 4 * 60, MIN));
+  });
+
+  it('compacting Lookout blocks with xor re-encodes their chunks, so the merged block is Prometheus-readable', () => {
+    const dir = tmp();
+    const head = new Head();
+    const app = head.appender();
+    const refs = KINDS.map((k) => app.seriesRef(['__name__', 'm', 'kind', k]));
+    for (let k = 0; k < 4 * 60; k++) for (let j = 0; j < KINDS.length; j++) app.append(refs[j]!, T0 + k * MIN, value(KINDS[j]!, k));
+    app.commit();
+    const sources = [writeHeadBlock(head, dir, T0, T0 + 2 * H)!, writeHeadBlock(head, dir, T0 + 2 * H, T0 + 4 * H)!].map((m) => {
+      expect(chunkEncodings(join(dir, m.ulid))).toContain(Encoding.Lookout);
+      const b = Block.open(join(dir, m.ulid));
+      blocks.push(b);
+      return b;
+    });
+    const w = BlocksMergeWriter.start(sources, dir, { chunkEncoding: 'xor' });
+    w.writeSeries(Infinity);
+    const merged = w.finish();
+    expect(new Set(chunkEncodings(join(dir, merged.ulid)))).toEqual(new Set([Encoding.XOR]));
+    const b = Block.open(join(dir, merged.ulid));
+    blocks.push(b);
+    for (const kind of KINDS) {
+      const got = b.querier(-Infinity, Infinity).select([new Matcher('=', 'kind', kind)], -Infinity, Infinity);
+      expect(triples(got[0]!)).toEqual(want(kind, 0, 4 * 60, MIN));
+    }
+    // With the default encoding, chunks are copied as they are.
+    const copy = BlocksMergeWriter.start(sources, dir);
+    copy.writeSeries(Infinity);
+    expect(chunkEncodings(join(dir, copy.finish().ulid)).sort()).toEqual(sources.flatMap((s) => chunkEncodings(s.dir)).sort());
   });
 
   it.runIf(haveProgram(PROMTOOL))('a block written with xor is read by promtool 2.42; on a Lookout block it reports an invalid chunk encoding', () => {
