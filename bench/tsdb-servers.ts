@@ -14,12 +14,16 @@
  *    1 s earlier (off the samples' 15 s grid, where 2.42's left-closed range windows and Lookout's
  *    left-open ones, as Prometheus 3.x, hold the same samples), so the timings compare like with like.
  *    Each query's latency line is followed by the server's CPU time per call (user + system of all
- *    its threads, from /proc), which waiting for a core does not inflate.
+ *    its threads, from /proc), which waiting for a core does not inflate;
+ *  - disk bytes per sample of data set B as each server holds it: the block directories Lookout's
+ *    and promtool's `create-blocks-from` wrote (index, chunks, meta.json, tombstones), and
+ *    VictoriaMetrics's `data/` and `indexdb/` after `/internal/force_flush`, once their size stopped
+ *    changing (its values are rounded to about 13 significant digits, so its figure is not lossless).
  *
  * Every server listens on 127.0.0.1 and is stopped before this returns (also on error).
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -186,7 +190,44 @@ async function cpuPerQuery(s: Server, end: number): Promise<number[]> {
   return out;
 }
 
-/** Generates data set B into `work` and loads it into each installed server. */
+/** Bytes of the files under `path`, subdirectories included; 0 when it is missing. */
+function treeBytes(path: string): number {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return 0;
+  }
+  if (!st.isDirectory()) return st.size;
+  let n = 0;
+  for (const name of readdirSync(path)) n += treeBytes(join(path, name));
+  return n;
+}
+
+/**
+ * Bytes under `paths` once they stop changing (the same total 2 s apart; at most 60 s): VictoriaMetrics
+ * writes the parts of a flush in the background.
+ */
+async function settledBytes(paths: string[]): Promise<number> {
+  const total = () => paths.reduce((n, p) => n + treeBytes(p), 0);
+  let last = total();
+  for (let i = 0; i < 30; i++) {
+    await new Promise((r) => setTimeout(r, 2000));
+    const now = total();
+    if (now === last) return now;
+    last = now;
+  }
+  return last;
+}
+
+/** Bytes of the block directories (named by ULID) in a Lookout or Prometheus data directory. */
+function blockDirsBytes(dir: string): number {
+  let n = 0;
+  for (const name of readdirSync(dir)) if (/^[0-9A-HJKMNP-TV-Z]{26}$/.test(name)) n += treeBytes(join(dir, name));
+  return n;
+}
+
+/** Generates data set B into `work` and loads it into each installed server; prints load time and disk bytes per sample. */
 async function loadDataSetB(work: string, end: number, servers: Partial<Record<ServerKind, Server>>): Promise<void> {
   const t0 = performance.now();
   const info = JSON.parse(
@@ -225,6 +266,11 @@ async function loadDataSetB(work: string, end: number, servers: Partial<Record<S
     loadSecs.victoria = (performance.now() - t) / 1000;
   }
   console.log(line('load data set B (Lookout/Prometheus: create-blocks-from openmetrics; VictoriaMetrics: import + flush)', 's', loadSecs, 1));
+  const disk = emptyFigures();
+  if (servers.lookout) disk.lookout = blockDirsBytes(join(work, 'lookout')) / info.samples;
+  if (servers.prometheus) disk.prometheus = blockDirsBytes(join(work, 'prometheus')) / info.samples;
+  if (servers.victoria) disk.victoria = (await settledBytes([join(work, 'victoria', 'data'), join(work, 'victoria', 'indexdb')])) / info.samples;
+  console.log(line('disk bytes per sample of data set B (blocks; VictoriaMetrics: data + indexdb after flush, values rounded)', 'B', disk, 3));
 }
 
 /** Runs the startup and query figures, printing one line per figure. Stops every server it started. */

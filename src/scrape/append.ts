@@ -321,11 +321,6 @@ export function appendScrape(
 }
 
 /**
- * A label set in Go's `{a="b", …}` form ({@link toGoString}) for an error message; a name or value
- * longer than {@link EXCERPT_MAX_BYTES} characters is shown as its start followed by
- * `... (N bytes)` ({@link textExcerpt}), so a series with a huge label does not make a huge message.
- */
-/**
  * The final label set of the parser's current series line: the scraped labels merged with the
  * target labels and metric-relabeled ({@link mutateSampleLabels}); null when relabeling drops it.
  * @throws {AppendError} when the line's labels do not parse
@@ -340,6 +335,11 @@ function lineLabels(p: ExpositionParser, opts: AppendOptions): Labels | null {
   return mutateSampleLabels(scraped, opts);
 }
 
+/**
+ * A label set in Go's `{a="b", …}` form ({@link toGoString}) for an error message; a name or value
+ * longer than {@link EXCERPT_MAX_BYTES} characters is shown as its start followed by
+ * `... (N bytes)` ({@link textExcerpt}), so a series with a huge label does not make a huge message.
+ */
 function labelsExcerpt(ls: Labels): string {
   if (ls.every((s) => s.length <= EXCERPT_MAX_BYTES)) return toGoString(ls);
   return toGoString(ls.map((s) => (s.length <= EXCERPT_MAX_BYTES ? s : textExcerpt(s))));
