@@ -35,7 +35,7 @@ class QuietLogger extends Logger {
 }
 
 const ROOT = join(import.meta.dirname, '..');
-const LOOKOUT_BIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const LOOKOUT_BIN = join(ROOT, 'dist', 'lookout', 'main.cjs');
 const PROMETHEUS = '/usr/bin/prometheus';
 const dir = mkdtempSync(join(tmpdir(), 'lookout-bench-rw-'));
 const children: ChildProcess[] = [];

@@ -31,7 +31,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const LOOKOUT_BIN = join(ROOT, 'dist/src/cli/main.js');
+const LOOKOUT_BIN = join(ROOT, 'dist/lookout/main.cjs');
 const TARGETS_MJS = resolve(ROOT, '../shared/bench/targets.mjs');
 const PROMETHEUS = '/usr/bin/prometheus';
 const VICTORIA = '/usr/bin/victoria-metrics';

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (the parent of `bench/`). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The built Lookout CLI (`npm run build`); `LOOKOUT_CLI` overrides it. */
-export const LOOKOUT_CLI = process.env.LOOKOUT_CLI ?? join(ROOT, 'dist/src/cli/main.js');
+export const LOOKOUT_CLI = process.env.LOOKOUT_CLI ?? join(ROOT, 'dist/lookout/main.cjs');
 export const PROMETHEUS = '/usr/bin/prometheus';
 export const PROMTOOL = '/usr/bin/promtool';
 export const VICTORIA = '/usr/bin/victoria-metrics';

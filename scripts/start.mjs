@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const stamp = join(root, 'dist', 'ui', 'index.html');
+// The bundled command is the last thing `npm run build` writes.
+const stamp = join(root, 'dist', 'lookout', 'main.cjs');
 
 function newest(dir) {
   let t = 0;
@@ -22,7 +23,7 @@ function newest(dir) {
 const sources = ['src', 'ui', 'examples'].map((d) => join(root, d));
 const stale =
   !existsSync(stamp) ||
-  !existsSync(join(root, 'dist', 'src', 'cli', 'main.js')) ||
+  !existsSync(join(root, 'dist', 'examples', 'orders-api', 'main.js')) ||
   Math.max(...sources.map(newest)) > statSync(stamp).mtimeMs;
 if (stale) {
   console.log('lookout: building (npm run build)…');
@@ -65,7 +66,7 @@ run('sink', ['dist/examples/notification-sink/main.js', '--port', '9099']);
 // The demo's request log, tailed into Lookout's log store by the embedded config/promtail.yml.
 run('orders-api', ['dist/examples/orders-api/main.js', '--port', '5000', '--log-file', 'data/logs/orders-api.log']);
 run('lookout', [
-  'dist/src/cli/main.js',
+  'dist/lookout/main.cjs',
   'server',
   '--web.listen-address=127.0.0.1:9090',
   '--web.external-url=http://127.0.0.1:9090',

@@ -1,6 +1,7 @@
 /**
  * Locations inside the installed package: the embedded default configuration (`config/`) and the
- * built UI (`dist/ui`). Works from `src/` (tsx) and from `dist/src/` (built).
+ * built UI (`dist/ui`). Works from `src/` (tsx), from `dist/src/` (tsc) and from the bundle in
+ * `dist/lookout/` (scripts/bundle.mjs).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -316,8 +316,9 @@ function timer(ms: number, fn: () => void): NodeJS.Timeout | undefined {
 }
 
 /**
- * Starts `query-worker` next to this module: the compiled `.js` in a build, or the `.ts` source
- * through tsx's loader when running from sources (tests, `tsx`).
+ * Starts `query-worker` next to this module: the compiled `.js` in a build (in the bundle,
+ * `import.meta.url` is the bundle's, and scripts/bundle.mjs writes `query-worker.js` beside it), or
+ * the `.ts` source through tsx's loader when running from sources (tests, `tsx`).
  */
 function startWorker(init: WorkerInit, transfer: MessagePort[], resourceLimits: { maxOldGenerationSizeMb: number; stackSizeMb: number }): Worker {
   const fromSource = import.meta.url.endsWith('.ts');

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
-export const LOOKOUT_BIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+export const LOOKOUT_BIN = join(ROOT, 'dist', 'lookout', 'main.cjs');
 export const ORDERS_API_BIN = join(ROOT, 'dist', 'examples', 'orders-api', 'main.js');
 /** `--alertmanager.config.file` for test servers that must not notify anyone (see the file). */
 export const QUIET_ALERTMANAGER_FLAG = `--alertmanager.config.file=${join(ROOT, 'test', 'support', 'alertmanager-quiet.yml')}`;
