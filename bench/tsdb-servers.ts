@@ -214,16 +214,16 @@ function treeBytes(path: string): number {
 }
 
 /**
- * Bytes under `paths` once they stop changing (the same total 2 s apart; at most 60 s): VictoriaMetrics
- * writes the parts of a flush in the background.
+ * Bytes under `paths` once they stop changing (the same total over 10 s, read every 2 s; at most
+ * 60 s): VictoriaMetrics writes and merges the parts of a flush in the background.
  */
 async function settledBytes(paths: string[]): Promise<number> {
   const total = () => paths.reduce((n, p) => n + treeBytes(p), 0);
   let last = total();
-  for (let i = 0; i < 30; i++) {
+  for (let i = 0, same = 0; i < 30 && same < 5; i++) {
     await new Promise((r) => setTimeout(r, 2000));
     const now = total();
-    if (now === last) return now;
+    same = now === last ? same + 1 : 0;
     last = now;
   }
   return last;
@@ -236,8 +236,8 @@ function blockDirsBytes(dir: string): number {
   return n;
 }
 
-/** Generates data set B into `work` and loads it into each installed server; prints load time and disk bytes per sample. */
-async function loadDataSetB(work: string, end: number, servers: Partial<Record<ServerKind, Server>>): Promise<void> {
+/** Generates data set B into `work` and loads it into each installed server; prints the load times. Returns its sample count. */
+async function loadDataSetB(work: string, end: number, servers: Partial<Record<ServerKind, Server>>): Promise<number> {
   const t0 = performance.now();
   const info = JSON.parse(
     execFileSync(process.execPath, [GEN], { env: { ...process.env, JITTER_MS: '0', END: String(end), OUT: join(work, 'B') }, encoding: 'utf8' }),
@@ -275,11 +275,22 @@ async function loadDataSetB(work: string, end: number, servers: Partial<Record<S
     loadSecs.victoria = (performance.now() - t) / 1000;
   }
   console.log(line('load data set B (Lookout/Prometheus: create-blocks-from openmetrics; VictoriaMetrics: import + flush)', 's', loadSecs, 1));
+  return info.samples;
+}
+
+/**
+ * Prints disk bytes per sample of data set B as each server holds it (after the queries, so that
+ * VictoriaMetrics has written its parts: it is flushed again and measured once settled).
+ */
+async function diskFigures(work: string, samples: number, servers: Partial<Record<ServerKind, Server>>): Promise<void> {
   const disk = emptyFigures();
-  if (servers.lookout) disk.lookout = blockDirsBytes(join(work, 'lookout')) / info.samples;
-  if (servers.prometheus) disk.prometheus = blockDirsBytes(join(work, 'prometheus')) / info.samples;
-  if (servers.victoria) disk.victoria = (await settledBytes([join(work, 'victoria', 'data'), join(work, 'victoria', 'indexdb')])) / info.samples;
-  console.log(line('disk bytes per sample of data set B (blocks; VictoriaMetrics: data + indexdb after flush, values rounded)', 'B', disk, 3));
+  if (servers.lookout) disk.lookout = blockDirsBytes(join(work, 'lookout')) / samples;
+  if (servers.prometheus) disk.prometheus = blockDirsBytes(join(work, 'prometheus')) / samples;
+  if (servers.victoria) {
+    await (await fetch(`${servers.victoria.url}/internal/force_flush`)).arrayBuffer();
+    disk.victoria = (await settledBytes([join(work, 'victoria', 'data'), join(work, 'victoria', 'indexdb')])) / samples;
+  }
+  console.log(line('disk bytes per sample of data set B (blocks; VictoriaMetrics: data + indexdb, values rounded)', 'B', disk, 3));
 }
 
 /** Runs the startup and query figures, printing one line per figure. Stops every server it started. */
@@ -292,7 +303,7 @@ export async function serverFigures(): Promise<void> {
     await startupFigures(work);
     // The last 2 h boundary at or before now, so that "the last hour" of the data is recent.
     const end = Math.floor(Date.now() / 1000 / 7200) * 7200;
-    await loadDataSetB(work, end, servers);
+    const samples = await loadDataSetB(work, end, servers);
     const started = KINDS.filter((k) => servers[k] !== undefined);
     const answers = new Map<ServerKind, Map<string, [number, string][]>[]>();
     for (const k of started) {
@@ -324,6 +335,7 @@ export async function serverFigures(): Promise<void> {
       for (const k of started) cpuFigs[k] = cpu.get(k)![i]!;
       console.log(line(`  server CPU per call (all threads, mean of ${CPU_REPS})`, 'ms', cpuFigs, 1));
     });
+    await diskFigures(work, samples, servers);
   } finally {
     for (const k of KINDS) if (servers[k]) await stopServer(servers[k]!);
     rmSync(work, { recursive: true, force: true });
