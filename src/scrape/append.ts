@@ -16,7 +16,7 @@ import { relabelBuilder, type RelabelConfig } from '../config/relabel.js';
 import { isValidLabelNameFor, type NameValidationScheme } from '../config/prometheus/values.js';
 import { ExemplarResult } from '../tsdb/exemplars.js';
 import { AppendResult, type Appender } from '../tsdb/types.js';
-import type { ScrapeCache } from './cache.js';
+import { NO_ENTRY, type ScrapeCache } from './cache.js';
 import type { ScrapeMetrics } from './metrics.js';
 
 /** Samples more than this far in the future are out of bounds (upstream `maxAheadTime`: 10m). */
@@ -197,7 +197,6 @@ export class ScrapeAppend {
       return true;
     }
     const { app, cache, opts, stats, defTime, maxTime } = this;
-    const iter = cache.iter;
     // Texts of the last scrape's lines hint the parser at this scrape's (same format only).
     const hints = this.format === 'text' && cache.keyFormat === 'text';
     let sinceClock = 0;
@@ -231,8 +230,8 @@ export class ScrapeAppend {
       // cache keeps no label set: ~300 bytes per series of arrays and strings the head already has).
       let labels: Labels | null = null;
       let alreadyScraped = false;
-      if (e) {
-        alreadyScraped = e.lastIter === iter;
+      if (e !== NO_ENTRY) {
+        alreadyScraped = cache.seenInThisScrape(e);
         if (!alreadyScraped) cache.markSeen(e);
       } else {
         if (cache.isDropped(key, pos)) continue;
@@ -248,7 +247,7 @@ export class ScrapeAppend {
       }
 
       let result: number;
-      let ref = e ? e.ref : 0;
+      let ref = e !== NO_ENTRY ? cache.refOf(e) : 0;
       if (alreadyScraped && explicitTs === undefined) {
         result = AppendResult.Duplicate;
       } else if (opts.sampleLimit > 0 && ++this.sampleCount > opts.sampleLimit) {
@@ -276,8 +275,8 @@ export class ScrapeAppend {
 
       if (result === AppendResult.Ok) {
         const track = explicitTs === undefined || opts.trackTimestampsStaleness;
-        if (e) {
-          e.ref = ref;
+        if (e !== NO_ENTRY) {
+          cache.setRef(e, ref);
         } else {
           e = cache.add(key, ref, pos);
           if (!this.sampleLimitHit) stats.seriesAdded++;
@@ -355,10 +354,10 @@ export function appendFailed(app: Appender, cache: ScrapeCache, defTime: number)
 }
 
 function appendStaleMarkers(app: Appender, cache: ScrapeCache, t: number): void {
-  cache.forEachStale((e) => {
+  cache.forEachStale((ref) => {
     // Out-of-order and duplicate results are expected when a target comes back under a new
     // loop; an unknown ref means the storage already dropped the series. All are ignored.
-    app.append(e.ref, t, STALE_NAN);
+    app.append(ref, t, STALE_NAN);
   });
 }
 

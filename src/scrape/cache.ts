@@ -8,16 +8,8 @@
 import type { ExpositionFormat, MetricType } from '../exposition/index.js';
 import type { SeriesRef } from '../tsdb/types.js';
 
-/** One cached series. Mutable: the ref changes when the storage recreates the series. */
-export interface CacheEntry {
-  /** The series text (`seriesKey()`) this entry is cached under. */
-  readonly key: string;
-  ref: SeriesRef;
-  /** Scrape iteration the series was last seen in. */
-  lastIter: number;
-  /** Scrape iteration the series was last tracked for staleness in (-1 never). */
-  trackedIter: number;
-}
+/** What {@link ScrapeCache.get} returns when the series text is not cached. */
+export const NO_ENTRY = -1;
 
 /** Metadata of one metric family on a target. */
 export interface MetadataEntry {
@@ -39,30 +31,46 @@ export interface MetricMetadata {
 const METADATA_KEEP_ITERATIONS = 10;
 /** Slack before a forced flush while scrapes fail (upstream: twice the last good size + 1000). */
 const FORCED_FLUSH_SLACK = 1000;
+/** Entry slots allocated at first (the columns double when full). */
+const INITIAL_SLOTS = 64;
 
-/** Scrape cache of one target. Not shared between targets. */
+/**
+ * Scrape cache of one target. Not shared between targets.
+ *
+ * A cached series is an entry slot: its text, storage ref, and the scrape iterations it was last
+ * seen and last tracked for staleness in, kept in columns (typed arrays) rather than one object per
+ * series, which saves about 50 bytes per series and the garbage collector's work of tracing a
+ * million small objects. A slot is freed when its series is forgotten and reused by a later one.
+ */
 export class ScrapeCache {
   /** Current scrape iteration. */
   iter = 0;
   private successfulCount = 0;
-  private readonly series = new Map<string, CacheEntry>();
+  /** Entry slot of each cached series text. */
+  private readonly series = new Map<string, number>();
   private readonly dropped = new Map<string, number>();
-  /** Entries tracked for staleness in the current / previous iteration (arrays reused across scrapes). */
-  private cur: CacheEntry[] = [];
-  private prev: CacheEntry[] = [];
-  /** Entries of `prev` tracked again in this iteration (all of them: no staleness markers due). */
+  /** Per entry slot: series text (undefined when free), storage ref, last seen and last tracked iteration (-1 never). */
+  private keys: (string | undefined)[] = [];
+  private refs = new Float64Array(INITIAL_SLOTS);
+  private lastIters = new Int32Array(INITIAL_SLOTS);
+  private trackedIters = new Int32Array(INITIAL_SLOTS);
+  private readonly freeSlots: number[] = [];
+  /** Slots tracked for staleness in the current / previous iteration (arrays reused across scrapes). */
+  private cur: number[] = [];
+  private prev: number[] = [];
+  /** Slots of `prev` tracked again in this iteration (all of them: no staleness markers due). */
   private prevTracked = 0;
-  /** Entries of `series` seen in this iteration (all of them: nothing to forget at its end). */
+  /** Slots of `series` seen in this iteration (all of them: nothing to forget at its end). */
   private seenNow = 0;
   private readonly metadata = new Map<string, MetadataEntry>();
   /**
-   * What the n-th series line of the last successful scrape was (entry, or its text when it was
-   * dropped), and the same for the scrape in progress. Targets expose series in a stable order,
-   * so comparing the text with the same position of the last scrape usually finds the entry
-   * without hashing the freshly sliced string for a Map lookup.
+   * What the n-th series line of the last successful scrape was (entry slot, or its text when it
+   * was dropped), and the same for the scrape in progress. Targets expose series in a stable
+   * order, so comparing the text with the same position of the last scrape usually finds the
+   * entry without hashing the freshly sliced string for a Map lookup.
    */
-  private order: (CacheEntry | string)[] = [];
-  private nextOrder: (CacheEntry | string)[] = [];
+  private order: (number | string)[] = [];
+  private nextOrder: (number | string)[] = [];
 
   /**
    * Format of the last successful scrape's body, whose series texts {@link keyAt} returns (set by
@@ -74,13 +82,13 @@ export class ScrapeCache {
   constructor(private readonly onForcedFlush: () => void = () => {}) {}
 
   /**
-   * The entry for the series text of the `pos`-th series line of this scrape (0-based), or
-   * undefined. Records the position for the next scrape when found. Does not mark it seen.
+   * The entry slot for the series text of the `pos`-th series line of this scrape (0-based), or
+   * {@link NO_ENTRY}. Records the position for the next scrape when found. Does not mark it seen.
    */
-  get(key: string, pos: number): CacheEntry | undefined {
+  get(key: string, pos: number): number {
     const c = this.order[pos];
-    const e = c !== undefined && typeof c !== 'string' && c.key === key ? c : this.series.get(key);
-    if (e !== undefined) this.nextOrder[pos] = e;
+    const e = typeof c === 'number' && this.keys[c] === key ? c : (this.series.get(key) ?? NO_ENTRY);
+    if (e !== NO_ENTRY) this.nextOrder[pos] = e;
     return e;
   }
 
@@ -90,20 +98,61 @@ export class ScrapeCache {
    */
   keyAt(pos: number): string | undefined {
     const c = this.order[pos];
-    return c === undefined || typeof c === 'string' ? c : c.key;
+    return typeof c === 'number' ? this.keys[c] : c;
   }
 
   /**
-   * Adds a series seen (and stored) for the first time, at series line `pos`. Unlike upstream's
-   * cache entry it keeps no label set (the storage has it; the scrape loop rebuilds it from the
-   * line in the rare case the storage forgot the ref).
+   * Adds a series seen (and stored) for the first time, at series line `pos`; returns its entry
+   * slot. Unlike upstream's cache entry it keeps no label set (the storage has it; the scrape loop
+   * rebuilds it from the line in the rare case the storage forgot the ref).
    */
-  add(key: string, ref: SeriesRef, pos: number): CacheEntry {
-    const e: CacheEntry = { key, ref, lastIter: this.iter, trackedIter: -1 };
+  add(key: string, ref: SeriesRef, pos: number): number {
+    let e = this.freeSlots.pop();
+    if (e === undefined) {
+      e = this.keys.length;
+      if (e === this.refs.length) this.grow();
+    }
+    this.keys[e] = key;
+    this.refs[e] = ref;
+    this.lastIters[e] = this.iter;
+    this.trackedIters[e] = -1;
     this.series.set(key, e);
     this.seenNow++;
     this.nextOrder[pos] = e;
     return e;
+  }
+
+  private grow(): void {
+    const n = this.refs.length * 2;
+    const refs = new Float64Array(n);
+    refs.set(this.refs);
+    this.refs = refs;
+    const last = new Int32Array(n);
+    last.set(this.lastIters);
+    this.lastIters = last;
+    const tracked = new Int32Array(n);
+    tracked.set(this.trackedIters);
+    this.trackedIters = tracked;
+  }
+
+  /** The series text of entry `e`. */
+  keyOf(e: number): string {
+    return this.keys[e]!;
+  }
+
+  /** The storage ref of entry `e`. */
+  refOf(e: number): SeriesRef {
+    return this.refs[e]!;
+  }
+
+  /** Sets the storage ref of entry `e` (the storage recreated its series). */
+  setRef(e: number, ref: SeriesRef): void {
+    this.refs[e] = ref;
+  }
+
+  /** Whether entry `e` was seen in this scrape already. */
+  seenInThisScrape(e: number): boolean {
+    return this.lastIters[e] === this.iter;
   }
 
   /** Whether `key` (series line `pos`) is a series metric relabeling dropped; marks it seen. */
@@ -119,31 +168,33 @@ export class ScrapeCache {
     this.nextOrder[pos] = key;
   }
 
-  /** Marks a cached entry as seen in this scrape (kept at its end); it must not be seen yet. */
-  markSeen(e: CacheEntry): void {
-    e.lastIter = this.iter;
+  /** Marks entry `e` as seen in this scrape (kept at its end); it must not be seen yet. */
+  markSeen(e: number): void {
+    this.lastIters[e] = this.iter;
     this.seenNow++;
   }
 
-  /** Marks the entry as exposed in this scrape, so it gets no staleness marker. */
-  track(e: CacheEntry): void {
-    if (e.trackedIter === this.iter) return;
-    if (e.trackedIter === this.iter - 1) this.prevTracked++;
-    e.trackedIter = this.iter;
+  /** Marks entry `e` as exposed in this scrape, so it gets no staleness marker. */
+  track(e: number): void {
+    const it = this.trackedIters[e]!;
+    if (it === this.iter) return;
+    if (it === this.iter - 1) this.prevTracked++;
+    this.trackedIters[e] = this.iter;
     this.cur.push(e);
   }
 
   /**
-   * Calls `f` for each series tracked in the previous iteration but not in this one, i.e. that
-   * needs a staleness marker. A series whose ref is also tracked now under another text is skipped.
+   * Calls `f` with the ref of each series tracked in the previous iteration but not in this one,
+   * i.e. that needs a staleness marker. A series whose ref is also tracked now under another text
+   * is skipped.
    */
-  forEachStale(f: (e: CacheEntry) => void): void {
+  forEachStale(f: (ref: SeriesRef) => void): void {
     if (this.prevTracked === this.prev.length) return;
     let curRefs: Set<SeriesRef> | null = null;
     for (const e of this.prev) {
-      if (e.trackedIter === this.iter) continue;
-      curRefs ??= new Set(this.cur.map((c) => c.ref));
-      if (!curRefs.has(e.ref)) f(e);
+      if (this.trackedIters[e] === this.iter) continue;
+      curRefs ??= new Set(this.cur.map((c) => this.refs[c]!));
+      if (!curRefs.has(this.refs[e]!)) f(this.refs[e]!);
     }
   }
 
@@ -161,7 +212,15 @@ export class ScrapeCache {
       this.onForcedFlush();
     }
     if (flush) {
-      if (this.seenNow !== this.series.size) for (const [k, e] of this.series) if (e.lastIter !== this.iter) this.series.delete(k);
+      // Slots freed here are never in `cur`, the next `prev`: those were tracked, so seen, now.
+      if (this.seenNow !== this.series.size) {
+        for (const [k, e] of this.series) {
+          if (this.lastIters[e] === this.iter) continue;
+          this.series.delete(k);
+          this.keys[e] = undefined;
+          this.freeSlots.push(e);
+        }
+      }
       for (const [k, it] of this.dropped) if (it !== this.iter) this.dropped.delete(k);
       for (const [k, m] of this.metadata) if (this.iter - m.lastIter > METADATA_KEEP_ITERATIONS) this.metadata.delete(k);
     }

@@ -1,23 +1,31 @@
 /** The scrape cache's bookkeeping between scrapes: forgetting unseen series, staleness candidates, key hints. */
 import { describe, expect, it } from 'vitest';
-import { ScrapeCache, type CacheEntry } from '../../../src/scrape/cache.js';
+import { NO_ENTRY, ScrapeCache } from '../../../src/scrape/cache.js';
 
-/** One successful scrape exposing `keys` (as the scrape append drives the cache). */
-function scrapeKeys(cache: ScrapeCache, keys: readonly string[]): CacheEntry[] {
-  const out: CacheEntry[] = [];
+/** Storage ref of each series text (as a storage would give them). */
+const refs = new Map<string, number>();
+const refOf = (key: string): number => {
+  if (!refs.has(key)) refs.set(key, 100 + refs.size);
+  return refs.get(key)!;
+};
+
+/** One successful scrape exposing `keys` (as the scrape append drives the cache); returns the entry slots. */
+function scrapeKeys(cache: ScrapeCache, keys: readonly string[]): number[] {
+  const out: number[] = [];
   keys.forEach((key, pos) => {
     let e = cache.get(key, pos);
-    if (e === undefined) e = cache.add(key, out.length + 100, pos);
-    else if (e.lastIter !== cache.iter) cache.markSeen(e);
+    if (e === NO_ENTRY) e = cache.add(key, refOf(key), pos);
+    else if (!cache.seenInThisScrape(e)) cache.markSeen(e);
     cache.track(e);
     out.push(e);
   });
   return out;
 }
 
+/** The texts of the series due a staleness marker. */
 function stale(cache: ScrapeCache): string[] {
   const keys: string[] = [];
-  cache.forEachStale((e) => keys.push(e.key));
+  cache.forEachStale((ref) => keys.push([...refs].find(([, r]) => r === ref)![0]));
   return keys;
 }
 
@@ -35,7 +43,7 @@ describe('ScrapeCache', () => {
     scrapeKeys(cache, ['b']);
     expect(stale(cache)).toEqual(['a']);
     cache.iterDone(true);
-    expect(cache.get('a', 5)).toBeUndefined();
+    expect(cache.get('a', 5)).toBe(NO_ENTRY);
     expect(cache.get('b', 5)).toBe(b);
   });
 
@@ -46,8 +54,8 @@ describe('ScrapeCache', () => {
     scrapeKeys(cache, ['a', 'a']);
     expect(stale(cache)).toEqual(['b']);
     cache.iterDone(true);
-    expect(cache.get('b', 5)).toBeUndefined();
-    expect(cache.get('a', 5)?.key).toBe('a');
+    expect(cache.get('b', 5)).toBe(NO_ENTRY);
+    expect(cache.keyOf(cache.get('a', 5))).toBe('a');
   });
 
   it('keeps every series after a failed scrape and reports all of the last good one stale', () => {
@@ -57,7 +65,7 @@ describe('ScrapeCache', () => {
     expect(stale(cache)).toEqual(['a', 'b']);
     cache.iterDone(false);
     expect(stale(cache)).toEqual([]);
-    expect(cache.get('a', 0)?.key).toBe('a');
+    expect(cache.keyOf(cache.get('a', 0))).toBe('a');
   });
 
   it('hints the key of the same line of the last successful scrape', () => {
@@ -70,5 +78,34 @@ describe('ScrapeCache', () => {
     scrapeKeys(cache, ['x']);
     cache.iterDone(false);
     expect(cache.keyAt(0)).toBe('a');
+  });
+
+  it('reuses the slots of forgotten series, and a reused slot at an old position is not mistaken for its old series', () => {
+    const cache = new ScrapeCache();
+    const [a, b] = scrapeKeys(cache, ['a', 'b']);
+    cache.iterDone(true);
+    scrapeKeys(cache, ['b']);
+    cache.iterDone(true);
+    // 'a' was forgotten: 'c' takes its slot; line 0 of the last scrape was 'b'.
+    const [c] = scrapeKeys(cache, ['c', 'b']);
+    expect(c).toBe(a);
+    expect([cache.keyOf(c!), cache.refOf(c!)]).toEqual(['c', refOf('c')]);
+    expect(stale(cache)).toEqual([]);
+    cache.iterDone(true);
+    expect(cache.get('a', 0)).toBe(NO_ENTRY);
+    expect(cache.get('c', 0)).toBe(c);
+    expect(cache.get('b', 1)).toBe(b);
+    expect(stale(cache)).toEqual(['c', 'b']);
+  });
+
+  it('keeps the refs of many series through the columns growing', () => {
+    const cache = new ScrapeCache();
+    const keys = Array.from({ length: 1000 }, (_, i) => `s${i}`);
+    const slots = scrapeKeys(cache, keys);
+    cache.iterDone(true);
+    expect(new Set(slots).size).toBe(1000);
+    expect(keys.every((k, i) => cache.get(k, i) === slots[i] && cache.refOf(slots[i]!) === refOf(k))).toBe(true);
+    scrapeKeys(cache, keys.slice(500));
+    expect(stale(cache)).toEqual(keys.slice(0, 500));
   });
 });
