@@ -17,9 +17,10 @@
  *
  * With SCALE_SERIES set (e.g. 1000000) it measures the issue's scale point instead: that many
  * series (SCALE_SERIES / SERIES_PER_TARGET targets) scraped every SCALE_INTERVAL_S (15) seconds;
- * once all are up and SCALE_SETTLE_SCRAPES (4) more scrapes passed it prints RSS, the longest
- * scrape duration of the last minute against the interval (scrape lag) and CPU seconds per million
- * samples over the following SCALE_WINDOW_SCRAPES (4) intervals.
+ * once all are up and SCALE_SETTLE_SCRAPES (20: 5 minutes at 15 s, the issue's point) more scrapes
+ * passed it prints RSS, the longest scrape duration of the last minute against the interval (scrape
+ * lag) and CPU seconds per million samples over the following SCALE_WINDOW_SCRAPES (4) intervals.
+ * The programs run one after another (about 6.5 minutes each).
  *
  * Loopback only; every child process is killed on exit, also on error.
  */
@@ -44,7 +45,7 @@ const SAMPLES = +(process.env.SAMPLES ?? 5);
 const ONLY = process.env.ONLY?.split(',');
 const SCALE_SERIES = +(process.env.SCALE_SERIES ?? 0);
 const SCALE_INTERVAL_S = +(process.env.SCALE_INTERVAL_S ?? 15);
-const SCALE_SETTLE_SCRAPES = +(process.env.SCALE_SETTLE_SCRAPES ?? 4);
+const SCALE_SETTLE_SCRAPES = +(process.env.SCALE_SETTLE_SCRAPES ?? 20);
 const SCALE_WINDOW_SCRAPES = +(process.env.SCALE_WINDOW_SCRAPES ?? 4);
 
 type Who = 'lookout' | 'prometheus' | 'victoria-metrics';
