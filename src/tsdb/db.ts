@@ -332,6 +332,21 @@ export class TSDB implements Storage {
   }
 
   /**
+   * Oldest timestamp stored, ms (for `prometheus_tsdb_lowest_timestamp`): the oldest block's start,
+   * else the head's minimum (+Infinity when empty), as upstream.
+   */
+  lowestTimestamp(): number {
+    let t = Infinity;
+    for (const b of this.blockList) if (b.meta.minTime < t) t = b.meta.minTime;
+    return t === Infinity ? this.head.minTime() : t;
+  }
+
+  /** `--storage.tsdb.retention.size` in bytes, 0 for none (for `prometheus_tsdb_retention_limit_bytes`). */
+  retentionLimitBytes(): number {
+    return this.retentionBytes;
+  }
+
+  /**
    * Compaction, then the WAL segment's rotation by age and retention: what the timer runs every
    * minute (and {@link open} once). Resolves when all are done; never rejects (errors are logged).
    */

@@ -15,6 +15,11 @@ function regs(registry: Registry | undefined): Registry[] {
 /** Upstream prints the empty head's bounds as math.MaxInt64 / MinInt64. */
 const INT64_MAX = 9223372036854775807;
 
+/** A time bound in ms as upstream's int64 gauges show it: ±Infinity (empty) as ±MaxInt64. */
+function boundTime(v: number): number {
+  return v === Infinity ? INT64_MAX : v === -Infinity ? -INT64_MAX : v;
+}
+
 /** Live values the head gauges read at scrape time. */
 export interface HeadGaugeSource {
   numSeries(): number;
@@ -47,7 +52,6 @@ export class HeadMetrics {
 
   constructor(src: HeadGaugeSource, registry?: Registry) {
     const registers = regs(registry);
-    const boundTime = (v: number): number => (v === Infinity ? INT64_MAX : v === -Infinity ? -INT64_MAX : v);
     new Gauge({
       name: 'prometheus_tsdb_head_series',
       help: 'Total number of series in the head block.',
@@ -250,6 +254,10 @@ export interface BlockGaugeSource {
   blocksBytes(): number;
   /** Bytes of the head chunk files. */
   headChunksBytes(): number;
+  /** Oldest timestamp stored (ms): the oldest block's start, else the head's minimum (+Infinity when empty). */
+  lowestTimestamp(): number;
+  /** `--storage.tsdb.retention.size` in bytes (0: none). */
+  retentionLimitBytes(): number;
 }
 
 /** Metrics of on-disk blocks: compaction of the head into blocks and time-based retention (upstream `dbMetrics`). */
@@ -292,6 +300,30 @@ export class BlockMetrics {
       registers,
       collect() {
         this.set(src()?.headChunksBytes() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'prometheus_tsdb_lowest_timestamp',
+      help: 'Lowest timestamp value stored in the database. The unit is decided by the library consumer.',
+      registers,
+      collect() {
+        this.set(boundTime(src()?.lowestTimestamp() ?? Infinity));
+      },
+    });
+    new Gauge({
+      name: 'prometheus_tsdb_lowest_timestamp_seconds',
+      help: 'Lowest timestamp value stored in the database.',
+      registers,
+      collect() {
+        this.set(Math.trunc(boundTime(src()?.lowestTimestamp() ?? Infinity) / 1000));
+      },
+    });
+    new Gauge({
+      name: 'prometheus_tsdb_retention_limit_bytes',
+      help: 'Max number of bytes to be retained in the tsdb blocks, configured 0 means disabled',
+      registers,
+      collect() {
+        this.set(src()?.retentionLimitBytes() ?? 0);
       },
     });
     this.compactions = new Counter({ name: 'prometheus_tsdb_compactions_total', help: 'Total number of compactions that were executed for the partition.', registers });

@@ -81,8 +81,11 @@ describe('TSDB compaction into blocks', () => {
     const reg = new Registry();
     let now = T0 + 4 * H;
     let db = openDB({ dir, now: () => now, registry: reg });
+    expect(await metric(reg, 'prometheus_tsdb_lowest_timestamp')).toBe(9223372036854775807);
     appendRounds(db, 0, 181); // [T0, T0 + 3 h]: exactly 3 h, not yet compactable.
     expect(await db.compact()).toBe(0);
+    expect(await metric(reg, 'prometheus_tsdb_lowest_timestamp')).toBe(T0);
+    expect(await metric(reg, 'prometheus_tsdb_retention_limit_bytes')).toBe(0);
     appendRounds(db, 181, 182);
     expect(await db.compact()).toBe(1);
     expect(db.blocks()).toEqual([
@@ -246,6 +249,9 @@ describe('TSDB compaction into blocks', () => {
     ]);
     expect(await metric(reg2, 'prometheus_tsdb_size_retentions_total')).toBe(1);
     expect(await metric(reg2, 'prometheus_tsdb_time_retentions_total')).toBe(0);
+    expect(await metric(reg2, 'prometheus_tsdb_retention_limit_bytes')).toBe(head + sizes[4]! + sizes[3]! + Math.floor(sizes[2]! / 2));
+    expect(await metric(reg2, 'prometheus_tsdb_lowest_timestamp')).toBe(T0 + 6 * H);
+    expect(await metric(reg2, 'prometheus_tsdb_lowest_timestamp_seconds')).toBe((T0 + 6 * H) / 1000);
     expect(ulidDirs(dir)).toEqual(db.blocks().map((b) => b.ulid).sort());
   });
 
