@@ -1,17 +1,21 @@
 /**
  * Aggregation operators, as upstream `aggregation`, `aggregationK`, `aggregationCountValues`.
  *
- * Input series are mapped to their group once per query; accumulators are typed-array columns of
- * `groups × steps`, filled series by series in input order (so the floating-point order of
- * operations per group and step matches upstream's).
+ * Input series are mapped to their group once per query; accumulators are typed-array columns
+ * (one slot per step) per group, filled series by series in input order (so the floating-point
+ * order of operations per group and step matches upstream's). Over a range-vector function of a
+ * selector, the function's result series are folded in as they are computed, never all kept.
  */
 import { formatGoFloat } from '../../model/gofloat.js';
-import { key, LabelsBuilder, METRIC_NAME, type Labels } from '../../model/labels.js';
+import { get, key, LabelsBuilder, METRIC_NAME, type Labels } from '../../model/labels.js';
 import { labelsHash } from '../../model/xxhash.js';
-import type { AggregateExpr } from '../ast.js';
+import { exprType, unwrapParens, type AggregateExpr, type Call } from '../ast.js';
 import { PromQLError } from '../errors.js';
+import { FUNCTION_IMPLS } from '../functions/index.js';
 import { formatF, kahan, kahanInc, quantile, Scratch } from '../functions/math.js';
+import type { RangeFunction } from '../functions/range.js';
 import type { Evaluator } from './evaluator.js';
+import { DUPLICATE_LABELSET, dropMetadata, METADATA_LABELS } from './merge.js';
 import { hasAnyPoint, newStepSeries, type Grid, type StepSeries, type Value, type VectorValue } from './types.js';
 
 /** Upstream's int64 limits for k (as float64). */
@@ -49,105 +53,134 @@ function makeGroups(series: StepSeries[], grouping: string[], without: boolean):
   return { groupOf, labels };
 }
 
-/** Evaluates an aggregation over the grid. */
-export function evalAggregate(ev: Evaluator, e: AggregateExpr, g: Grid): Value {
-  if (e.op === 'count_values') return countValues(ev, e, g);
-  const param = e.param && e.param.type !== 'StringLiteral' ? ev.evalScalar(e.param, g) : null;
-  if (e.op === 'quantile') checkQuantileParam(ev, e, param!);
-  const input = ev.evalVector(e.expr, g);
-  if (e.op === 'topk' || e.op === 'bottomk' || e.op === 'limitk' || e.op === 'limit_ratio') {
-    return selectK(ev, e, param!, input, g);
+/** Operators whose result per group and step is folded from the series one by one. */
+type FoldOp = 'sum' | 'avg' | 'count' | 'min' | 'max' | 'group' | 'stddev' | 'stdvar';
+
+const FOLD_OPS: ReadonlySet<string> = new Set<FoldOp>(['sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar']);
+
+/** One group's accumulator columns (one slot per step), as upstream's `groupedAggregation`. */
+interface GroupColumns {
+  value: Float64Array;
+  /** Kahan compensation (sum, avg). */
+  comp: Float64Array;
+  mean: Float64Array;
+  count: Float64Array;
+  /** avg: 1 where the running sum would overflow and the incremental mean is used. */
+  incremental: Uint8Array;
+  /** 1 where some series folded in is to lose its metric name (upstream ORs per step). */
+  dropAt: Uint8Array;
+}
+
+function newGroupColumns(n: number): GroupColumns {
+  return {
+    value: new Float64Array(n),
+    comp: new Float64Array(n),
+    mean: new Float64Array(n),
+    count: new Float64Array(n),
+    incremental: new Uint8Array(n),
+    dropAt: new Uint8Array(n),
+  };
+}
+
+/**
+ * Folds one series (value and presence per step) into its group's columns. Series must come in
+ * input order: that fixes the floating-point order of operations per group and step, as upstream.
+ */
+function fold(op: FoldOp, a: GroupColumns, vs: Float64Array, has: Uint8Array, dropName: boolean): void {
+  const { value, comp, mean, count, incremental, dropAt } = a;
+  if (op === 'sum' && !dropName) {
+    foldSum(a, vs, has);
+    return;
   }
-  const { groupOf, labels } = makeGroups(input.series, e.grouping, e.without);
-  const nGroups = labels.length;
-  const n = g.n;
-  const value = new Float64Array(nGroups * n);
-  const comp = new Float64Array(nGroups * n);
-  const mean = new Float64Array(nGroups * n);
-  const count = new Float64Array(nGroups * n);
-  const incremental = new Uint8Array(nGroups * n);
-  /** Per group and step: some series aggregated there is to lose its name (upstream ORs per step). */
-  const dropAt = new Uint8Array(nGroups * n);
-  const op = e.op;
-
-  if (op === 'quantile') return quantileAggregate(ev, input, groupOf, labels, param!, g);
-
-  for (let si = 0; si < input.series.length; si++) {
-    ev.checkDeadline();
-    const s = input.series[si]!;
-    const gi = groupOf[si]!;
-    const base = gi * n;
-    for (let i = 0; i < n; i++) {
-      if (!s.has[i]) continue;
-      const f = s.vs[i]!;
-      const c = base + i;
-      if (s.dropName) dropAt[c] = 1;
-      if (count[c] === 0) {
-        count[c] = 1;
-        mean[c] = f;
-        switch (op) {
-          case 'group':
-            value[c] = 1;
-            break;
-          case 'stddev':
-          case 'stdvar':
-            value[c] = Number.isFinite(f) ? 0 : NaN;
-            break;
-          default:
-            value[c] = f;
-        }
-        continue;
-      }
-      count[c]!++;
+  for (let c = 0; c < has.length; c++) {
+    if (!has[c]) continue;
+    const f = vs[c]!;
+    if (dropName) dropAt[c] = 1;
+    if (count[c] === 0) {
+      count[c] = 1;
+      mean[c] = f;
       switch (op) {
-        case 'sum':
-          value[c] = kahanInc(f, value[c]!, comp[c]!);
-          comp[c] = kahan.c;
-          break;
-        case 'avg': {
-          const cnt = count[c]!;
-          if (!incremental[c]) {
-            const next = kahanInc(f, value[c]!, comp[c]!);
-            if (next !== Infinity && next !== -Infinity) {
-              value[c] = next;
-              comp[c] = kahan.c;
-              break;
-            }
-            // The running sum would overflow: switch to the incremental mean.
-            incremental[c] = 1;
-            mean[c] = value[c]! / (cnt - 1);
-            comp[c] = comp[c]! / (cnt - 1);
-          }
-          const q = (cnt - 1) / cnt;
-          mean[c] = kahanInc(f / cnt, q * mean[c]!, q * comp[c]!);
-          comp[c] = kahan.c;
-          break;
-        }
-        case 'max':
-          if (value[c]! < f || Number.isNaN(value[c]!)) value[c] = f;
-          break;
-        case 'min':
-          if (value[c]! > f || Number.isNaN(value[c]!)) value[c] = f;
+        case 'group':
+          value[c] = 1;
           break;
         case 'stddev':
-        case 'stdvar': {
-          const delta = f - mean[c]!;
-          mean[c] = mean[c]! + delta / count[c]!;
-          value[c] = value[c]! + delta * (f - mean[c]!);
+        case 'stdvar':
+          value[c] = Number.isFinite(f) ? 0 : NaN;
           break;
-        }
         default:
-          break;
+          value[c] = f;
       }
+      continue;
+    }
+    count[c]!++;
+    switch (op) {
+      case 'sum':
+        value[c] = kahanInc(f, value[c]!, comp[c]!);
+        comp[c] = kahan.c;
+        break;
+      case 'avg': {
+        const cnt = count[c]!;
+        if (!incremental[c]) {
+          const next = kahanInc(f, value[c]!, comp[c]!);
+          if (next !== Infinity && next !== -Infinity) {
+            value[c] = next;
+            comp[c] = kahan.c;
+            break;
+          }
+          // The running sum would overflow: switch to the incremental mean.
+          incremental[c] = 1;
+          mean[c] = value[c]! / (cnt - 1);
+          comp[c] = comp[c]! / (cnt - 1);
+        }
+        const q = (cnt - 1) / cnt;
+        mean[c] = kahanInc(f / cnt, q * mean[c]!, q * comp[c]!);
+        comp[c] = kahan.c;
+        break;
+      }
+      case 'max':
+        if (value[c]! < f || Number.isNaN(value[c]!)) value[c] = f;
+        break;
+      case 'min':
+        if (value[c]! > f || Number.isNaN(value[c]!)) value[c] = f;
+        break;
+      case 'stddev':
+      case 'stdvar': {
+        const delta = f - mean[c]!;
+        mean[c] = mean[c]! + delta / count[c]!;
+        value[c] = value[c]! + delta * (f - mean[c]!);
+        break;
+      }
+      default:
+        break;
     }
   }
+}
 
+/** {@link fold} for `sum` of series whose names stay: the same steps without the per-step switch. */
+function foldSum(a: GroupColumns, vs: Float64Array, has: Uint8Array): void {
+  const { value, comp, mean, count } = a;
+  for (let c = 0; c < has.length; c++) {
+    if (!has[c]) continue;
+    const f = vs[c]!;
+    if (count[c] === 0) {
+      count[c] = 1;
+      mean[c] = f;
+      value[c] = f;
+      continue;
+    }
+    count[c]!++;
+    value[c] = kahanInc(f, value[c]!, comp[c]!);
+    comp[c] = kahan.c;
+  }
+}
+
+/** The result series of the groups (those with a point at some step), in group order. */
+function finishGroups(op: FoldOp, groups: readonly GroupColumns[], labels: readonly Labels[], n: number): StepSeries[] {
   const out: StepSeries[] = [];
-  for (let gi = 0; gi < nGroups; gi++) {
+  for (let gi = 0; gi < groups.length; gi++) {
+    const { value, comp, mean, count, incremental, dropAt } = groups[gi]!;
     const r = newStepSeries(labels[gi]!, n, false);
-    const base = gi * n;
-    for (let i = 0; i < n; i++) {
-      const c = base + i;
+    for (let c = 0; c < n; c++) {
       const cnt = count[c]!;
       if (cnt === 0) continue;
       r.dropName = dropAt[c] === 1;
@@ -171,12 +204,120 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, g: Grid): Value {
         default:
           v = value[c]!;
       }
-      r.vs[i] = v;
-      r.has[i] = 1;
+      r.vs[c] = v;
+      r.has[c] = 1;
     }
     if (hasAnyPoint(r)) out.push(r);
   }
-  return { kind: 'vector', series: out };
+  return out;
+}
+
+/** Evaluates an aggregation over the grid. */
+export function evalAggregate(ev: Evaluator, e: AggregateExpr, g: Grid): Value {
+  if (e.op === 'count_values') return countValues(ev, e, g);
+  const fused = fusedRangeCall(ev, e);
+  if (fused !== null) return foldRangeFunction(ev, e, e.op as FoldOp, fused.call, fused.fn, g);
+  const param = e.param && e.param.type !== 'StringLiteral' ? ev.evalScalar(e.param, g) : null;
+  if (e.op === 'quantile') checkQuantileParam(ev, e, param!);
+  const input = ev.evalVector(e.expr, g);
+  if (e.op === 'topk' || e.op === 'bottomk' || e.op === 'limitk' || e.op === 'limit_ratio') {
+    return selectK(ev, e, param!, input, g);
+  }
+  const { groupOf, labels } = makeGroups(input.series, e.grouping, e.without);
+  if (e.op === 'quantile') return quantileAggregate(ev, input, groupOf, labels, param!, g);
+  const op = e.op as FoldOp;
+  const groups = labels.map(() => newGroupColumns(g.n));
+  for (let si = 0; si < input.series.length; si++) {
+    ev.checkDeadline();
+    const s = input.series[si]!;
+    fold(op, groups[groupOf[si]!]!, s.vs, s.has, s.dropName);
+  }
+  return { kind: 'vector', series: finishGroups(op, groups, labels, g.n) };
+}
+
+/**
+ * The range-vector function call an aggregation can fold series by series (see
+ * {@link foldRangeFunction}), or null: a folding operator (sum, avg, count, min, max, group,
+ * stddev, stdvar) directly over a range-vector function of a range selector, with metric names
+ * dropped where they are marked (no delayed name removal) and no sample statistics collected.
+ */
+function fusedRangeCall(ev: Evaluator, e: AggregateExpr): { call: Call; fn: RangeFunction } | null {
+  if (!FOLD_OPS.has(e.op) || ev.ctx.delayedNameRemoval || ev.ctx.stats) return null;
+  const inner = unwrapParens(e.expr);
+  if (inner.type !== 'Call') return null;
+  const impl = FUNCTION_IMPLS.get(inner.func.name);
+  if (impl?.kind !== 'range') return null;
+  const arg = inner.args.find((a) => exprType(a) === 'matrix');
+  if (arg === undefined || unwrapParens(arg).type !== 'MatrixSelector') return null;
+  return { call: inner, fn: impl.fn };
+}
+
+/**
+ * `op by|without (…) (f(selector[range]))` without the function's result: each series' result
+ * (see `Evaluator.eachRangeResult`) is folded into its group as soon as it is computed, so no
+ * column is kept per input series. Gives what the general path gives, error for error: the
+ * function's names are dropped first (and two series left with the same labels fail with
+ * `vector cannot contain metrics with the same labelset`, as that path's name removal does), then
+ * the function's point count is checked against the sample limit; groups are ordered by first
+ * appearance and each is folded in input order.
+ * @throws {PromQLError} as the general path.
+ */
+function foldRangeFunction(ev: Evaluator, e: AggregateExpr, op: FoldOp, call: Call, fn: RangeFunction, g: Grid): VectorValue {
+  const b = new LabelsBuilder();
+  const index = new Map<string, number>();
+  const labels: Labels[] = [];
+  const groups: GroupColumns[] = [];
+  /** Labels of the function's result series after name removal, for the duplicate check. */
+  const results: Labels[] = [];
+  let firstMeta: Labels | null = null;
+  let mixedMeta = false;
+  const points = ev.eachRangeResult(call, fn, g, (ls, vs, has, dropName) => {
+    if (dropName) {
+      results.push(ls);
+      if (firstMeta === null) firstMeta = ls;
+      else if (!mixedMeta && !sameMetadata(firstMeta, ls)) mixedMeta = true;
+    }
+    const gl = e.without ? groupLabels(b, dropName ? dropMetadata(ls) : ls, e.grouping, true) : keptLabels(ls, e.grouping, dropName);
+    const k = key(gl);
+    let gi = index.get(k);
+    if (gi === undefined) {
+      gi = labels.length;
+      index.set(k, gi);
+      labels.push(gl);
+      groups.push(newGroupColumns(g.n));
+    }
+    fold(op, groups[gi]!, vs, has, false);
+  });
+  // Selected series have distinct label sets, so only a metadata label can make two equal.
+  if (mixedMeta) {
+    const seen = new Set<string>();
+    for (const ls of results) {
+      const k = key(dropMetadata(ls));
+      if (seen.has(k)) throw new PromQLError('execution', DUPLICATE_LABELSET);
+      seen.add(k);
+    }
+  }
+  ev.checkPointCount(points);
+  return { kind: 'vector', series: finishGroups(op, groups, labels, g.n) };
+}
+
+/**
+ * The labels of `ls` named in `grouping` (those of a `by` group), without the metadata labels
+ * when `dropName`: `groupLabels` of the name-dropped labels, without building them.
+ */
+function keptLabels(ls: Labels, grouping: readonly string[], dropName: boolean): Labels {
+  const out: string[] = [];
+  for (let i = 0; i < ls.length; i += 2) {
+    const name = ls[i]!;
+    if (grouping.includes(name) && !(dropName && METADATA_LABELS.includes(name))) out.push(name, ls[i + 1]!);
+  }
+  return out;
+}
+
+/** Whether two label sets have the same metric name, `__type__` and `__unit__`. */
+function sameMetadata(a: Labels, b: Labels): boolean {
+  for (const name of METADATA_LABELS) if (get(a, name) !== get(b, name)) return false;
+  return true;
 }
 
 /**

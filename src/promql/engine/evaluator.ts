@@ -214,7 +214,7 @@ export class Evaluator {
     if (v.kind === 'vector') {
       let total = 0;
       for (const s of v.series) for (let i = 0; i < s.has.length; i++) total += s.has[i]!;
-      if (total > this.ctx.maxSamples) throw new PromQLError('execution', TOO_MANY_SAMPLES);
+      this.checkPointCount(total);
       if (this.stats !== null) this.stats.hold(total);
     }
     return v;
@@ -561,6 +561,30 @@ export class Evaluator {
    * then slides each series' window along the steps and applies the function's kernel.
    */
   evalRangeFunction(e: Call, fn: RangeFunction, g: Grid): VectorValue {
+    const out: StepSeries[] = [];
+    this.eachRangeResult(e, fn, g, (labels, vs, has, dropName) => {
+      // Same-type slices copy bytes, so NaN payloads survive.
+      out.push({ labels, vs: vs.slice(), has: has.slice(), dropName });
+    });
+    return { kind: 'vector', series: out };
+  }
+
+  /**
+   * The series of a range-vector function's result one at a time, without keeping them (see
+   * {@link evalRangeFunction}, which keeps them, and `aggregate.ts`, which folds them into groups):
+   * `each` is called, in input order, for every series with a point at some step, with its labels
+   * (as selected: a dropped metric name is still there), its value and presence per step (in
+   * buffers of `g.n` reused for the next series, zero where there is no point) and whether its
+   * metric name is to be dropped. Returns the number of points of all series.
+   * @throws {PromQLError} as the selection, the function's kernel, and `execution` when the
+   *   selected series times the steps exceed the sample limit.
+   */
+  eachRangeResult(
+    e: Call,
+    fn: RangeFunction,
+    g: Grid,
+    each: (labels: Labels, vs: Float64Array, has: Uint8Array, dropName: boolean) => void,
+  ): number {
     const name = e.func.name;
     const matrixArg = e.args.findIndex((a) => exprType(a) === 'matrix');
     const argExpr = unwrapParens(e.args[matrixArg]!);
@@ -586,55 +610,93 @@ export class Evaluator {
       resets: new Int32Array(0),
       out: 0,
     };
-    const out: StepSeries[] = [];
-    const { ends, rangeMs, before, after } = input;
     this.checkColumns(input.series.length, g.n);
     const perStep = this.stats === null ? null : this.stats.perStep;
-    let windowed = 0;
-    const nArgs = scalars.length;
+    const counts = { windowed: 0 };
+    let total = 0;
+    const vs = new Float64Array(g.n);
+    const has = new Uint8Array(g.n);
     for (const s of input.series) {
       this.checkDeadline();
-      const r = newStepSeries(s.labels, g.n, !fn.keepName || s.dropName);
-      const ts = s.ts;
-      const count = s.count;
-      w.ts = ts;
+      w.ts = s.ts;
       w.vs = s.vs;
-      if (fn.resetCounts) w.resets = resetCounts(s.vs, count, w.resets);
-      let lo = 0;
-      let hi = 0;
-      let any = false;
-      for (let i = 0; i < g.n; i++) {
-        if ((i & STEP_CHECK_MASK) === STEP_CHECK_MASK) this.checkDeadline();
-        const end = ends[i]!;
-        const start = end - rangeMs;
-        if (i > 0 && end < ends[i - 1]!) {
-          lo = 0;
-          hi = 0;
-        }
-        while (lo < count && ts[lo]! <= start - before) lo++;
-        if (hi < lo) hi = lo;
-        while (hi < count && ts[hi]! <= end + after) hi++;
-        if (hi === lo) continue;
-        windowed += hi - lo;
-        if (perStep !== null) perStep[i]! += hi - lo;
-        w.lo = lo;
-        w.hi = hi;
-        w.rangeStart = start;
-        w.rangeEnd = end;
-        w.evalT = g.start + i * g.interval;
-        for (let a = 0; a < nArgs; a++) w.args[a] = scalars[a]![i]!;
-        if (fn.kernel(w)) {
-          r.vs[i] = w.out;
-          r.has[i] = 1;
-          any = true;
-        }
-      }
-      if (!any) continue;
-      out.push(r);
+      if (fn.resetCounts) w.resets = resetCounts(s.vs, s.count, w.resets);
+      const points = this.slideWindow(fn, w, s.count, input, g, scalars, vs, has, perStep, counts);
+      if (points === 0) continue;
+      total += points;
+      each(s.labels, vs, has, !fn.keepName || s.dropName);
+      vs.fill(0);
+      has.fill(0);
       if (fn.counterInfo) counterInfo(s.labels, this.ctx, pos);
     }
-    if (this.stats !== null) this.stats.totalSamples += windowed;
-    return { kind: 'vector', series: out };
+    if (this.stats !== null) this.stats.totalSamples += counts.windowed;
+    return total;
+  }
+
+  /**
+   * Slides the window over one series' `count` samples (`w.ts`, `w.vs`) along the steps and
+   * applies the function's kernel at each, writing `vs`/`has` where it gives a point. Returns the
+   * number of points; adds the samples windowed to `counts.windowed` (and to `perStep`). A
+   * function of its own, called per series: when what the per-series loop does with a series
+   * (rare paths, arrays new in each query) deoptimizes that loop, the steps still run optimized
+   * code (measured: a grouped `rate` query then allocates 1.2 MB less, no boxed numbers per step).
+   */
+  private slideWindow(
+    fn: RangeFunction,
+    w: Window,
+    count: number,
+    input: RangeInput,
+    g: Grid,
+    scalars: Float64Array[],
+    vs: Float64Array,
+    has: Uint8Array,
+    perStep: Float64Array | null,
+    counts: { windowed: number },
+  ): number {
+    const { ends, rangeMs, before, after } = input;
+    const ts = w.ts;
+    const nArgs = scalars.length;
+    let lo = 0;
+    let hi = 0;
+    let points = 0;
+    let windowed = 0;
+    for (let i = 0; i < g.n; i++) {
+      if ((i & STEP_CHECK_MASK) === STEP_CHECK_MASK) this.checkDeadline();
+      const end = ends[i]!;
+      const start = end - rangeMs;
+      if (i > 0 && end < ends[i - 1]!) {
+        lo = 0;
+        hi = 0;
+      }
+      while (lo < count && ts[lo]! <= start - before) lo++;
+      if (hi < lo) hi = lo;
+      while (hi < count && ts[hi]! <= end + after) hi++;
+      if (hi === lo) continue;
+      windowed += hi - lo;
+      if (perStep !== null) perStep[i]! += hi - lo;
+      w.lo = lo;
+      w.hi = hi;
+      w.rangeStart = start;
+      w.rangeEnd = end;
+      w.evalT = g.start + i * g.interval;
+      for (let a = 0; a < nArgs; a++) w.args[a] = scalars[a]![i]!;
+      if (fn.kernel(w)) {
+        vs[i] = w.out;
+        has[i] = 1;
+        points++;
+      }
+    }
+    counts.windowed += windowed;
+    return points;
+  }
+
+  /**
+   * Fails as {@link eval} does for a node whose result holds `points` points: above the sample
+   * limit (upstream `--query.max-samples`).
+   * @throws {PromQLError} `execution` `query processing would load too many samples …`.
+   */
+  checkPointCount(points: number): void {
+    if (points > this.ctx.maxSamples) throw new PromQLError('execution', TOO_MANY_SAMPLES);
   }
 }
 

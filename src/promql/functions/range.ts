@@ -121,7 +121,7 @@ function firstIndex(w: Window): number {
  * gaps they derive from: regular scrapes give the same gaps step after step, and the divisions
  * are then skipped (same inputs, same results).
  */
-const timing = { startGap: NaN, endGap: NaN, span: NaN, n: 0, toStart: 0, toEnd: 0, sampled: 0, avg: 0, threshold: 0 };
+const timing = { startGap: NaN, endGap: NaN, span: NaN, n: 0, toStart: 0, toEnd: 0, sampled: 0, avg: 0, threshold: 0, rangeMs: NaN, rangeSeconds: 0 };
 
 function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): boolean {
   if (w.anchored || w.smoothed) return extendedRate(w, isCounter, isRate);
@@ -157,8 +157,10 @@ function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): boole
   const averageDurationBetweenSamples = m.avg;
   const extrapolationThreshold = m.threshold;
   if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
-  if (isCounter) {
-    // A counter cannot go below zero: do not extrapolate further left than its zero point.
+  // A counter cannot go below zero: do not extrapolate further left than its zero point. When
+  // first ≥ result the zero point is at least sampledInterval away (rounding is monotonic), so
+  // beyond durationToStart whenever that is shorter: the division is skipped, with the same result.
+  if (isCounter && !(first >= result && durationToStart < sampledInterval)) {
     let durationToZero = durationToStart;
     if (result > 0 && first >= 0) durationToZero = sampledInterval * (first / result);
     if (durationToZero < durationToStart) durationToStart = durationToZero;
@@ -166,7 +168,13 @@ function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): boole
   if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
   let factor = 1;
   if (sampledInterval !== 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-  if (isRate) factor /= w.rangeMs / 1000;
+  if (isRate) {
+    if (w.rangeMs !== m.rangeMs) {
+      m.rangeMs = w.rangeMs;
+      m.rangeSeconds = w.rangeMs / 1000;
+    }
+    factor /= m.rangeSeconds;
+  }
   w.out = result * factor;
   return true;
 }

@@ -116,6 +116,11 @@ function varCost(z: number): number {
   return 6 + bitLength(z);
 }
 
+/** `buf[i]`, or 0 at or past `lim`. */
+function byteAt(buf: Uint8Array, i: number, lim: number): number {
+  return i < lim ? buf[i]! : 0;
+}
+
 /** A bit reader over `buf[start…end)`; reads past the end yield zeros and are caught by {@link check}. */
 export class BitIn {
   buf: Uint8Array = new Uint8Array(0);
@@ -137,15 +142,18 @@ export class BitIn {
     const b = pos >>> 3;
     const lim = this.endBit >>> 3;
     let w: number;
+    let next: number;
     if (b + 4 < lim) {
-      w = ((buf[b]! << 24) | (buf[b + 1]! << 16) | (buf[b + 2]! << 8) | buf[b + 3]!) >>> 0;
-      const s = pos & 7;
-      if (s !== 0) w = ((w << s) | (buf[b + 4]! >>> (8 - s))) >>> 0;
-      return w;
+      w = (buf[b]! << 24) | (buf[b + 1]! << 16) | (buf[b + 2]! << 8) | buf[b + 3]!;
+      next = buf[b + 4]!;
+    } else {
+      // Near the end: the bytes past it read as zeros.
+      w = (byteAt(buf, b, lim) << 24) | (byteAt(buf, b + 1, lim) << 16) | (byteAt(buf, b + 2, lim) << 8) | byteAt(buf, b + 3, lim);
+      next = byteAt(buf, b + 4, lim);
     }
-    w = 0;
-    for (let i = 0; i < 5; i++) w = w * 256 + (b + i < lim ? buf[b + i]! : 0);
-    return Math.floor(w / 2 ** (8 - (pos & 7))) % TWO32;
+    const s = pos & 7;
+    if (s !== 0) w = (w << s) | (next >>> (8 - s));
+    return w >>> 0;
   }
 
   /** Reads `n` (0…32) bits as an unsigned integer. */
@@ -438,15 +446,15 @@ function getRice(r: BitIn, k: number, scale: number): number {
 
 /**
  * Reads the frame-of-reference deltas of an order-1 sequence (after its first value and method)
- * and sums them into `out[1…stop)`.
+ * and sums them into `out[1…stop)`. Returns whether every delta is positive.
  */
-function readDeltasFor(r: BitIn, stop: number, out: Float64Array): void {
+function readDeltasFor(r: BitIn, stop: number, out: Float64Array): boolean {
   const min = unzigzag(r.getVar());
   const span = r.getVar();
   let x = out[0]!;
   if (span === 0) {
     for (let i = 1; i < stop; i++) out[i] = x += min;
-    return;
+    return min > 0;
   }
   const width = bitLength(span);
   const u = 2 ** width - span - 1;
@@ -464,21 +472,24 @@ function readDeltasFor(r: BitIn, stop: number, out: Float64Array): void {
       }
       out[i] = x;
     }
-    return;
+    return min > 0;
   }
   for (let i = 1; i < stop; i++) {
     const v = r.getBig(width - 1);
     out[i] = x += min + (v < u ? v : 2 * v + r.get(1) - u);
   }
+  return min > 0;
 }
 
 /**
  * Reads the integers written by {@link writeIntSeq} for a sequence of n terms into `out[0…stop)`
  * (`stop` ≤ n, default n). With `stop` < n the later terms are not read (so the reader is left
- * inside the sequence: use it for a sequence that ends the stream).
+ * inside the sequence: use it for a sequence that ends the stream). Returns true when the terms
+ * read are known to rise (an order-1 sequence of positive deltas, in the form that stores their
+ * minimum), false when nothing is known.
  * @throws {BitpackError} for an invalid order, method or parameter.
  */
-export function readIntSeq(r: BitIn, n: number, out: Float64Array, stop = n): void {
+export function readIntSeq(r: BitIn, n: number, out: Float64Array, stop = n): boolean {
   const order = r.get(2);
   if (order > 2) throw new BitpackError(`invalid sequence order ${order}`);
   const from = Math.min(order, n);
@@ -486,8 +497,7 @@ export function readIntSeq(r: BitIn, n: number, out: Float64Array, stop = n): vo
   const method = r.get(2);
   if (method === 0 && order === 1 && stop > 1) {
     // Deltas of one range (the most common case: regular timestamps, counters): summed as read.
-    readDeltasFor(r, stop, out);
-    return;
+    return readDeltasFor(r, stop, out);
   }
   if (method === 0) {
     const min = unzigzag(r.getVar());
@@ -542,4 +552,5 @@ export function readIntSeq(r: BitIn, n: number, out: Float64Array, stop = n): vo
     if (stop > 1) out[1] = out[1]! + out[0]!;
     for (let i = 2; i < stop; i++) out[i] = out[i]! + 2 * out[i - 1]! - out[i - 2]!;
   }
+  return false;
 }

@@ -248,9 +248,12 @@ export class LookoutDecoder {
     }
     const ts = this.ts;
     try {
-      readIntSeq(r, n, ts);
+      const rising = readIntSeq(r, n, ts);
       r.check();
-      for (let i = 1; i < n; i++) if (!(ts[i]! > ts[i - 1]!)) throw new BitpackError('timestamps not increasing');
+      // Positive integer deltas summed exactly (the last, largest sum within 2^53) need no check.
+      if (!rising || !(ts[n - 1]! <= Number.MAX_SAFE_INTEGER)) {
+        for (let i = 1; i < n; i++) if (!(ts[i]! > ts[i - 1]!)) throw new BitpackError('timestamps not increasing');
+      }
     } catch (e) {
       if (e instanceof BitpackError) throw new CorruptionError(`Lookout chunk: ${e.message}`);
       throw e;
@@ -370,7 +373,12 @@ export class LookoutDecoder {
     if (first === stop) return off;
     this.decodeValues(n, first, stop);
     const bits = this.vbits;
-    // Plain loops: the ranges are short, and subarray views would be allocated per chunk.
+    if (hiIdx === HI) {
+      // Same word order: bulk copies (bytes, so NaN payloads survive).
+      ts.set(src.subarray(first, stop), off);
+      vbits.set(bits.subarray(2 * first, 2 * stop), 2 * off);
+      return off + stop - first;
+    }
     const loIdx = 1 - hiIdx;
     for (let i = first; i < stop; i++, off++) {
       ts[off] = src[i]!;

@@ -95,6 +95,32 @@ describe('integer sequences (bitpack)', () => {
   });
 });
 
+describe('rising integer sequences (bitpack)', () => {
+  /** Writes `xs` and reads them back: [terms, what readIntSeq says of them]. */
+  function readBack(xs: number[]): [number[], boolean] {
+    const w = new BitOut();
+    writeIntSeq(w, Float64Array.from(xs), xs.length);
+    const bytes = w.buf.subarray(0, w.byteLength());
+    const out = new Float64Array(xs.length);
+    const rising = readIntSeq(new BitIn().reset(bytes, 0, bytes.length), xs.length, out);
+    return [Array.from(out), rising];
+  }
+
+  it('are told apart only when every delta is positive (regular timestamps)', () => {
+    expect(readBack([5, 20, 35, 50])).toEqual([[5, 20, 35, 50], true]);
+    expect(readBack([5, 5, 5, 5])).toEqual([[5, 5, 5, 5], false]);
+    expect(readBack([5, 5, 7, 9])).toEqual([[5, 5, 7, 9], false]);
+    expect(readBack([9, 7, 5, 3])).toEqual([[9, 7, 5, 3], false]);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), { minLength: 1, maxLength: 200 }), (xs) => {
+        const [got, rising] = readBack(xs);
+        expect(got).toEqual(xs);
+        if (rising) for (let i = 1; i < xs.length; i++) expect(xs[i]!).toBeGreaterThan(xs[i - 1]!);
+      }),
+    );
+  });
+});
+
 describe('Lookout chunks', () => {
   it('round-trips decimals with up to 9 digits after the point, at any timestamps', () => {
     fc.assert(
@@ -261,6 +287,8 @@ describe('Lookout chunks', () => {
     expect(() => d.decode(good, 0, 1)).toThrow(CorruptionError);
     expect(() => d.decode(Uint8Array.of(0, 0), 0, 2)).toThrow(/Lookout chunk: no samples/);
     expect(() => d.decode(good, 0, good.length - 3)).toThrow(CorruptionError);
+    const repeated = encodeLookoutChunk(Float64Array.of(T0, T0 + 15_000, T0 + 15_000, T0 + 30_000), Float64Array.of(1, 2, 3, 4), 0, 4)!.slice();
+    expect(() => d.decode(repeated, 0, repeated.length)).toThrow(new CorruptionError('Lookout chunk: timestamps not increasing'));
     fc.assert(
       fc.property(fc.integer({ min: 2, max: good.length - 1 }), fc.integer({ min: 1, max: 255 }), (pos, flip) => {
         const bad = good.slice();
