@@ -171,6 +171,26 @@ describe('TSDB compaction into blocks', () => {
     expect(db.querier(-Infinity, Infinity).select([new Matcher('=', 'i', '7')], -Infinity, Infinity)[0]!.count).toBe(182);
   });
 
+  it('cuts blocks of --storage.tsdb.min-block-duration and merges them up to --storage.tsdb.max-block-duration', async () => {
+    const dir = tmp();
+    let now = T0;
+    const db = openDB({ dir, now: () => now, minBlockDurationMs: H, maxBlockDurationMs: 3 * H });
+    appendRounds(db, 0, 6 * 60); // [T0, T0 + 6 h): 1 h blocks while the head spans more than 1.5 h.
+    now = T0 + 6 * H;
+    await db.tick();
+    // 1 h blocks are cut up to T0 + 5 h (the head keeps the last 59 min); those in one aligned 3 h
+    // window ([T0 + 1 h, T0 + 4 h) here: T0 + 1 h is a multiple of 3 h) are merged; the block alone in
+    // its window and the newest block stay.
+    expect((T0 + H) % (3 * H)).toBe(0);
+    expect(db.blocks().map((b) => [(b.minTime - T0) / H, (b.maxTime - T0) / H])).toEqual([
+      [0, 1],
+      [1, 4],
+      [4, 5],
+    ]);
+    expect(db.head.minTime()).toBe(T0 + 5 * H);
+    for (let n = 0; n < 3; n++) expect(samples(db, n)).toEqual(expected(n, 0, 6 * 60));
+  });
+
   it('deletes the WAL segments a block made redundant, after checkpointing the live series', async () => {
     const dir = tmp();
     let now = T0 + H;
