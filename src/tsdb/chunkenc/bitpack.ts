@@ -29,6 +29,8 @@
 export const MAX_SEQ_INT = 2 ** 49;
 
 const TWO32 = 4294967296;
+/** 2^k for k = 0…64 (a table: `2 ** k` with a variable k is a slow call). */
+const POW2 = Float64Array.from({ length: 65 }, (_, k) => 2 ** k);
 /** Unary quotients at or above this are escaped (see the module docs). */
 const RICE_LIMIT = 32;
 
@@ -77,20 +79,41 @@ export class BitOut {
     this.buf = next;
   }
 
-  /** Writes the low `n` (0…32) bits of the unsigned integer `v`. */
+  /**
+   * Writes the low `n` (0…32) bits of the unsigned integer `v` (< 2^32): the bits after the
+   * position are zero, so the first byte is or-ed and the next ones are stored whole.
+   */
   put(v: number, n: number): void {
-    this.ensure(n);
+    if (n === 0) return;
+    const pos = this.pos;
+    if (((pos + n + 7) >>> 3) + 8 > this.buf.length) this.ensure(n);
     const buf = this.buf;
-    let pos = this.pos;
-    while (n > 0) {
-      const free = 8 - (pos & 7);
-      const take = free < n ? free : n;
-      const bits = (v >>> (n - take)) & ((1 << take) - 1);
-      buf[pos >>> 3]! |= bits << (free - take);
-      n -= take;
-      pos += take;
+    const s = pos & 7;
+    let b = pos >>> 3;
+    if (s + n > 32) {
+      // 33…39 bits from the byte boundary: the first byte's part, then 24…31 bits aligned.
+      const head = 8 - s;
+      const rest = n - head;
+      buf[b]! |= (n === 32 ? v >>> rest : (v >>> rest) & ((1 << head) - 1));
+      const word = ((v & ((1 << rest) - 1)) << (32 - rest)) >>> 0;
+      buf[++b] = word >>> 24;
+      buf[++b] = (word >>> 16) & 255;
+      buf[++b] = (word >>> 8) & 255;
+      buf[++b] = word & 255;
+      this.pos = pos + n;
+      return;
     }
-    this.pos = pos;
+    const word = ((n === 32 ? v : v & ((1 << n) - 1)) << (32 - s - n)) >>> 0;
+    buf[b]! |= word >>> 24;
+    const end = s + n;
+    if (end > 8) {
+      buf[++b] = (word >>> 16) & 255;
+      if (end > 16) {
+        buf[++b] = (word >>> 8) & 255;
+        if (end > 24) buf[++b] = word & 255;
+      }
+    }
+    this.pos = pos + n;
   }
 
   /** Writes the non-negative integer `v` (< 2^53) in `n` (0…53) bits. */
@@ -186,21 +209,21 @@ export class BitIn {
 
 /** Bit-length histograms (count and sum of terms per length 0…53) for the Rice estimates. */
 class LengthHistogram {
-  readonly count = new Float64Array(54);
+  readonly count = new Int32Array(54);
   readonly sum = new Float64Array(54);
+  /** Terms added. */
+  total = 0;
+  minLen = 54;
   maxLen = 0;
 
   clear(): void {
-    this.count.fill(0, 0, this.maxLen + 1);
-    this.sum.fill(0, 0, this.maxLen + 1);
+    if (this.total > 0) {
+      this.count.fill(0, this.minLen, this.maxLen + 1);
+      this.sum.fill(0, this.minLen, this.maxLen + 1);
+    }
+    this.total = 0;
+    this.minLen = 54;
     this.maxLen = 0;
-  }
-
-  add(z: number): void {
-    const b = bitLength(z);
-    this.count[b]!++;
-    this.sum[b]! += z;
-    if (b > this.maxLen) this.maxLen = b;
   }
 }
 
@@ -208,22 +231,31 @@ class LengthHistogram {
 const zigHist = [new LengthHistogram(), new LengthHistogram()];
 const offHist = [new LengthHistogram(), new LengthHistogram()];
 
+/** 2^−k for k = 0…53 (dividing by 2^k and multiplying by 2^−k give the same double). */
+const INV_POW2 = Float64Array.from({ length: 54 }, (_, k) => 2 ** -k);
+
 /**
  * The Rice parameter with the lowest estimated cost (bits, including the 6-bit parameter) for the
  * terms of histogram `h`, into `out`. Terms below 2^k cost 1 + k bits; longer ones add their
  * quotient (a floor: about half a unit less than the plain ratio), or are escaped when it reaches
- * the limit, so a few outliers do not drive k up.
+ * the limit, so a few outliers do not drive k up. Every term costs at least 1 + k bits, so the
+ * search stops at the first k whose floor 6 + terms·(1 + k) reaches the best estimate (no larger
+ * k can beat it).
  */
 function riceEstimate(h: LengthHistogram, out: { k: number; bits: number }): void {
   out.bits = Infinity;
-  for (let k = 0; k <= Math.min(52, h.maxLen); k++) {
+  const { count, sum, minLen, maxLen, total } = h;
+  const top = Math.min(52, maxLen);
+  for (let k = 0; k <= top; k++) {
+    if (6 + total * (1 + k) >= out.bits) break;
     let bits = 6;
-    for (let b = 0; b <= h.maxLen; b++) {
-      const c = h.count[b]!;
+    const inv = INV_POW2[k]!;
+    for (let b = minLen; b <= maxLen; b++) {
+      const c = count[b]!;
       if (c === 0) continue;
       if (b <= k) bits += c * (1 + k);
       else if (b - k > 5) bits += c * (RICE_LIMIT + 6 + b);
-      else bits += c * (0.5 + k) + h.sum[b]! / 2 ** k;
+      else bits += c * (0.5 + k) + sum[b]! * inv;
     }
     if (bits < out.bits) {
       out.bits = bits;
@@ -251,22 +283,80 @@ function setPlan(p: Plan, order: number, method: number, param: number, min: num
   p.bits = bits;
 }
 
-/** Term i (≥ order) of order `order` of x. */
-function term(x: Float64Array, i: number, order: number): number {
-  if (order === 0) return x[i]!;
-  if (order === 1) return x[i]! - x[i - 1]!;
-  return x[i]! - 2 * x[i - 1]! + x[i - 2]!;
-}
+/**
+ * The order-1 and order-2 terms of the sequence last given to {@link choosePlan}: `d1[i − 1]` =
+ * x[i] − x[i−1], `d2[i − 2]` = d1[i − 1] − d1[i − 2] (exact: the terms of integers within
+ * ±{@link MAX_SEQ_INT} stay below 2^53). Grown as needed.
+ */
+let d1 = new Float64Array(1024);
+let d2 = new Float64Array(1024);
 
 const mins = [0, 0, 0];
 const maxs = [0, 0, 0];
 
 /**
- * Chooses the cheapest order and method for x[0…n) (n ≥ 1) into {@link plan}, in two passes over
- * x: the ranges of the terms of each order (frame-of-reference costs), then bit-length histograms
- * of the order-1 and order-2 terms (Rice estimates; Rice codes suit small differences).
+ * Adds the terms `t[0…count)` to histogram `h` (cleared first), as zig-zag codes when `zig`, else
+ * as their distance to `min`. With `sparse` also returns the bits of their sparse code (without
+ * the count), the first term being at sequence position `first`; else 0.
+ */
+function histogramTerms(t: Float64Array, count: number, zig: boolean, min: number, h: LengthHistogram, first: number, sparse: boolean): number {
+  h.clear();
+  const hc = h.count;
+  const hs = h.sum;
+  let minLen = 54;
+  let maxLen = 0;
+  let bits = 0;
+  if (!sparse) {
+    // Without the sparse cost (the common case): one loop per form of the terms.
+    for (let j = 0; j < count; j++) {
+      const y = t[j]!;
+      const e = zig ? (y >= 0 ? 2 * y : -2 * y - 1) : y - min;
+      const b = e < TWO32 ? 32 - Math.clz32(e) : bitLength(e);
+      hc[b]!++;
+      hs[b]! += e;
+      if (b > maxLen) maxLen = b;
+      if (b < minLen) minLen = b;
+    }
+    h.total = count;
+    h.minLen = minLen;
+    h.maxLen = maxLen;
+    return 0;
+  }
+  let last = first - 1;
+  for (let j = 0; j < count; j++) {
+    const y = t[j]!;
+    const z = y >= 0 ? 2 * y : -2 * y - 1;
+    const e = zig ? z : y - min;
+    const b = e < TWO32 ? 32 - Math.clz32(e) : bitLength(e);
+    hc[b]!++;
+    hs[b]! += e;
+    if (b > maxLen) maxLen = b;
+    if (b < minLen) minLen = b;
+    if (y !== 0) {
+      const gap = j + first - last - 1;
+      bits += 12 + (gap < TWO32 ? 32 - Math.clz32(gap) : bitLength(gap)) + (z < TWO32 ? 32 - Math.clz32(z) : bitLength(z));
+      last = j + first;
+    }
+  }
+  h.total = count;
+  h.minLen = minLen;
+  h.maxLen = maxLen;
+  return bits;
+}
+
+/**
+ * Chooses the cheapest order and method for x[0…n) (n ≥ 1) into {@link plan}, in two passes: the
+ * ranges of the terms of each order (frame-of-reference costs), kept in {@link d1} and {@link d2},
+ * then bit-length histograms of the order-1 and order-2 terms (Rice estimates; Rice codes suit
+ * small differences).
  */
 function choosePlan(x: Float64Array, n: number): void {
+  if (d1.length < n) {
+    d1 = new Float64Array(n);
+    d2 = new Float64Array(n);
+  }
+  const t1 = d1;
+  const t2 = d2;
   let min0 = x[0]!;
   let max0 = min0;
   let min1 = Infinity;
@@ -274,15 +364,21 @@ function choosePlan(x: Float64Array, n: number): void {
   let min2 = Infinity;
   let max2 = -Infinity;
   let prevD = 0;
+  let nonZero1 = 0;
+  let nonZero2 = 0;
   for (let i = 1; i < n; i++) {
     const v = x[i]!;
     if (v < min0) min0 = v;
     if (v > max0) max0 = v;
     const d = v - x[i - 1]!;
+    t1[i - 1] = d;
+    if (d !== 0) nonZero1++;
     if (d < min1) min1 = d;
     if (d > max1) max1 = d;
     if (i > 1) {
       const dd = d - prevD;
+      t2[i - 2] = dd;
+      if (dd !== 0) nonZero2++;
       if (dd < min2) min2 = dd;
       if (dd > max2) max2 = dd;
     }
@@ -308,58 +404,34 @@ function choosePlan(x: Float64Array, n: number): void {
     // Truncated binary: about w − u/(span + 1) bits a term for evenly spread terms.
     const span = maxs[order]! - mins[order]!;
     const width = bitLength(span);
-    const perTerm = span === 0 ? 0 : width - (2 ** width - span - 1) / (span + 1);
+    const perTerm = span === 0 ? 0 : width - (POW2[width]! - span - 1) / (span + 1);
     const bits = base + varCost(zigzag(mins[order]!)) + varCost(span) + perTerm * (n - order);
     if (bits < plan.bits) setPlan(plan, order, 0, span, mins[order]!, bits);
     if (order > 0 && span > 0) tryRice = true;
   }
   if (!tryRice) return;
-  for (let o = 0; o < 2; o++) {
-    zigHist[o]!.clear();
-    offHist[o]!.clear();
-  }
-  const straddle1 = min1 < 0 && max1 > 0;
-  const straddle2 = min2 < 0 && max2 > 0;
   // Terms of both signs take zig-zag codes, terms of one sign their distance to the min. The
-  // sparse method's cost is summed on the way (its count's varbits added below).
-  let sparse1 = 0;
-  let sparse2 = 0;
-  let count1 = 0;
-  let count2 = 0;
-  let last1 = 0;
-  let last2 = 1;
-  for (let i = 1; i < n; i++) {
-    const d = x[i]! - x[i - 1]!;
-    if (straddle1) zigHist[0]!.add(zigzag(d));
-    else offHist[0]!.add(d - min1);
-    if (d !== 0) {
-      sparse1 += varCost(i - last1 - 1) + varCost(zigzag(d));
-      count1++;
-      last1 = i;
-    }
-    if (i > 1) {
-      const dd = d - (x[i - 1]! - x[i - 2]!);
-      if (straddle2) zigHist[1]!.add(zigzag(dd));
-      else offHist[1]!.add(dd - min2);
-      if (dd !== 0) {
-        sparse2 += varCost(i - last2 - 1) + varCost(zigzag(dd));
-        count2++;
-        last2 = i;
-      }
-    }
-  }
+  // sparse method's cost (each non-zero term takes at least 13 bits) is summed on the way unless
+  // its floor already loses.
   for (let order = 1; order <= 2 && order < n; order++) {
+    const min = mins[order]!;
+    const zig = min < 0 && maxs[order]! > 0;
+    const h = zig ? zigHist[order - 1]! : offHist[order - 1]!;
+    const nonZero = order === 1 ? nonZero1 : nonZero2;
     let base = 2 + 2 + varCost(zigzag(x[0]!));
     if (order === 2) base += varCost(zigzag(x[1]! - x[0]!));
-    if (order === 1 ? straddle1 : straddle2) {
-      riceEstimate(zigHist[order - 1]!, riceOut);
+    const trySparse = base + varCost(nonZero) + 13 * nonZero < plan.bits;
+    const sparseBits = histogramTerms(order === 1 ? t1 : t2, n - order, zig, min, h, order, trySparse);
+    if (zig) {
+      riceEstimate(h, riceOut);
       if (base + riceOut.bits < plan.bits) setPlan(plan, order, 1, riceOut.k, 0, base + riceOut.bits);
     } else {
-      riceEstimate(offHist[order - 1]!, riceOut);
-      const bits = base + varCost(zigzag(mins[order]!)) + riceOut.bits;
-      if (bits < plan.bits) setPlan(plan, order, 2, riceOut.k, mins[order]!, bits);
+      riceEstimate(h, riceOut);
+      const bits = base + varCost(zigzag(min)) + riceOut.bits;
+      if (bits < plan.bits) setPlan(plan, order, 2, riceOut.k, min, bits);
     }
-    const sparse = base + (order === 1 ? varCost(count1) + sparse1 : varCost(count2) + sparse2);
+    if (!trySparse) continue;
+    const sparse = base + varCost(nonZero) + sparseBits;
     if (sparse < plan.bits) setPlan(plan, order, 3, 0, 0, sparse);
   }
 }
@@ -367,13 +439,13 @@ function choosePlan(x: Float64Array, n: number): void {
 const riceOut = { k: 0, bits: 0 };
 
 function putRice(w: BitOut, z: number, k: number, scale: number): void {
-  const q = Math.floor(z / scale);
+  const q = k < 32 && z < TWO32 ? (z >>> k) : Math.floor(z / scale);
   if (q + 1 + k <= 32) {
     // q ones, a zero and the k low bits, in one write.
-    w.put((2 ** (q + 1) - 2) * scale + (z - q * scale), q + 1 + k);
+    w.put((POW2[q + 1]! - 2) * scale + (z - q * scale), q + 1 + k);
   } else if (q < RICE_LIMIT) {
     // q ones and a zero (q < 32, so q + 1 ≤ 32 bits).
-    w.put(q === 31 ? 0xfffffffe : ((1 << (q + 1)) - 2) >>> 0, q + 1);
+    w.put(POW2[q + 1]! - 2, q + 1);
     w.putBig(z - q * scale, k);
   } else {
     w.put(0xffffffff, RICE_LIMIT);
@@ -393,28 +465,38 @@ export function writeIntSeq(w: BitOut, x: Float64Array, n: number): void {
   if (order === 2 && n > 1) w.putVar(zigzag(x[1]! - x[0]!));
   w.put(method, 2);
   const from = Math.min(order, n);
+  // Term i of the chosen order is t[i − order].
+  const t = order === 0 ? x : order === 1 ? d1 : d2;
   if (method === 0) {
     w.putVar(zigzag(min));
     w.putVar(param);
     if (param > 0) {
       const width = bitLength(param);
-      const u = 2 ** width - param - 1;
-      for (let i = from; i < n; i++) {
-        const z = term(x, i, order) - min;
-        if (z < u) w.putBig(z, width - 1);
-        else w.putBig(z + u, width);
+      const u = POW2[width]! - param - 1;
+      if (width <= 32) {
+        for (let i = from; i < n; i++) {
+          const z = t[i - order]! - min;
+          if (z < u) w.put(z, width - 1);
+          else w.put(z + u, width);
+        }
+      } else {
+        for (let i = from; i < n; i++) {
+          const z = t[i - order]! - min;
+          if (z < u) w.putBig(z, width - 1);
+          else w.putBig(z + u, width);
+        }
       }
     }
   } else if (method === 1) {
     w.put(param, 6);
-    const scale = 2 ** param;
-    for (let i = from; i < n; i++) putRice(w, zigzag(term(x, i, order)), param, scale);
+    const scale = POW2[param]!;
+    for (let i = from; i < n; i++) putRice(w, zigzag(t[i - order]!), param, scale);
   } else if (method === 3) {
     let count = 0;
-    for (let i = from; i < n; i++) if (term(x, i, order) !== 0) count++;
+    for (let i = from; i < n; i++) if (t[i - order]! !== 0) count++;
     w.putVar(count);
     for (let i = from, last = from - 1; i < n; i++) {
-      const y = term(x, i, order);
+      const y = t[i - order]!;
       if (y === 0) continue;
       w.putVar(i - last - 1);
       w.putVar(zigzag(y));
@@ -423,8 +505,8 @@ export function writeIntSeq(w: BitOut, x: Float64Array, n: number): void {
   } else {
     w.putVar(zigzag(min));
     w.put(param, 6);
-    const scale = 2 ** param;
-    for (let i = from; i < n; i++) putRice(w, term(x, i, order) - min, param, scale);
+    const scale = POW2[param]!;
+    for (let i = from; i < n; i++) putRice(w, t[i - order]! - min, param, scale);
   }
 }
 

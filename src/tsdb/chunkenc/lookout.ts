@@ -70,23 +70,63 @@ let mScratch = new Float64Array(1024);
 const kOf = new Int8Array(LOOKOUT_MAX_SAMPLES);
 const kCount = new Uint32Array(MAX_DECIMALS + 2);
 
-/** The mantissa found by the last {@link decimalExponent} call. */
-let mantissa = 0;
+/**
+ * The mantissa found by the last {@link decimalExponent} call, in `mantissa[0]` (a typed array, so
+ * storing a double allocates nothing).
+ */
+const mantissa = new Float64Array(1);
+
+/**
+ * Values of at most this magnitude are short decimals only if they are decimals with
+ * {@link MAX_DECIMALS} places and a mantissa within ±{@link MAX_SEQ_INT} (5·10^5 · 10^9 < 2^49).
+ */
+const SMALL = 5e5;
 
 /**
  * Smallest k with `round(v·10^k) / 10^k === v` (bit-exact, so not for -0) and the mantissa within
  * ±{@link MAX_SEQ_INT}, leaving the mantissa in {@link mantissa}; -1 when there is none.
+ *
+ * A double v with |v| ≤ 2^49 / 10^h lies within 2^−4 / 10^h of every decimal that rounds to it, so
+ * at most one decimal with h places and a mantissa m within ±2^49 rounds to v, and a shorter
+ * decimal rounds to v only if it is that one with trailing zeros cut (its mantissa `round(v·10^k)`
+ * is then exact: the product is off by at most |m|·2^−52). So when v is such a decimal with h
+ * places, k is h less the trailing zeros of m: h is `hint` (the k of earlier values, or -1) when
+ * v fits it, else {@link MAX_DECIMALS} for values within ±{@link SMALL} (if v does not fit it, no
+ * k fits). Larger values try every k.
  */
-function decimalExponent(v: number): number {
+function decimalExponent(v: number, hint: number): number {
   if (!(Math.abs(v) <= MAX_INT) || (v === 0 && 1 / v < 0)) return -1;
-  for (let k = 0; k <= MAX_DECIMALS; k++) {
-    const m = Math.round(v * P10[k]!);
-    if (Math.abs(m) <= MAX_INT && m / P10[k]! === v) {
-      mantissa = m;
-      return k;
-    }
+  if (hint > 0 && decimalAt(v, hint)) return hint - stripZeros(hint);
+  const r = Math.round(v);
+  if (r === v) {
+    mantissa[0] = r;
+    return 0;
   }
+  if (Math.abs(v) <= SMALL) return decimalAt(v, MAX_DECIMALS) ? MAX_DECIMALS - stripZeros(MAX_DECIMALS) : -1;
+  for (let k = 1; k <= MAX_DECIMALS; k++) if (decimalAt(v, k)) return k;
   return -1;
+}
+
+/** Whether `round(v·10^k) / 10^k === v` with the mantissa within ±{@link MAX_SEQ_INT}, left in {@link mantissa}. */
+function decimalAt(v: number, k: number): boolean {
+  const m = Math.round(v * P10[k]!);
+  if (Math.abs(m) <= MAX_INT && m / P10[k]! === v) {
+    mantissa[0] = m;
+    return true;
+  }
+  return false;
+}
+
+/** Removes up to `k` trailing decimal zeros from {@link mantissa}; returns how many. */
+function stripZeros(k: number): number {
+  let m = mantissa[0]!;
+  let z = 0;
+  for (let q = m / 10; z < k && q === Math.floor(q); q = m / 10) {
+    m = q;
+    z++;
+  }
+  mantissa[0] = m;
+  return z;
 }
 
 /**
@@ -104,10 +144,12 @@ export function encodeLookoutChunk(ts: Float64Array, vs: Float64Array, from: num
   if (mScratch.length < n) mScratch = new Float64Array(n);
   const m = mScratch;
   kCount.fill(0);
+  let hint = -1;
   for (let i = 0; i < n; i++) {
-    const k = decimalExponent(vs[from + i]!);
+    const k = decimalExponent(vs[from + i]!, hint);
+    if (k > hint) hint = k;
     kOf[i] = k;
-    m[i] = mantissa;
+    m[i] = mantissa[0]!;
     if (k >= 0) kCount[k]!++;
     else if (++kCount[MAX_DECIMALS + 1]! > n / 8) return encodeFloatBits(ts, vs, from, to);
   }
