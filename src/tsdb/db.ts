@@ -79,8 +79,8 @@ const COMPACTION_SLICE_SERIES = 1_000;
 
 /**
  * Samples a slice writing a block from the head stops after (the series that crosses it is
- * finished): re-encoding into the `lookout` chunk encoding costs ~150–250 ns a sample, so a slice stays
- * within ~25 ms even when each series holds a 2 h range scraped every second (7,200 samples).
+ * finished): re-encoding into the `lookout` chunk encoding costs ~150–250 ns a sample, so a slice
+ * stays within ~25 ms even when each series holds a 2 h range scraped every second (7,200 samples).
  */
 const COMPACTION_SLICE_SAMPLES = 100_000;
 

@@ -168,8 +168,8 @@ export class HeadBlockWriter {
   /**
    * Writes the next `n` series (chunks and index entries), stopping early after the series that
    * brings the samples written by this call to `maxSamples` (re-encoding into the `lookout`
-   * encoding, head chunks decoded included, costs ~150–250 ns a sample, so a budget bounds the time of one call whatever the scrape
-   * interval). Returns true when every series is written.
+   * encoding, head chunks decoded included, costs ~150–250 ns a sample, so a budget bounds the
+   * time of one call whatever the scrape interval). Returns true when every series is written.
    * @throws {Error} (fs errors, {@link ChunkReadError}); call {@link abort} then.
    */
   writeSeries(n: number, maxSamples = Infinity): boolean {
