@@ -118,10 +118,34 @@ function firstIndex(w: Window): number {
 
 /**
  * The timing terms of the last window {@link extrapolatedRate} computed, keyed by the integer
- * gaps they derive from: regular scrapes give the same gaps step after step, and the divisions
- * are then skipped (same inputs, same results).
+ * gaps they derive from, the range and rate-or-increase: regular scrapes give the same gaps step
+ * after step, and the divisions are then skipped (same inputs, same results). `factor` is the
+ * extrapolation factor for when the counter's zero point does not shorten the start.
  */
-const timing = { startGap: NaN, endGap: NaN, span: NaN, n: 0, toStart: 0, toEnd: 0, sampled: 0, avg: 0, threshold: 0, rangeMs: NaN, rangeSeconds: 0 };
+const timing = {
+  startGap: NaN,
+  endGap: NaN,
+  span: NaN,
+  n: 0,
+  rangeMs: NaN,
+  isRate: false,
+  toStart: 0,
+  toEnd: 0,
+  sampled: 0,
+  rangeSeconds: 0,
+  factor: 0,
+};
+
+/**
+ * Upstream's extrapolation factor: the sampled interval stretched by the durations to the range's
+ * start and end (seconds), per second of the range for `rate`.
+ */
+function extrapolationFactor(sampledInterval: number, durationToStart: number, durationToEnd: number, isRate: boolean, rangeSeconds: number): number {
+  let factor = 1;
+  if (sampledInterval !== 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
+  if (isRate) factor /= rangeSeconds;
+  return factor;
+}
 
 function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): boolean {
   if (w.anchored || w.smoothed) return extendedRate(w, isCounter, isRate);
@@ -140,42 +164,40 @@ function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): boole
   const startGap = firstT - w.rangeStart;
   const endGap = w.rangeEnd - lastT;
   const span = lastT - firstT;
-  if (startGap !== m.startGap || endGap !== m.endGap || span !== m.span || n !== m.n) {
+  if (startGap !== m.startGap || endGap !== m.endGap || span !== m.span || n !== m.n || w.rangeMs !== m.rangeMs || isRate !== m.isRate) {
     m.startGap = startGap;
     m.endGap = endGap;
     m.span = span;
     m.n = n;
-    m.toStart = startGap / 1000;
-    m.toEnd = endGap / 1000;
-    m.sampled = span / 1000;
-    m.avg = m.sampled / (n - 1);
-    m.threshold = m.avg * 1.1;
+    m.rangeMs = w.rangeMs;
+    m.isRate = isRate;
+    const sampledInterval = span / 1000;
+    const averageDurationBetweenSamples = sampledInterval / (n - 1);
+    const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
+    let durationToStart = startGap / 1000;
+    let durationToEnd = endGap / 1000;
+    if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
+    if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
+    m.toStart = durationToStart;
+    m.toEnd = durationToEnd;
+    m.sampled = sampledInterval;
+    m.rangeSeconds = w.rangeMs / 1000;
+    m.factor = extrapolationFactor(sampledInterval, durationToStart, durationToEnd, isRate, m.rangeSeconds);
   }
-  let durationToStart = m.toStart;
-  let durationToEnd = m.toEnd;
+  const durationToStart = m.toStart;
   const sampledInterval = m.sampled;
-  const averageDurationBetweenSamples = m.avg;
-  const extrapolationThreshold = m.threshold;
-  if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
   // A counter cannot go below zero: do not extrapolate further left than its zero point. When
   // first ≥ result the zero point is at least sampledInterval away (rounding is monotonic), so
   // beyond durationToStart whenever that is shorter: the division is skipped, with the same result.
   if (isCounter && !(first >= result && durationToStart < sampledInterval)) {
     let durationToZero = durationToStart;
     if (result > 0 && first >= 0) durationToZero = sampledInterval * (first / result);
-    if (durationToZero < durationToStart) durationToStart = durationToZero;
-  }
-  if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
-  let factor = 1;
-  if (sampledInterval !== 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-  if (isRate) {
-    if (w.rangeMs !== m.rangeMs) {
-      m.rangeMs = w.rangeMs;
-      m.rangeSeconds = w.rangeMs / 1000;
+    if (durationToZero < durationToStart) {
+      w.out = result * extrapolationFactor(sampledInterval, durationToZero, m.toEnd, isRate, m.rangeSeconds);
+      return true;
     }
-    factor /= m.rangeSeconds;
   }
-  w.out = result * factor;
+  w.out = result * m.factor;
   return true;
 }
 

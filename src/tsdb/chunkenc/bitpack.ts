@@ -540,9 +540,33 @@ function readDeltasFor(r: BitIn, stop: number, out: Float64Array): boolean {
   }
   const width = bitLength(span);
   const u = 2 ** width - span - 1;
+  let i = 1;
+  if (width <= 25) {
+    // A code starts at most 7 bits into its first byte, so it lies in the 4 bytes from there:
+    // read them here while they are all inside the stream (the reader's fields kept in locals).
+    const buf = r.buf;
+    const lastWord = (r.endBit >>> 3) - 4;
+    const shift = 32 - width;
+    let pos = r.pos;
+    for (; i < stop; i++) {
+      const b = pos >>> 3;
+      if (b > lastWord) break;
+      const w = (((buf[b]! << 24) | (buf[b + 1]! << 16) | (buf[b + 2]! << 8) | buf[b + 3]!) << (pos & 7)) >>> shift;
+      const v = w >>> 1;
+      if (v < u) {
+        x += min + v;
+        pos += width - 1;
+      } else {
+        x += min + w - u;
+        pos += width;
+      }
+      out[i] = x;
+    }
+    r.pos = pos;
+  }
   if (width <= 32) {
     const shift = 32 - width;
-    for (let i = 1; i < stop; i++) {
+    for (; i < stop; i++) {
       const w = r.peek32() >>> shift;
       const v = w >>> 1;
       if (v < u) {
@@ -556,7 +580,7 @@ function readDeltasFor(r: BitIn, stop: number, out: Float64Array): boolean {
     }
     return min > 0;
   }
-  for (let i = 1; i < stop; i++) {
+  for (; i < stop; i++) {
     const v = r.getBig(width - 1);
     out[i] = x += min + (v < u ? v : 2 * v + r.get(1) - u);
   }
