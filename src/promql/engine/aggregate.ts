@@ -34,21 +34,25 @@ function groupLabels(b: LabelsBuilder, ls: Labels, grouping: string[], without: 
   return b.reset(ls).keep(grouping).labels();
 }
 
+/** The index of group label set `gl` in `labels` (keyed in `index`), appending it when new. */
+function groupIndex(index: Map<string, number>, labels: Labels[], gl: Labels): number {
+  const k = key(gl);
+  let gi = index.get(k);
+  if (gi === undefined) {
+    gi = labels.length;
+    index.set(k, gi);
+    labels.push(gl);
+  }
+  return gi;
+}
+
 function makeGroups(series: StepSeries[], grouping: string[], without: boolean): Grouping {
   const b = new LabelsBuilder();
   const index = new Map<string, number>();
   const labels: Labels[] = [];
   const groupOf = new Int32Array(series.length);
   for (let i = 0; i < series.length; i++) {
-    const gl = groupLabels(b, series[i]!.labels, grouping, without);
-    const k = key(gl);
-    let gi = index.get(k);
-    if (gi === undefined) {
-      gi = labels.length;
-      index.set(k, gi);
-      labels.push(gl);
-    }
-    groupOf[i] = gi;
+    groupOf[i] = groupIndex(index, labels, groupLabels(b, series[i]!.labels, grouping, without));
   }
   return { groupOf, labels };
 }
@@ -278,14 +282,8 @@ function foldRangeFunction(ev: Evaluator, e: AggregateExpr, op: FoldOp, call: Ca
       else if (!mixedMeta && !sameMetadata(firstMeta, ls)) mixedMeta = true;
     }
     const gl = e.without ? groupLabels(b, dropName ? dropMetadata(ls) : ls, e.grouping, true) : keptLabels(ls, e.grouping, dropName);
-    const k = key(gl);
-    let gi = index.get(k);
-    if (gi === undefined) {
-      gi = labels.length;
-      index.set(k, gi);
-      labels.push(gl);
-      groups.push(newGroupColumns(g.n));
-    }
+    const gi = groupIndex(index, labels, gl);
+    if (gi === groups.length) groups.push(newGroupColumns(g.n));
     fold(op, groups[gi]!, vs, has, false);
   });
   // Selected series have distinct label sets, so only a metadata label can make two equal.

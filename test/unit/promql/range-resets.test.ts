@@ -27,25 +27,7 @@ function counter(values: number[]): Head {
  * the same operations in the same order: the oracle. NaN when fewer than 2 samples.
  */
 function oracleRate(values: number[], t: number, rangeMs: number, isRate: boolean): number {
-  const idx = values.map((_, i) => i).filter((i) => i * 10_000 > t - rangeMs && i * 10_000 <= t);
-  if (idx.length < 2) return NaN;
-  const first = values[idx[0]!]!;
-  const firstT = idx[0]! * 10_000;
-  const lastT = idx[idx.length - 1]! * 10_000;
-  let result = values[idx[idx.length - 1]!]! - first;
-  for (let k = 1; k < idx.length; k++) if (values[idx[k]!]! < values[idx[k - 1]!]!) result += values[idx[k - 1]!]!;
-  let durationToStart = (firstT - (t - rangeMs)) / 1000;
-  let durationToEnd = (t - lastT) / 1000;
-  const sampledInterval = (lastT - firstT) / 1000;
-  const avg = sampledInterval / (idx.length - 1);
-  if (durationToStart >= avg * 1.1) durationToStart = avg / 2;
-  let durationToZero = durationToStart;
-  if (result > 0 && first >= 0) durationToZero = sampledInterval * (first / result);
-  if (durationToZero < durationToStart) durationToStart = durationToZero;
-  if (durationToEnd >= avg * 1.1) durationToEnd = avg / 2;
-  let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-  if (isRate) factor /= rangeMs / 1000;
-  return result * factor;
+  return oracleRateAt(values.map((_, i) => i * 10_000), values, t, rangeMs, isRate);
 }
 
 /** A head with one counter `c_total` with samples (ts[i] ms, values[i]). */
@@ -58,7 +40,7 @@ function counterAt(ts: number[], values: number[]): Head {
   return head;
 }
 
-/** {@link oracleRate} of samples at any timestamps `ts` (ms, increasing). */
+/** Upstream's extrapolated rate as {@link oracleRate}, of samples at any timestamps `ts` (ms, increasing). */
 function oracleRateAt(ts: number[], values: number[], t: number, rangeMs: number, isRate: boolean): number {
   const idx = values.map((_, i) => i).filter((i) => ts[i]! > t - rangeMs && ts[i]! <= t);
   if (idx.length < 2) return NaN;
