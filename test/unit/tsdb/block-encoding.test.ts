@@ -1,10 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Logger } from '../../../src/log.js';
+import { describe, expect, it } from 'vitest';
 import { Matcher } from '../../../src/model/matcher.js';
 import { STALE_NAN } from '../../../src/model/value.js';
 import { Block } from '../../../src/tsdb/block/block.js';
@@ -12,11 +10,12 @@ import { BlocksMergeWriter } from '../../../src/tsdb/block/compact.js';
 import { CorruptionError } from '../../../src/tsdb/block/fileread.js';
 import { writeHeadBlock } from '../../../src/tsdb/block/writer.js';
 import { chunkSampleCount, Encoding } from '../../../src/tsdb/chunkenc/chunk.js';
-import { TSDB, type TSDBOptions } from '../../../src/tsdb/db.js';
+import { TSDB } from '../../../src/tsdb/db.js';
 import { Head } from '../../../src/tsdb/head.js';
 import type { SeriesSamples } from '../../../src/tsdb/types.js';
 import { crc32c } from '../../../src/tsdb/wal/crc32c.js';
 import { haveProgram } from '../../support/processes.js';
+import { QuietLogger, tsdbHarness } from './support.js';
 
 const H = 3600_000;
 const MIN = 60_000;
@@ -24,29 +23,7 @@ const MIN = 60_000;
 const T0 = 1_800_014_400_000;
 const PROMTOOL = '/usr/bin/promtool';
 
-class Quiet extends Logger {
-  override info(): void {}
-  override warn(): void {}
-}
-
-const dirs: string[] = [];
-const open: TSDB[] = [];
-const blocks: Block[] = [];
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'lookout-block-encoding-'));
-  dirs.push(d);
-  return d;
-}
-function openDB(opts: TSDBOptions): TSDB {
-  const db = TSDB.open({ log: new Quiet(), ...opts });
-  open.push(db);
-  return db;
-}
-afterEach(() => {
-  for (const db of open.splice(0)) db.close();
-  for (const b of blocks.splice(0)) b.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { tmp, openDB, closeLater, closeNow } = tsdbHarness('lookout-block-encoding-', () => new QuietLogger());
 
 const KINDS = ['counter', 'gauge3', 'slow', 'float', 'special'] as const;
 
@@ -100,7 +77,7 @@ function select(db: TSDB, kind: string): SeriesSamples {
 /** Encoding codes of every chunk of a block. */
 function chunkEncodings(dir: string): number[] {
   const b = Block.open(dir);
-  blocks.push(b);
+  closeLater(b);
   const out: number[] = [];
   const entry = { ids: [] as number[], chunks: [] as { minT: number; maxT: number; ref: number }[] };
   for (const id of b.index.allPostings()) for (const c of b.index.series(id, entry).chunks) out.push(b.chunkBytes(c.ref).encoding);
@@ -131,8 +108,7 @@ describe('block chunk encodings', () => {
     // Sub-ranges cut inside a chunk, inclusive on both ends.
     const part = db.querier(T0 + 30 * MIN, T0 + 7 * H).select([new Matcher('=', 'kind', 'gauge3')], T0 + 30 * MIN, T0 + 7 * H)[0]!;
     expect(triples(part)).toEqual(want('gauge3', 30, 7 * 60 + 1, MIN));
-    db.close();
-    open.splice(0);
+    closeNow(db);
     const again = openDB({ dir, now: () => now });
     for (const kind of KINDS) expect(triples(select(again, kind))).toEqual(want(kind, 0, 13 * 60, MIN));
   });
@@ -147,7 +123,7 @@ describe('block chunk encodings', () => {
       const parent = tmp();
       const meta = writeHeadBlock(head, parent, T0, T0 + 3 * H)!;
       const b = Block.open(join(parent, meta.ulid));
-      blocks.push(b);
+      closeLater(b);
       const entry = { ids: [] as number[], chunks: [] as { minT: number; maxT: number; ref: number }[] };
       const out: number[] = [];
       let first = 0;
@@ -221,7 +197,7 @@ describe('block chunk encodings', () => {
     const sources = [writeHeadBlock(head, dir, T0, T0 + 2 * H)!, writeHeadBlock(head, dir, T0 + 2 * H, T0 + 4 * H)!].map((m) => {
       expect(chunkEncodings(join(dir, m.ulid))).toContain(Encoding.Lookout);
       const b = Block.open(join(dir, m.ulid));
-      blocks.push(b);
+      closeLater(b);
       return b;
     });
     const w = BlocksMergeWriter.start(sources, dir, { chunkEncoding: 'xor' });
@@ -229,7 +205,7 @@ describe('block chunk encodings', () => {
     const merged = w.finish();
     expect(new Set(chunkEncodings(join(dir, merged.ulid)))).toEqual(new Set([Encoding.XOR]));
     const b = Block.open(join(dir, merged.ulid));
-    blocks.push(b);
+    closeLater(b);
     for (const kind of KINDS) {
       const got = b.querier(-Infinity, Infinity).select([new Matcher('=', 'kind', kind)], -Infinity, Infinity);
       expect(triples(got[0]!)).toEqual(want(kind, 0, 4 * 60, MIN));

@@ -4,19 +4,17 @@
  * samples before and after.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Matcher } from '../../../src/model/matcher.js';
 import { blockRanges, planCompaction } from '../../../src/tsdb/block/compact.js';
 import type { BlockMeta } from '../../../src/tsdb/block/meta.js';
-import { TSDB, type TSDBOptions } from '../../../src/tsdb/db.js';
 import { ReadOnlyTSDB } from '../../../src/tsdb/readonly.js';
 import type { Querier } from '../../../src/tsdb/types.js';
 import { haveProgram } from '../../support/processes.js';
-import { CaptureLogger, writeTestBlock } from './support.js';
+import { CaptureLogger, tsdbHarness, writeTestBlock } from './support.js';
 
 const PROMTOOL = '/usr/bin/promtool';
 const H = 3600_000;
@@ -25,22 +23,7 @@ const MIN = 60_000;
 const T0 = 1_800_000_000_000;
 
 
-const dirs: string[] = [];
-const open: { close(): void }[] = [];
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'lookout-vertical-'));
-  dirs.push(d);
-  return d;
-}
-function openDB(opts: TSDBOptions): TSDB {
-  const db = TSDB.open({ log: new CaptureLogger(), ...opts });
-  open.push(db);
-  return db;
-}
-afterEach(() => {
-  for (const x of open.splice(0)) x.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { tmp, openDB } = tsdbHarness('lookout-vertical-');
 
 const ulidDirs = (dir: string): string[] => readdirSync(dir).filter((n) => /^[0-9A-Z]{26}$/.test(n)).sort();
 

@@ -5,22 +5,21 @@
  * process, the error names the chunk reference, the block and the file (as Prometheus's "cannot
  * populate chunk <ref> from block <ULID>: checksum mismatch …"), and the other blocks still serve.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Matcher } from '../../../src/model/matcher.js';
 import { Engine } from '../../../src/promql/index.js';
 import { CorruptionError } from '../../../src/tsdb/block/fileread.js';
 import { readMeta } from '../../../src/tsdb/block/meta.js';
-import { TSDB, type TSDBOptions } from '../../../src/tsdb/db.js';
+import { TSDB } from '../../../src/tsdb/db.js';
 import { ReadOnlyTSDB } from '../../../src/tsdb/readonly.js';
 import type { Querier } from '../../../src/tsdb/types.js';
 import { buildApp } from '../../../src/web/server.js';
 import { freePort, haveProgram, startProgram, waitFor } from '../../support/processes.js';
-import { CaptureLogger, exited, killFixtures, spawnFixture, type TestSeries, writeTestBlock } from './support.js';
+import { CaptureLogger, exited, spawnFixture, type TestSeries, tsdbHarness, writeTestBlock } from './support.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const H = 3600_000;
@@ -29,23 +28,7 @@ const MIN = 60_000;
 const T0 = 1_800_000_000_000;
 
 
-const dirs: string[] = [];
-const open: { close(): unknown }[] = [];
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'lookout-crash-blocks-'));
-  dirs.push(d);
-  return d;
-}
-function openDB(opts: TSDBOptions): TSDB {
-  const db = TSDB.open({ log: new CaptureLogger(), ...opts });
-  open.push(db);
-  return db;
-}
-afterEach(async () => {
-  killFixtures();
-  for (const x of open.splice(0).reverse()) await x.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { tmp, openDB, closeLater, closeNow } = tsdbHarness('lookout-crash-blocks-');
 
 const ulidDirs = (dir: string): string[] => readdirSync(dir).filter((n) => /^[0-9A-Z]{26}$/.test(n)).sort();
 
@@ -212,7 +195,7 @@ describe('damaged chunk files', () => {
       isReady: () => true,
       apiV1: { storage: db, engine: new Engine(), configText: () => '', flags: {}, runtimeInfo: () => ({}), buildInfo: {} },
     });
-    open.push(app);
+    closeLater(app);
     const broken = await app.inject({ method: 'GET', url: `/api/v1/query?query=m&time=${(T0 + H) / 1000}` });
     expect(broken.statusCode).toBe(422);
     const body = JSON.parse(broken.body);
@@ -238,7 +221,7 @@ describe('damaged chunk files', () => {
     writeFileSync(config, 'global: {}\n');
     const port = await freePort();
     const prom = startProgram(PROMETHEUS, [`--config.file=${config}`, `--storage.tsdb.path=${upstreamDir}`, `--web.listen-address=127.0.0.1:${port}`]);
-    open.push({ close: () => prom.stop('SIGKILL') });
+    closeLater({ close: () => prom.stop('SIGKILL') });
     const base = `http://127.0.0.1:${port}`;
     await waitFor('Prometheus ready', 60_000, async () => (await fetch(`${base}/-/ready`)).ok);
 
@@ -250,7 +233,7 @@ describe('damaged chunk files', () => {
       isReady: () => true,
       apiV1: { storage: db, engine: new Engine(), configText: () => '', flags: {}, runtimeInfo: () => ({}), buildInfo: {} },
     });
-    open.push(app);
+    closeLater(app);
     for (const t of [T0 + H, T0 + 3 * H]) {
       const path = `/api/v1/query?query=m&time=${t / 1000}`;
       const theirs = await fetch(base + path);
@@ -315,8 +298,7 @@ describe('damaged chunk files', () => {
     expect(await metric(reg, 'prometheus_tsdb_compactions_failed_total')).toBe(1);
     expect(db.blocks().map((m) => m.ulid)).toEqual(blocks);
     expect(query(db, T0 + 2 * H, T0 + 8 * H)).toBe(360);
-    db.close();
-    open.splice(open.indexOf(db), 1);
+    closeNow(db);
     // The mark survives a restart: no retry.
     const reg2 = new Registry();
     db = openDB({ dir, now: () => T0 + 9 * H, registry: reg2 });

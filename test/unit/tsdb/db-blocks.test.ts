@@ -1,17 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Matcher } from '../../../src/model/matcher.js';
 import { Block } from '../../../src/tsdb/block/block.js';
 import { blockRanges, BlocksMergeWriter, planCompaction } from '../../../src/tsdb/block/compact.js';
 import type { BlockMeta } from '../../../src/tsdb/block/meta.js';
 import { HEAD_CHUNKS_MAGIC } from '../../../src/tsdb/chunks_head.js';
-import { TSDB, type TSDBOptions } from '../../../src/tsdb/db.js';
+import { TSDB } from '../../../src/tsdb/db.js';
 import { AppendResult } from '../../../src/tsdb/types.js';
 import { listSegments } from '../../../src/tsdb/wal/segment.js';
-import { CaptureLogger, exited, killFixtures, spawnFixture } from './support.js';
+import { CaptureLogger, exited, spawnFixture, tsdbHarness } from './support.js';
 
 const H = 3600_000;
 const MIN = 60_000;
@@ -19,27 +18,7 @@ const MIN = 60_000;
 const T0 = 1_800_000_000_000;
 
 
-const dirs: string[] = [];
-const open: TSDB[] = [];
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'lookout-tsdb-blocks-'));
-  dirs.push(d);
-  return d;
-}
-function openDB(opts: TSDBOptions): TSDB {
-  const db = TSDB.open({ log: new CaptureLogger(), ...opts });
-  open.push(db);
-  return db;
-}
-function closeDB(db: TSDB): void {
-  db.close();
-  open.splice(open.indexOf(db), 1);
-}
-afterEach(() => {
-  for (const db of open.splice(0)) db.close();
-  killFixtures();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { tmp, openDB, closeNow } = tsdbHarness('lookout-tsdb-blocks-');
 
 /** [t, v] of every sample of the series with `series`=`n`. */
 function samples(db: TSDB, n: number, mint = -Infinity, maxt = Infinity): [number, number][] {
@@ -119,7 +98,7 @@ describe('TSDB compaction into blocks', () => {
 
     // The WAL still holds the block's samples (segment 0 also holds newer ones): replay skips them.
     expect(listSegments(join(dir, 'wal'))).toEqual([0, 1]);
-    closeDB(db);
+    closeNow(db);
     mkdirSync(join(dir, '01ARZ3NDEKTSV4RRFFQ69G5FAV.tmp-for-creation', 'chunks'), { recursive: true });
     writeFileSync(join(dir, '01ARZ3NDEKTSV4RRFFQ69G5FAV.tmp-for-creation', 'index'), 'partial');
     now += H;
@@ -152,7 +131,7 @@ describe('TSDB compaction into blocks', () => {
     expect(readdirSync(dir).filter((n) => n.includes('.tmp'))).toEqual([]);
     const got = db.querier(-Infinity, Infinity).select([new Matcher('=', 'i', '1234')], -Infinity, Infinity)[0]!;
     expect([got.count, got.ts[0], got.ts[182], got.vs[182]]).toEqual([183, T0, T0 + 182 * MIN, 182]);
-    closeDB(db);
+    closeNow(db);
 
     // Closing mid-write removes the unfinished block; the next open writes it again.
     const dir2 = tmp();
@@ -162,7 +141,7 @@ describe('TSDB compaction into blocks', () => {
     for (let k = 0; k <= 181; k++) for (const r of refs2) app2.append(r, T0 + k * MIN, k);
     app2.commit();
     const abandoned = db.compact();
-    closeDB(db);
+    closeNow(db);
     expect(await abandoned).toBe(0);
     expect(readdirSync(dir2).filter((n) => n !== 'wal' && n !== 'chunks_head' && n !== 'lock')).toEqual([]);
     db = openDB({ dir: dir2, now: () => now });
@@ -205,7 +184,7 @@ describe('TSDB compaction into blocks', () => {
     expect(db.blocks().map((b) => [b.minTime, b.maxTime, b.stats.numSamples])).toEqual([[T0, T0 + 2 * H, 360]]);
     // Segment 1 was completed too (its oldest sample is 2 h old); it still holds head samples.
     expect(readdirSync(join(dir, 'wal')).sort()).toEqual(['00000001', '00000002', 'checkpoint.00000000']);
-    closeDB(db);
+    closeNow(db);
     db = openDB({ dir, now: () => now });
     for (let n = 0; n < 3; n++) expect(samples(db, n)).toEqual(expected(n, 0, 200));
     expect(db.head.minTime()).toBe(T0 + 2 * H);
@@ -258,7 +237,7 @@ describe('TSDB compaction into blocks', () => {
     expect(await metric(reg1, 'prometheus_tsdb_head_chunks_storage_size_bytes')).toBeGreaterThan(0);
     const sizes = first.blocks().map((b) => ['index', 'meta.json', 'chunks/000001'].reduce((a, f) => a + statSync(join(firstDir, b.ulid, f)).size, 0));
     expect(sizes.reduce((a, n) => a + n, 0)).toBe(await metric(reg1, 'prometheus_tsdb_storage_blocks_bytes'));
-    closeDB(first);
+    closeNow(first);
 
     // Room for the head, the two newest blocks and half of the third: the three oldest go.
     const reg2 = new Registry();
@@ -288,7 +267,7 @@ describe('TSDB compaction into blocks', () => {
       [2, 4],
       [4, 6],
     ]);
-    closeDB(db);
+    closeNow(db);
     db = openDB({ dir, now: () => now, retentionMs: 4 * H - 1 });
     expect(hours()).toEqual([
       [2, 4],
@@ -303,7 +282,7 @@ describe('TSDB compaction into blocks', () => {
     const db = openDB({ dir, now: () => now });
     appendRounds(db, 0, 182);
     expect(await db.compact()).toBe(1);
-    closeDB(db);
+    closeNow(db);
     const index = join(dir, ulidDirs(dir)[0]!, 'index');
     writeFileSync(index, readFileSync(index).subarray(0, 100));
     expect(() => TSDB.open({ dir, now: () => now, log: new CaptureLogger() })).toThrow(`opening block ${join(dir, ulidDirs(dir)[0]!)}: ${index}: `);
@@ -363,7 +342,7 @@ describe('TSDB compaction of blocks', () => {
     now = T0 + 9 * H;
     await db.tick();
     expect(db.blocks()).toHaveLength(3);
-    closeDB(db);
+    closeNow(db);
     // Merge the two oldest as compaction would, but "crash" before deleting them.
     const sources = ulidDirs(dir)
       .map((u) => Block.open(join(dir, u)))
@@ -415,7 +394,7 @@ describe('TSDB head chunk files', () => {
     expect([head.readUInt32BE(0), head[4]]).toEqual([HEAD_CHUNKS_MAGIC, 1]);
     expect(db.head.memoryStats().chunkBytes).toBeGreaterThan(0);
     for (let n = 0; n < 3; n++) expect(samples(db, n)).toEqual(expected(n, 0, 720, 10_000));
-    closeDB(db);
+    closeNow(db);
     now += MIN;
     db = openDB({ dir, now: () => now, headChunkFileSize: 2048 });
     for (let n = 0; n < 3; n++) expect(samples(db, n)).toEqual(expected(n, 0, 720, 10_000));

@@ -1,54 +1,19 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Logger } from '../../../src/log.js';
+import { describe, expect, it } from 'vitest';
 import { Matcher } from '../../../src/model/matcher.js';
 import { isStaleNaN, STALE_NAN } from '../../../src/model/value.js';
-import { TSDB, type TSDBOptions } from '../../../src/tsdb/db.js';
+import { TSDB } from '../../../src/tsdb/db.js';
 import { LockError } from '../../../src/tsdb/lock.js';
 import { AppendResult } from '../../../src/tsdb/types.js';
 import { listSegments, segmentPath } from '../../../src/tsdb/wal/segment.js';
 import { WALWriteError } from '../../../src/tsdb/wal/wal.js';
-import { exited, killFixtures, spawnFixture } from './support.js';
+import { CaptureLogger, exited, spawnFixture, tsdbHarness } from './support.js';
 
 const H = 3600_000;
 
-/** Records log lines instead of printing them. */
-class CaptureLogger extends Logger {
-  readonly lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
-  override info(msg: string, fields?: Record<string, unknown>): void {
-    this.lines.push({ level: 'info', msg, fields });
-  }
-  override warn(msg: string, fields?: Record<string, unknown>): void {
-    this.lines.push({ level: 'warn', msg, fields });
-  }
-  override error(msg: string, fields?: Record<string, unknown>): void {
-    this.lines.push({ level: 'error', msg, fields });
-  }
-  warnings(): string[] {
-    return this.lines.filter((l) => l.level === 'warn').map((l) => l.msg);
-  }
-}
-
-const dirs: string[] = [];
-const open: TSDB[] = [];
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'lookout-tsdb-'));
-  dirs.push(d);
-  return d;
-}
-function openDB(opts: TSDBOptions): TSDB {
-  const db = TSDB.open({ log: new CaptureLogger(), ...opts });
-  open.push(db);
-  return db;
-}
-afterEach(() => {
-  for (const db of open.splice(0)) db.close();
-  killFixtures();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { tmp, openDB } = tsdbHarness('lookout-tsdb-');
 
 function values(db: TSDB, name: string): [number, number][] {
   const got = db.querier(-Infinity, Infinity).select([new Matcher('=', '__name__', name)], -Infinity, Infinity);

@@ -3,18 +3,16 @@
  * deleted samples, and snapshots — checked against promtool 2.42 reading the same directories.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Logger } from '../../../src/log.js';
+import { describe, expect, it } from 'vitest';
 import { Matcher } from '../../../src/model/matcher.js';
 import { Block } from '../../../src/tsdb/block/block.js';
 import { blockRanges, BlocksMergeWriter, planCompaction } from '../../../src/tsdb/block/compact.js';
 import type { BlockMeta } from '../../../src/tsdb/block/meta.js';
-import { snapshotName, TSDB, type TSDBOptions } from '../../../src/tsdb/db.js';
+import { snapshotName, TSDB } from '../../../src/tsdb/db.js';
 import {
   addInterval,
   decodeTombstonesFile,
@@ -26,38 +24,14 @@ import {
 import { Encbuf } from '../../../src/tsdb/encoding.js';
 import { AppendResult } from '../../../src/tsdb/types.js';
 import { haveProgram } from '../../support/processes.js';
+import { QuietLogger, tsdbHarness } from './support.js';
 
 const PROMTOOL = '/usr/bin/promtool';
 const H = 3600_000;
 const MIN = 60_000;
 const T0 = 1_800_000_000_000;
 
-class QuietLogger extends Logger {
-  override info(): void {}
-  override warn(): void {}
-  override error(): void {}
-}
-
-const dirs: string[] = [];
-const open: TSDB[] = [];
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'lookout-tsdb-delete-'));
-  dirs.push(d);
-  return d;
-}
-function openDB(opts: TSDBOptions): TSDB {
-  const db = TSDB.open({ log: new QuietLogger(), ...opts });
-  open.push(db);
-  return db;
-}
-function closeDB(db: TSDB): void {
-  db.close();
-  open.splice(open.indexOf(db), 1);
-}
-afterEach(() => {
-  for (const db of open.splice(0)) db.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { tmp, openDB, closeNow } = tsdbHarness('lookout-tsdb-delete-', () => new QuietLogger());
 
 const sel = (n: number): Matcher[] => [new Matcher('=', 'series', String(n))];
 
@@ -159,7 +133,7 @@ describe('deleting series', () => {
     // A range within the deleted interval finds nothing; one around it finds the rest.
     expect(times(db, 1, T0 + 12 * MIN, T0 + 15 * MIN)).toEqual([]);
     expect(times(db, 1, T0 + 9 * MIN, T0 + 20 * MIN)).toEqual([T0 + 9 * MIN, T0 + 20 * MIN]);
-    closeDB(db);
+    closeNow(db);
     db = openDB({ dir, now: () => T0 + H });
     expect(times(db, 1)).toEqual(want1);
     expect(times(db, 2)).toEqual([]);
@@ -222,7 +196,7 @@ describe('deleting series', () => {
       expect(promtoolDump(dir, 1).map((l) => Number(l.split(' ')[1]))).toEqual(want1);
       expect(promtoolDump(dir, 2)).toEqual([]);
     }
-    closeDB(db);
+    closeNow(db);
     db = openDB({ dir, now: () => now, blockChunkEncoding: 'xor' });
     expect(times(db, 1)).toEqual(want1);
     expect(times(db, 2)).toEqual([]);
@@ -284,7 +258,7 @@ describe('deleting series', () => {
     const want1 = [...rounds(0, 30), ...rounds(181, 13 * 60)];
     expect(times(db, 1)).toEqual(want1);
     expect(times(db, 0)).toEqual(rounds(0, 13 * 60));
-    closeDB(db);
+    closeNow(db);
     db = openDB({ dir, now: () => now });
     expect(db.blocks()[0]!.ulid).toBe(rewritten.ulid);
     expect(times(db, 1)).toEqual(want1);
@@ -293,7 +267,7 @@ describe('deleting series', () => {
     // the new one's parent, is deleted at the next start; no sample shows twice.
     await db.delete([sel(2)], T0, T0 + H);
     const before = db.blocks()[0]!;
-    closeDB(db);
+    closeNow(db);
     const src = Block.open(join(dir, before.ulid));
     const w = BlocksMergeWriter.rewrite(src, dir);
     w.writeSeries(Infinity);

@@ -1,13 +1,18 @@
 /**
- * Shared helpers of the TSDB tests: child processes for the crash tests (fixture scripts in
- * test/unit/tsdb/fixtures/ run with tsx, their stdout read line by line, killed after each test),
- * blocks written from made-up series, and a logger that keeps its lines.
+ * Shared helpers of the TSDB tests: temporary data directories and TSDBs cleaned up after each
+ * test, child processes for the crash tests (fixture scripts in test/unit/tsdb/fixtures/ run with
+ * tsx, their stdout read line by line, killed after each test), blocks written from made-up series,
+ * and a logger that keeps its lines.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { Logger } from '../../../src/log.js';
 import type { BlockMeta } from '../../../src/tsdb/block/meta.js';
 import { type WriteBlockOptions, writeHeadBlock } from '../../../src/tsdb/block/writer.js';
+import { TSDB, type TSDBOptions } from '../../../src/tsdb/db.js';
 import { Head } from '../../../src/tsdb/head.js';
 import { AppendResult } from '../../../src/tsdb/types.js';
 import { ROOT } from '../../support/processes.js';
@@ -88,4 +93,62 @@ export class CaptureLogger extends Logger {
   override error(msg: string, fields?: Record<string, unknown>): void {
     this.lines.push({ level: 'error', msg, fields });
   }
+  /** Messages of the warnings logged so far. */
+  warnings(): string[] {
+    return this.lines.filter((l) => l.level === 'warn').map((l) => l.msg);
+  }
+}
+
+/** A logger that drops everything (for tests that log on purpose, e.g. overlapping blocks). */
+export class QuietLogger extends Logger {
+  override info(): void {}
+  override warn(): void {}
+  override error(): void {}
+}
+
+/** Temporary directories and open TSDBs of one test file (see {@link tsdbHarness}). */
+export interface TSDBHarness {
+  /** A new temporary directory, removed after the test. */
+  tmp(): string;
+  /** Opens a TSDB (with a new harness logger unless `opts.log` is given), closed after the test. */
+  openDB(opts: TSDBOptions): TSDB;
+  /** Closes `x` after the test, before the directories are removed (last registered first). */
+  closeLater<T extends { close(): unknown }>(x: T): T;
+  /** Closes `x` now; it is not closed again after the test. */
+  closeNow(x: { close(): unknown }): void;
+}
+
+/**
+ * The harness of a TSDB test file; call once at module level. After each test it kills the fixture
+ * processes, closes what is open (last opened first) and removes the temporary directories.
+ */
+export function tsdbHarness(prefix: string, newLog: () => Logger = () => new CaptureLogger()): TSDBHarness {
+  const dirs: string[] = [];
+  const open: { close(): unknown }[] = [];
+  afterEach(async () => {
+    killFixtures();
+    for (const x of open.splice(0).reverse()) await x.close();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  return {
+    tmp() {
+      const d = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(d);
+      return d;
+    },
+    openDB(opts) {
+      const db = TSDB.open({ log: newLog(), ...opts });
+      open.push(db);
+      return db;
+    },
+    closeLater(x) {
+      open.push(x);
+      return x;
+    },
+    closeNow(x) {
+      const i = open.indexOf(x);
+      if (i >= 0) open.splice(i, 1);
+      x.close();
+    },
+  };
 }
