@@ -30,6 +30,18 @@ const T0 = 1_800_000_000_000;
 
 const { tmp, openDB, closeLater, closeNow } = tsdbHarness('lookout-crash-blocks-');
 
+/** The HTTP API over `db` (not listening; use `inject`), closed after the test. */
+async function apiServer(db: TSDB): Promise<FastifyInstance> {
+  const app = await buildApp({
+    listenAddress: '127.0.0.1:0',
+    name: 'Test',
+    enableLifecycle: false,
+    isReady: () => true,
+    apiV1: { storage: db, engine: new Engine(), configText: () => '', flags: {}, runtimeInfo: () => ({}), buildInfo: {} },
+  });
+  return closeLater(app);
+}
+
 const ulidDirs = (dir: string): string[] => readdirSync(dir).filter((n) => /^[0-9A-Z]{26}$/.test(n)).sort();
 
 /** Every series of `q` in [mint, maxt] as [labels joined, [[t, v], …]]. */
@@ -188,14 +200,7 @@ describe('damaged chunk files', () => {
     expect(db.querier(T0, T0 + H).series([new Matcher('=', '__name__', 'm')], T0, T0 + H)).toEqual([['__name__', 'm', 'series', '0']]);
 
     // Over HTTP, as Prometheus 2.42 answers such a query: 422, errorType "execution".
-    const app: FastifyInstance = await buildApp({
-      listenAddress: '127.0.0.1:0',
-      name: 'Test',
-      enableLifecycle: false,
-      isReady: () => true,
-      apiV1: { storage: db, engine: new Engine(), configText: () => '', flags: {}, runtimeInfo: () => ({}), buildInfo: {} },
-    });
-    closeLater(app);
+    const app = await apiServer(db);
     const broken = await app.inject({ method: 'GET', url: `/api/v1/query?query=m&time=${(T0 + H) / 1000}` });
     expect(broken.statusCode).toBe(422);
     const body = JSON.parse(broken.body);
@@ -226,14 +231,7 @@ describe('damaged chunk files', () => {
     await waitFor('Prometheus ready', 60_000, async () => (await fetch(`${base}/-/ready`)).ok);
 
     const db = openDB({ dir, now: () => T0 + 5 * H });
-    const app = await buildApp({
-      listenAddress: '127.0.0.1:0',
-      name: 'Test',
-      enableLifecycle: false,
-      isReady: () => true,
-      apiV1: { storage: db, engine: new Engine(), configText: () => '', flags: {}, runtimeInfo: () => ({}), buildInfo: {} },
-    });
-    closeLater(app);
+    const app = await apiServer(db);
     for (const t of [T0 + H, T0 + 3 * H]) {
       const path = `/api/v1/query?query=m&time=${t / 1000}`;
       const theirs = await fetch(base + path);
