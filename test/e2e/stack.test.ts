@@ -158,7 +158,13 @@ describe('lookout server with the demo app', () => {
   }, 150_000);
 
   it('sends a warning alert to the Slack channel', async () => {
-    expect(await post(`${app}/admin/db-pressure`, { connections: 9 })).toBe(200);
+    // The previous test's traffic keeps requests in flight, each holding a pool connection for a
+    // moment: stop it and press until all 9 connections are held (used / total = 0.9 > 0.8).
+    expect(await post(`${app}/admin/traffic`, { rps: 0 })).toBe(200);
+    await waitFor('9 of 10 DB connections held', 10_000, async () => {
+      const res = await fetch(`${app}/admin/db-pressure`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ connections: 9 }) });
+      return ((await res.json()) as { held: number }).held === 9 || undefined;
+    });
     const msg = await expectNotification(
       (n) => n.kind === 'slack' && JSON.stringify(n.body).includes('DatabaseConnectionPoolExhausted'),
       60_000,
