@@ -10,7 +10,7 @@ import { HEAD_CHUNKS_MAGIC } from '../../../src/tsdb/chunks_head.js';
 import { TSDB } from '../../../src/tsdb/db.js';
 import { AppendResult } from '../../../src/tsdb/types.js';
 import { listSegments } from '../../../src/tsdb/wal/segment.js';
-import { CaptureLogger, exited, spawnFixture, tsdbHarness } from './support.js';
+import { CaptureLogger, killAckWriter, tsdbHarness } from './support.js';
 
 const H = 3600_000;
 const MIN = 60_000;
@@ -421,22 +421,7 @@ describe('TSDB crash safety with blocks', () => {
   it('survives kill -9 while cutting blocks: every acknowledged sample is there after reopening, none twice', async () => {
     const dir = tmp();
     const t0 = Math.floor((Date.now() - 48 * H) / (2 * H)) * 2 * H;
-    let acked = -1;
-    let resolveEnough!: () => void;
-    const enough = new Promise<void>((r) => (resolveEnough = r));
-    const child = spawnFixture('compact_writer.ts', [dir, String(t0)], (line) => {
-      const m = /^ack (\d+)$/.exec(line);
-      if (!m) return;
-      acked = Number(m[1]);
-      if (acked >= 700) resolveEnough();
-    });
-    let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += String(d)));
-    await Promise.race([enough, exited(child).then(() => Promise.reject(new Error(`writer exited early: ${stderr}`)))]);
-    child.kill('SIGKILL');
-    await exited(child);
-    expect(child.signalCode).toBe('SIGKILL');
-    const lastAck = acked;
+    const lastAck = await killAckWriter([dir, String(t0), 'compact_test', '60000', '0.25', 'compact'], 700);
 
     const db = openDB({ dir });
     expect(db.blocks()[0]!.minTime).toBe(t0);

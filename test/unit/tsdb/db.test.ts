@@ -9,7 +9,7 @@ import { LockError } from '../../../src/tsdb/lock.js';
 import { AppendResult } from '../../../src/tsdb/types.js';
 import { listSegments, segmentPath } from '../../../src/tsdb/wal/segment.js';
 import { WALWriteError } from '../../../src/tsdb/wal/wal.js';
-import { CaptureLogger, exited, spawnFixture, tsdbHarness } from './support.js';
+import { CaptureLogger, exited, killAckWriter, spawnFixture, tsdbHarness } from './support.js';
 
 const H = 3600_000;
 
@@ -59,22 +59,7 @@ describe('TSDB durability', () => {
   it('survives kill -9: every acknowledged commit is there after reopening', async () => {
     const dir = tmp();
     const t0 = Date.now() - H;
-    let acked = -1;
-    let resolveEnough!: () => void;
-    const enough = new Promise<void>((r) => (resolveEnough = r));
-    const child = spawnFixture('crash_writer.ts', [dir, String(t0)], (line) => {
-      const m = /^ack (\d+)$/.exec(line);
-      if (!m) return;
-      acked = Number(m[1]);
-      if (acked >= 400) resolveEnough();
-    });
-    let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += String(d)));
-    await Promise.race([enough, exited(child).then(() => Promise.reject(new Error(`writer exited early: ${stderr}`)))]);
-    child.kill('SIGKILL');
-    await exited(child);
-    expect(child.signalCode).toBe('SIGKILL');
-    const lastAck = acked;
+    const lastAck = await killAckWriter([dir, String(t0), 'crash_test', '1000', '0.5'], 400);
 
     const db = openDB({ dir });
     const q = db.querier(-Infinity, Infinity);

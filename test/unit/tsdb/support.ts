@@ -45,6 +45,30 @@ export function exited(child: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * Runs fixture `ack_writer.ts` with `args` until it has printed `ack <atLeast>`, SIGKILLs it and
+ * resolves to the last round it acknowledged.
+ * @throws {Error} when the writer exits by itself first (its stderr in the message).
+ */
+export async function killAckWriter(args: string[], atLeast: number): Promise<number> {
+  let acked = -1;
+  let resolveEnough!: () => void;
+  const enough = new Promise<void>((r) => (resolveEnough = r));
+  const child = spawnFixture('ack_writer.ts', args, (line) => {
+    const m = /^ack (\d+)$/.exec(line);
+    if (!m) return;
+    acked = Number(m[1]);
+    if (acked >= atLeast) resolveEnough();
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += String(d)));
+  await Promise.race([enough, exited(child).then(() => Promise.reject(new Error(`writer exited early: ${stderr}`)))]);
+  child.kill('SIGKILL');
+  await exited(child);
+  if (child.signalCode !== 'SIGKILL') throw new Error(`writer ended by ${child.signalCode ?? child.exitCode}, not SIGKILL`);
+  return acked;
+}
+
 /** SIGKILLs every fixture still running; for `afterEach`. */
 export function killFixtures(): void {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
