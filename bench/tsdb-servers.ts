@@ -21,12 +21,15 @@
  *    changing (its values are rounded to about 13 significant digits, so its figure is not lossless).
  *
  * Every server listens on 127.0.0.1 and is stopped before this returns (also on error).
+ * Run alone (`npx tsx bench/tsdb-servers.ts`, after `npm run build`) it prints only these figures.
+ * Env: REPS (timed calls), CPU_REPS and CPU_WARMUP (see below), LOOKOUT_CLI (another build).
  */
 import { execFileSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { LOOKOUT_CLI, PROMTOOL, ROOT, SERVERS, startServer, stopServer, type Server, type ServerKind } from './tsdb-procs.js';
 
 const GEN = join(ROOT, '../shared/bench/gen-openmetrics.mjs');
@@ -36,6 +39,11 @@ const KINDS: readonly ServerKind[] = ['lookout', 'prometheus', 'victoria'];
 const REPS = Number(process.env.REPS ?? 7);
 /** Calls per query for the CPU figure. */
 const CPU_REPS = Number(process.env.CPU_REPS ?? 10);
+/**
+ * Untimed calls per query before its CPU figure (default 0): Lookout's query code is still being
+ * optimized by V8 during its first few dozen calls, so a warmed figure shows its steady state.
+ */
+const CPU_WARMUP = Number(process.env.CPU_WARMUP ?? 0);
 
 /** The issue's queries, as query-bench.sh runs them (range: last hour at 15 s; instant: END − 60 s). */
 const QUERIES: readonly { kind: 'range' | 'instant'; q: string }[] = [
@@ -190,6 +198,7 @@ async function cpuPerQuery(s: Server, end: number): Promise<number[]> {
   const out: number[] = [];
   for (const { kind, q } of QUERIES) {
     const url = queryUrl(s.url, kind, q, end);
+    for (let i = 0; i < CPU_WARMUP; i++) await (await fetch(url)).arrayBuffer();
     const before = cpuSeconds(pid);
     const t = performance.now();
     for (let i = 0; i < CPU_REPS; i++) await (await fetch(url)).arrayBuffer();
@@ -333,7 +342,8 @@ export async function serverFigures(): Promise<void> {
       console.log(line(`${what}, median of ${REPS} over HTTP`, 'ms', figs, 1) + check);
       const cpuFigs = emptyFigures();
       for (const k of started) cpuFigs[k] = cpu.get(k)![i]!;
-      console.log(line(`  server CPU per call (all threads, mean of ${CPU_REPS})`, 'ms', cpuFigs, 1));
+      const warm = CPU_WARMUP > 0 ? ` after ${CPU_WARMUP} untimed` : '';
+      console.log(line(`  server CPU per call (all threads, mean of ${CPU_REPS}${warm})`, 'ms', cpuFigs, 1));
     });
     await diskFigures(work, samples, servers);
   } finally {
@@ -341,3 +351,5 @@ export async function serverFigures(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await serverFigures();

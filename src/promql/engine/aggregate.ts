@@ -12,7 +12,7 @@ import { labelsHash } from '../../model/xxhash.js';
 import { exprType, unwrapParens, type AggregateExpr, type Call } from '../ast.js';
 import { PromQLError } from '../errors.js';
 import { FUNCTION_IMPLS } from '../functions/index.js';
-import { formatF, kahan, kahanInc, quantile, Scratch } from '../functions/math.js';
+import { formatF, kahan, kahanComp, kahanInc, quantile, Scratch } from '../functions/math.js';
 import type { RangeFunction } from '../functions/range.js';
 import type { Evaluator } from './evaluator.js';
 import { DUPLICATE_LABELSET, dropMetadata, METADATA_LABELS } from './merge.js';
@@ -173,8 +173,10 @@ function foldSum(a: GroupColumns, vs: Float64Array, has: Uint8Array): void {
       continue;
     }
     count[c]!++;
-    value[c] = kahanInc(f, value[c]!, comp[c]!);
-    comp[c] = kahan.c;
+    const sum = value[c]!;
+    const t = sum + f;
+    comp[c] = kahanComp(f, sum, t, comp[c]!);
+    value[c] = t;
   }
 }
 

@@ -27,7 +27,7 @@ import {
 } from '../ast.js';
 import { PromQLError } from '../errors.js';
 import { FUNCTION_IMPLS } from '../functions/index.js';
-import { RANGE_FUNCTIONS, type RangeFunction, type Window } from '../functions/range.js';
+import { RANGE_FUNCTIONS, type RangeFunction, type Slide, type Window } from '../functions/range.js';
 import { evalAggregate } from './aggregate.js';
 import type { Annotations } from './annotations.js';
 import { evalBinary } from './binary.js';
@@ -616,12 +616,22 @@ export class Evaluator {
     let total = 0;
     const vs = new Float64Array(g.n);
     const has = new Uint8Array(g.n);
+    // The kernel fused with the step loop, for plain ranges (it checks no deadline within a series).
+    const fused = fn.slide !== undefined && !input.anchored && !input.smoothed ? fn.slide : null;
+    const slide: Slide = { ts: w.ts, vs: w.vs, count: 0, resets: w.resets, ends: input.ends, rangeMs: input.rangeMs, out: vs, has, perStep, windowed: 0 };
     for (const s of input.series) {
       this.checkDeadline();
       w.ts = s.ts;
       w.vs = s.vs;
       if (fn.resetCounts) w.resets = resetCounts(s.vs, s.count, w.resets);
-      const points = this.slideWindow(fn, w, s.count, input, g, scalars, vs, has, perStep, counts);
+      let points: number;
+      if (fused !== null) {
+        slide.ts = s.ts;
+        slide.vs = s.vs;
+        slide.count = s.count;
+        slide.resets = w.resets;
+        points = fused(slide);
+      } else points = this.slideWindow(fn, w, s.count, input, g, scalars, vs, has, perStep, counts);
       if (points === 0) continue;
       total += points;
       each(s.labels, vs, has, !fn.keepName || s.dropName);
@@ -629,7 +639,7 @@ export class Evaluator {
       has.fill(0);
       if (fn.counterInfo) counterInfo(s.labels, this.ctx, pos);
     }
-    if (this.stats !== null) this.stats.totalSamples += counts.windowed;
+    if (this.stats !== null) this.stats.totalSamples += counts.windowed + slide.windowed;
     return total;
   }
 

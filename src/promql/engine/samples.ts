@@ -44,7 +44,11 @@ export function extendFloats(s: RangeSeries, mint: number, maxt: number, smoothe
 /** The samples of `s` without staleness markers (copied only when there are any). */
 export function withoutStaleMarkers(s: SeriesSamples): RangeSeries {
   let stale = 0;
-  for (let i = 0; i < s.count; i++) if (isStaleNaN(s.vs[i]!)) stale++;
+  // Only a NaN can be a marker: the bit test runs for NaNs alone.
+  for (let i = 0; i < s.count; i++) {
+    const v = s.vs[i]!;
+    if (v !== v && isStaleNaN(v)) stale++;
+  }
   if (stale === 0) return { labels: s.labels, ts: s.ts, vs: s.vs, count: s.count, dropName: false };
   const n = s.count - stale;
   const ts = new Float64Array(n);

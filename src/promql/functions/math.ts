@@ -14,11 +14,17 @@ export const kahan = { c: 0 };
  */
 export function kahanInc(inc: number, sum: number, c: number): number {
   const t = sum + inc;
-  if (t === Infinity || t === -Infinity) c = 0;
-  else if (Math.abs(sum) >= Math.abs(inc)) c += sum - t + inc;
-  else c += inc - t + sum;
-  kahan.c = c;
+  kahan.c = kahanComp(inc, sum, t, c);
   return t;
+}
+
+/**
+ * The compensation after the Kahan–Neumaier step `t = sum + inc` (`c` the old one): what
+ * {@link kahanInc} leaves in `kahan.c`, for loops that keep the terms in arrays.
+ */
+export function kahanComp(inc: number, sum: number, t: number, c: number): number {
+  if (t === Infinity || t === -Infinity) return 0;
+  return Math.abs(sum) >= Math.abs(inc) ? c + (sum - t + inc) : c + (inc - t + sum);
 }
 
 /**

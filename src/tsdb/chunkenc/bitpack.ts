@@ -527,6 +527,37 @@ function getRice(r: BitIn, k: number, scale: number): number {
 }
 
 /**
+ * Reads the Rice-coded deltas (`min` + code, parameter `k`, `scale` = 2^k) of an order-1 sequence
+ * into `out[from…stop)`, summed as read (the same additions as summing them afterwards, as
+ * {@link readIntSeq} does for the other orders). A code that lies in the 4 bytes from its first
+ * byte is read there, with the reader's fields kept in locals; others through {@link getRice}.
+ */
+function readDeltasRice(r: BitIn, from: number, stop: number, out: Float64Array, min: number, k: number, scale: number): void {
+  const buf = r.buf;
+  const lastWord = (r.endBit >>> 3) - 4;
+  let x = out[0]!;
+  let pos = r.pos;
+  for (let i = from; i < stop; i++) {
+    const b = pos >>> 3;
+    const s = pos & 7;
+    if (b <= lastWord) {
+      // The 32 − s bits from the current position, then zeros.
+      const w = ((buf[b]! << 24) | (buf[b + 1]! << 16) | (buf[b + 2]! << 8) | buf[b + 3]!) << s;
+      const ones = Math.clz32(~w);
+      if (ones + 1 + k <= 32 - s) {
+        pos += ones + 1 + k;
+        out[i] = x += min + (k === 0 ? ones : ones * scale + ((w << (ones + 1)) >>> (32 - k)));
+        continue;
+      }
+    }
+    r.pos = pos;
+    out[i] = x += min + getRice(r, k, scale);
+    pos = r.pos;
+  }
+  r.pos = pos;
+}
+
+/**
  * Reads the frame-of-reference deltas of an order-1 sequence (after its first value and method)
  * and sums them into `out[1…stop)`. Returns whether every delta is positive.
  */
@@ -547,19 +578,39 @@ function readDeltasFor(r: BitIn, stop: number, out: Float64Array): boolean {
     const buf = r.buf;
     const lastWord = (r.endBit >>> 3) - 4;
     const shift = 32 - width;
+    // u as a small integer, so the loop does integer arithmetic only.
+    const ui = ((1 << width) - span - 1) | 0;
     let pos = r.pos;
+    if (width <= 12) {
+      // Two codes per 4 bytes read: at least 25 bits of them remain after the first byte's offset.
+      for (; i + 1 < stop; i += 2) {
+        const b = pos >>> 3;
+        if (b > lastWord) break;
+        const word = ((buf[b]! << 24) | (buf[b + 1]! << 16) | (buf[b + 2]! << 8) | buf[b + 3]!) << (pos & 7);
+        const w1 = word >>> shift;
+        const v1 = w1 >>> 1;
+        const long1 = (ui - 1 - v1) >>> 31;
+        x += min + (v1 + long1 * (w1 - ui - v1));
+        out[i] = x;
+        const len1 = width - 1 + long1;
+        const w2 = (word << len1) >>> shift;
+        const v2 = w2 >>> 1;
+        const long2 = (ui - 1 - v2) >>> 31;
+        x += min + (v2 + long2 * (w2 - ui - v2));
+        out[i + 1] = x;
+        pos += len1 + width - 1 + long2;
+      }
+    }
     for (; i < stop; i++) {
       const b = pos >>> 3;
       if (b > lastWord) break;
       const w = (((buf[b]! << 24) | (buf[b + 1]! << 16) | (buf[b + 2]! << 8) | buf[b + 3]!) << (pos & 7)) >>> shift;
       const v = w >>> 1;
-      if (v < u) {
-        x += min + v;
-        pos += width - 1;
-      } else {
-        x += min + w - u;
-        pos += width;
-      }
+      // Without a branch (which of the two code lengths comes next is unpredictable): long is 1
+      // when v ≥ u (then the code is the width-bit w, its value w − u), else 0 (the value is v).
+      const long = (ui - 1 - v) >>> 31;
+      x += min + (v + long * (w - ui - v));
+      pos += width - 1 + long;
       out[i] = x;
     }
     r.pos = pos;
@@ -640,7 +691,10 @@ export function readIntSeq(r: BitIn, n: number, out: Float64Array, stop = n): bo
     if (k > 52) throw new BitpackError(`Rice parameter ${k} out of range`);
     const scale = 2 ** k;
     if (method === 1) for (let i = from; i < stop; i++) out[i] = unzigzag(getRice(r, k, scale));
-    else for (let i = from; i < stop; i++) out[i] = min + getRice(r, k, scale);
+    else if (order === 1) {
+      readDeltasRice(r, from, stop, out, min, k, scale);
+      return false;
+    } else for (let i = from; i < stop; i++) out[i] = min + getRice(r, k, scale);
   } else {
     const count = r.getVar();
     if (count > n - from) throw new BitpackError(`${count} non-zero terms in ${n - from}`);
