@@ -13,8 +13,10 @@
  * and decompressing the body — and the body size limit applies to the decompressed body. gzip
  * bodies are inflated as they stream in and the request is abandoned (inflater included) as soon
  * as the deadline passes or the limit is reached, so memory stays proportional to what was read in
- * time and a gzip bomb is never inflated past the limit. The body is kept as the chunks read and
- * joined once at the end: up to twice its size for that moment.
+ * time and a gzip bomb is never inflated past the limit. The body is copied as it arrives into one
+ * buffer — the caller's `bodyBuffer` when it fits (scrape loops pass the buffer of their last
+ * scrape, so a steady target's scrapes allocate nothing), else one sized from `Content-Length`, or
+ * grown by doubling for chunked and gzip bodies.
  *
  * Error texts follow Go's `net/http` client as Prometheus shows them in `lastError`: errors before
  * the response headers name the URL (`Get "http://host:9100/metrics": context deadline exceeded`),
@@ -52,6 +54,14 @@ export const MAX_BODY_BYTES = 2 ** 31 - 1;
  */
 const INFLATE_CHUNK_BYTES = 64 * 1024;
 
+/** First capacity of a body buffer when neither the caller nor `Content-Length` gives one (bytes). */
+const INITIAL_BODY_BYTES = 16 * 1024;
+/**
+ * The most allocated ahead from `Content-Length` (bytes): a larger body grows its buffer as it
+ * arrives, so a target announcing a huge body it never sends reserves no more than this.
+ */
+const MAX_AHEAD_BODY_BYTES = 32 << 20;
+
 /** Statuses that redirect a GET (Go's `redirectBehavior`). */
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
@@ -82,8 +92,13 @@ export interface HttpGetResult {
   status: number;
   /** `Content-Type` header, `''` when absent. */
   contentType: string;
-  /** Decompressed body. */
+  /** Decompressed body: a view of {@link bodyBuffer}, valid until that buffer is read into again. */
   body: Buffer;
+  /**
+   * The buffer the body was read into: the request's `bodyBuffer`, or a larger one allocated
+   * when the body did not fit. Pass it as `bodyBuffer` of a later request to reuse it.
+   */
+  bodyBuffer: Buffer;
 }
 
 /** Options of one request. */
@@ -100,6 +115,48 @@ export interface HttpGetOptions {
   require200?: boolean;
   /** Aborts the request (shutdown). May be shared by any number of requests. */
   signal?: AbortSignal;
+  /**
+   * Buffer to read the decompressed body into when it fits (see {@link HttpGetResult.bodyBuffer});
+   * its old content is overwritten, so no earlier body read into it may still be in use.
+   */
+  bodyBuffer?: Buffer;
+}
+
+/**
+ * A body being read: the bytes are copied into one buffer, replaced by one twice as large (or as
+ * large as needed) when full. Chunks handed to {@link append} need not outlive the call.
+ */
+class BodyReader {
+  size = 0;
+
+  constructor(private buf: Buffer) {}
+
+  append(c: Uint8Array): void {
+    const need = this.size + c.length;
+    if (need > this.buf.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(need, this.buf.length * 2, INITIAL_BODY_BYTES));
+      this.buf.copy(grown, 0, 0, this.size);
+      this.buf = grown;
+    }
+    this.buf.set(c, this.size);
+    this.size = need;
+  }
+
+  /** The body read so far and the buffer holding it. */
+  result(): { body: Buffer; bodyBuffer: Buffer } {
+    return { body: this.buf.subarray(0, this.size), bodyBuffer: this.buf };
+  }
+}
+
+/**
+ * The buffer a body is read into: `given` when it holds `contentLength` bytes (or it is unknown,
+ * -1), else a new one of `contentLength` bytes (at most `limit`: a larger body fails anyway; and
+ * at most {@link MAX_AHEAD_BODY_BYTES}, beyond which it grows as the body arrives).
+ */
+function bodyBufferFor(given: Buffer | undefined, contentLength: number, limit: number): Buffer {
+  if (given !== undefined && contentLength <= given.length) return given;
+  if (contentLength < 0) return Buffer.allocUnsafeSlow(INITIAL_BODY_BYTES);
+  return Buffer.allocUnsafeSlow(Math.min(contentLength, limit, MAX_AHEAD_BODY_BYTES));
 }
 
 /** A redirect to follow: the resolved URL of the next hop and the `Location` it came from. */
@@ -128,8 +185,11 @@ interface CachedURL {
   url: URL;
   /** `http.request` options as Node derives them from the URL. */
   options: http.RequestOptions;
-  /** The last HTTP/1.1 request head built for the lean transport (see {@link HttpClient.leanRequest}). */
-  lean: { text: string; bytes: Buffer | null } | null;
+  /**
+   * The last HTTP/1.1 request head built for the lean transport, with the header names and values
+   * (in order) it was built from (see {@link HttpClient.leanRequest}).
+   */
+  lean: { headers: string[]; bytes: Buffer | null } | null;
 }
 
 /** Header names the lean transport leaves to `node:http` (they change the framing or the connection). */
@@ -258,14 +318,19 @@ export class HttpClient {
    * The HTTP/1.1 request head (bytes) for a GET of `u` with `headers` on the lean transport, as
    * `node:http` would send it (header names as given, `Host` from the URL) minus its
    * `Connection: keep-alive` (HTTP/1.1's default, which Go does not send either); built again
-   * only when the text changes. Null when the headers need `node:http`'s handling: a name
-   * repeated (in any case), a framing or connection header, or a character `node:http` rejects.
+   * only when the header names, values or their order change. Null when the headers need
+   * `node:http`'s handling: a name repeated (in any case), a framing or connection header, or a
+   * character `node:http` rejects.
    */
   private leanRequest(u: CachedURL, headers: Record<string, string>): Buffer | null {
+    if (u.lean !== null && sameHeaders(u.lean.headers, headers)) return u.lean.bytes;
     let text = `GET ${u.options.path ?? '/'} HTTP/1.1\r\nHost: ${u.url.host}\r\n`;
-    for (const name in headers) text += `${name}: ${headers[name]}\r\n`;
+    const list: string[] = [];
+    for (const name in headers) {
+      text += `${name}: ${headers[name]}\r\n`;
+      list.push(name, headers[name]!);
+    }
     text += '\r\n';
-    if (u.lean !== null && u.lean.text === text) return u.lean.bytes;
     const names = new Set<string>();
     let ok = true;
     for (const name in headers) {
@@ -273,29 +338,30 @@ export class HttpClient {
       if (names.has(lower) || LEAN_RESERVED_HEADERS.has(lower) || !HEADER_NAME.test(name) || !HEADER_VALUE.test(headers[name]!)) ok = false;
       names.add(lower);
     }
-    u.lean = { text, bytes: ok ? Buffer.from(text, 'latin1') : null };
+    u.lean = { headers: list, bytes: ok ? Buffer.from(text, 'latin1') : null };
     return u.lean.bytes;
   }
 
   /** One request/response exchange; resolves with the response or the redirect to follow. */
   private once(url: string, headers: Record<string, string>, deadline: number, opts: HttpGetOptions): Promise<HttpGetResult | Redirect> {
-    const prefix = `Get ${goQuote(url)}: `;
+    /** `Get "<url>": `, the start of errors named with the URL (built only for an error). */
+    const prefix = () => `Get ${goQuote(url)}: `;
     return new Promise((resolve, reject) => {
       let cached: CachedURL;
       try {
         cached = this.parseURL(url);
       } catch {
-        reject(new HttpGetError(`${prefix}invalid URL`));
+        reject(new HttpGetError(`${prefix()}invalid URL`));
         return;
       }
       const { url: parsed, options: urlOptions } = cached;
       const isHttps = parsed.protocol === 'https:';
       if (!isHttps && parsed.protocol !== 'http:') {
-        reject(new HttpGetError(`${prefix}unsupported protocol scheme ${goQuote(parsed.protocol.replace(/:$/, ''))}`));
+        reject(new HttpGetError(`${prefix()}unsupported protocol scheme ${goQuote(parsed.protocol.replace(/:$/, ''))}`));
         return;
       }
       if (opts.signal?.aborted) {
-        reject(new HttpGetError(`${prefix}context canceled`));
+        reject(new HttpGetError(`${prefix()}context canceled`));
         return;
       }
       let settled = false;
@@ -317,7 +383,7 @@ export class HttpClient {
         reject(new HttpGetError(msg, bodySizeLimit));
       };
       /** A transport-level failure: named with the URL before the response, bare while reading the body (as Go). */
-      const failTransport = (msg: string) => fail(responded ? msg : prefix + msg);
+      const failTransport = (msg: string) => fail(responded ? msg : prefix() + msg);
       const done = (v: HttpGetResult | Redirect) => {
         if (settled) return;
         settle();
@@ -337,13 +403,21 @@ export class HttpClient {
        * Handles a response head: HTTP/1.1 or HTTP/2 (which has no reason phrase). Returns where
        * the body goes, or null when the exchange is over (redirect followed, failed status).
        */
-      const onResponse = (status: number, reason: string, location: string | undefined, contentEncoding: unknown, contentType: string, flow: BodyFlow): BodySink | null => {
+      const onResponse = (
+        status: number,
+        reason: string,
+        location: string | undefined,
+        contentEncoding: unknown,
+        contentType: string,
+        contentLength: number,
+        flow: BodyFlow,
+      ): BodySink | null => {
         responded = true;
         const statusLine = `${status} ${http.STATUS_CODES[status] ?? reason}`;
         if (REDIRECT_STATUSES.has(status) && location) {
           const parseErr = locationParseError(location);
           if (parseErr !== null) {
-            fail(`${prefix}failed to parse Location header ${goQuote(location)}: ${parseErr}`);
+            fail(`${prefix()}failed to parse Location header ${goQuote(location)}: ${parseErr}`);
             return null;
           }
           if (this.cfg.followRedirects) {
@@ -351,7 +425,7 @@ export class HttpClient {
             try {
               next = new URL(location, url).toString();
             } catch {
-              fail(`${prefix}failed to parse Location header ${goQuote(location)}: invalid URL`);
+              fail(`${prefix()}failed to parse Location header ${goQuote(location)}: invalid URL`);
               return null;
             }
             flow.abandon();
@@ -365,21 +439,20 @@ export class HttpClient {
         }
         const configured = opts.bodySizeLimit ?? 0;
         const limit = configured > 0 && configured <= MAX_BODY_BYTES ? configured : MAX_BODY_BYTES + 1;
-        const chunks: Buffer[] = [];
-        let size = 0;
-        const take = (c: Buffer) => {
+        const gzip = contentEncoding === 'gzip';
+        const reader = new BodyReader(bodyBufferFor(opts.bodyBuffer, gzip ? -1 : contentLength, limit));
+        const take = (c: Uint8Array) => {
           if (settled) return;
-          size += c.length;
-          if (size >= limit) fail('body size limit exceeded', true);
+          if (reader.size + c.length >= limit) fail('body size limit exceeded', true);
           else if (Date.now() >= deadline) failTransport('context deadline exceeded');
-          else chunks.push(c);
+          else reader.append(c);
         };
         const finish = () => {
           if (settled) return;
-          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-          done({ status, contentType, body });
+          const { body, bodyBuffer } = reader.result();
+          done({ status, contentType, body, bodyBuffer });
         };
-        if (contentEncoding !== 'gzip') return { data: take, end: finish };
+        if (!gzip) return { data: take, end: finish };
         const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK_BYTES });
         inflate = gunzip;
         let compressedBytes = 0;
@@ -390,7 +463,9 @@ export class HttpClient {
           data: (c) => {
             if (settled) return;
             compressedBytes += c.length;
-            if (!gunzip.write(c)) {
+            // A copy: the inflater reads its input later, and lean-transport chunks view a
+            // buffer the next socket read overwrites.
+            if (!gunzip.write(Buffer.from(c))) {
               flow.pause();
               gunzip.once('drain', () => flow.resume());
             }
@@ -441,7 +516,7 @@ export class HttpClient {
         r.on('error', (e) => failTransport(describeNetError(e as NodeJS.ErrnoException, parsed)));
         r.on('response', (res) => {
           const h = res.headers;
-          const sink = onResponse(res.statusCode ?? 0, res.statusMessage ?? '', h.location, h['content-encoding'], String(h['content-type'] ?? ''), streamFlow(res));
+          const sink = onResponse(res.statusCode ?? 0, res.statusMessage ?? '', h.location, h['content-encoding'], String(h['content-type'] ?? ''), headerLength(h['content-length']), streamFlow(res));
           readStream(res, sink, () => res.complete);
         });
         r.end();
@@ -464,7 +539,7 @@ export class HttpClient {
           stream.once('end', () => {
             ended = true;
           });
-          const sink = onResponse(Number(h[':status']), '', h.location, h['content-encoding'], String(h['content-type'] ?? ''), streamFlow(stream));
+          const sink = onResponse(Number(h[':status']), '', h.location, h['content-encoding'], String(h['content-type'] ?? ''), headerLength(h['content-length']), streamFlow(stream));
           readStream(stream, sink, () => ended);
         });
         return stream;
@@ -476,7 +551,7 @@ export class HttpClient {
         let sink: BodySink | null = null;
         const handlers: ExchangeHandlers = {
           head: (h: ResponseHead) => {
-            sink = onResponse(h.status, h.reason, h.location, h.contentEncoding, h.contentType, {
+            sink = onResponse(h.status, h.reason, h.location, h.contentEncoding, h.contentType, h.contentLength, {
               pause: () => exchange.pause(),
               resume: () => exchange.resume(),
               abandon: () => exchange.destroy(),
@@ -516,6 +591,21 @@ export class HttpClient {
       );
     });
   }
+}
+
+/** Whether `headers` holds exactly the names and values of `list` (name, value, …), in the same order. */
+function sameHeaders(list: readonly string[], headers: Record<string, string>): boolean {
+  let i = 0;
+  for (const name in headers) {
+    if (list[i] !== name || list[i + 1] !== headers[name]) return false;
+    i += 2;
+  }
+  return i === list.length;
+}
+
+/** A `Content-Length` header value as a byte count, -1 when absent or not a plain number. */
+function headerLength(v: string | string[] | undefined): number {
+  return typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : -1;
 }
 
 /**

@@ -4,7 +4,8 @@
  * response read by scanning bytes (status line, headers, `Content-Length`, chunked or
  * read-to-close bodies). It skips `node:http`'s per-request objects (ClientRequest,
  * IncomingMessage, agent bookkeeping, streams), which cost about as much CPU per scrape as
- * parsing a 1,000-series body.
+ * parsing a 1,000-series body. Sockets read into one shared buffer (`net` `onread`), not through
+ * the readable stream: no Buffer is allocated per read and no stream code runs per read.
  *
  * It only moves bytes: what the response means (statuses, redirects, gzip, size limits,
  * timeouts, error texts) is decided by the caller (http.ts) through {@link ExchangeHandlers}.
@@ -26,6 +27,18 @@ const MAX_HEAD_BYTES = 10 << 20;
 const MAX_CHUNK_BYTES = 2 ** 40;
 /** TCP keep-alive probe delay (ms), as the `node:http` keep-alive agent sets it. */
 const TCP_KEEPALIVE_MS = 30_000;
+/** Size of the buffer every connection reads into (bytes; the most one socket read returns). */
+const READ_BUFFER_BYTES = 64 * 1024;
+/**
+ * The buffer all connections read into. Reads are handled synchronously, one at a time, on the
+ * one JS thread, so one buffer serves them all; whatever must outlive a read is copied out.
+ */
+let readBuffer: Buffer | null = null;
+
+function sharedReadBuffer(): Buffer {
+  readBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+  return readBuffer;
+}
 
 const CR = 13;
 const LF = 10;
@@ -44,6 +57,11 @@ export interface ResponseHead {
   contentEncoding: string;
   /** `Location`, undefined when absent. */
   location: string | undefined;
+  /**
+   * Body bytes announced by `Content-Length` (0 for bodyless statuses), -1 when the body is
+   * chunked or read until the server closes.
+   */
+  contentLength: number;
 }
 
 /**
@@ -61,7 +79,10 @@ export class ProtocolError extends Error {
  */
 export interface ExchangeHandlers {
   head(h: ResponseHead): void;
-  /** A piece of the body (chunked framing removed); only valid during the call unless kept. */
+  /**
+   * A piece of the body (chunked framing removed). It views the shared read buffer: valid only
+   * during the call, so whatever is kept must be copied.
+   */
   data(chunk: Buffer): void;
   end(): void;
   /**
@@ -105,11 +126,11 @@ class ExchangeHandle implements Exchange {
   }
 
   pause(): void {
-    if (this.conn.current === this) this.conn.socket.pause();
+    if (this.conn.current === this) this.conn.pause();
   }
 
   resume(): void {
-    if (this.conn.current === this) this.conn.socket.resume();
+    if (this.conn.current === this) this.conn.resume();
   }
 }
 
@@ -135,6 +156,8 @@ class Connection {
   private chunkDigits = 0;
   private lineLength = 0;
   private keepAlive = true;
+  /** Reads are paused by the exchange's consumer (backpressure). */
+  private paused = false;
 
   constructor(
     private readonly pool: Http1Pool,
@@ -142,10 +165,13 @@ class Connection {
     host: string,
     port: number,
   ) {
-    this.socket = net.connect({ host, port });
+    this.socket = net.connect({
+      host,
+      port,
+      onread: { buffer: sharedReadBuffer, callback: (n, b) => this.onRead(n, b) },
+    });
     this.socket.setNoDelay(true);
     this.socket.setKeepAlive(true, TCP_KEEPALIVE_MS);
-    this.socket.on('data', (b: Buffer) => this.onData(b));
     this.socket.on('end', () => this.onEnd());
     this.socket.on('error', (e: NodeJS.ErrnoException) => this.onClose(e));
     this.socket.on('close', () => this.onClose(null));
@@ -159,8 +185,21 @@ class Connection {
     this.received = false;
     this.phase = Phase.Head;
     this.pending = null;
+    // The last exchange may have ended while its consumer held the reads paused.
+    if (this.paused) this.resume();
     this.socket.ref();
     this.socket.write(request);
+  }
+
+  /** Stops reading the socket (see {@link Exchange.pause}). */
+  pause(): void {
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.socket.resume();
   }
 
   /** Closes the connection; the exchange in flight, if any, gets no more callbacks. */
@@ -228,6 +267,12 @@ class Connection {
     h.end();
   }
 
+  /** A socket read of `n` bytes into `b` (the shared read buffer); true keeps the socket reading. */
+  private onRead(n: number, b: Uint8Array): boolean {
+    this.onData((b as Buffer).subarray(0, n));
+    return true;
+  }
+
   private onData(b: Buffer): void {
     const h = this.handlers;
     if (h === null) {
@@ -247,7 +292,8 @@ class Connection {
         const end = headEnd(buf, off);
         if (end < 0) {
           if (buf.length - off > MAX_HEAD_BYTES) this.protocolError(`net/http: server response headers exceeded ${MAX_HEAD_BYTES} bytes; aborted`);
-          else this.pending = off === 0 ? buf : buf.subarray(off);
+          // A copy: `buf` may be the shared read buffer, which the next read overwrites.
+          else this.pending = Buffer.from(buf.subarray(off));
           return;
         }
         const head = this.parseHead(buf, off, end);
@@ -273,7 +319,7 @@ class Connection {
       this.protocolError(`malformed HTTP response ${JSON.stringify(trimCR(lines[0]!))}`);
       return null;
     }
-    const head: ResponseHead = { status: Number(status[2]), reason: status[3] ?? '', contentType: '', contentEncoding: '', location: undefined };
+    const head: ResponseHead = { status: Number(status[2]), reason: status[3] ?? '', contentType: '', contentEncoding: '', location: undefined, contentLength: -1 };
     let contentLength = '';
     let transferEncoding = '';
     let connection = '';
@@ -316,6 +362,7 @@ class Connection {
     if ((s >= 100 && s < 200) || s === 204 || s === 304) {
       this.phase = Phase.Length;
       this.remaining = 0;
+      head.contentLength = 0;
     } else if (transferEncoding !== '') {
       if (transferEncoding.toLowerCase() !== 'chunked') {
         this.protocolError(`unsupported transfer encoding: ${JSON.stringify(transferEncoding)}`);
@@ -332,6 +379,7 @@ class Connection {
       }
       this.phase = Phase.Length;
       this.remaining = Number(contentLength);
+      head.contentLength = this.remaining;
     } else {
       this.phase = Phase.UntilClose;
       this.keepAlive = false;

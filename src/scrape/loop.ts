@@ -32,6 +32,11 @@ import { scrapeOffset, type Target } from './target.js';
  * append, which would otherwise freeze the whole server.
  */
 const APPEND_SLICE_MS = 20;
+/**
+ * A scrape's body buffer is kept for the next scrape unless it is more than this many times the
+ * body's size (a body that shrank a lot should not pin the memory of its largest size).
+ */
+const BODY_BUFFER_SLACK = 4;
 /** Default upper bound of the timestamp snapping tolerance (upstream `--scrape.timestamp-tolerance`). */
 export const DEFAULT_TIMESTAMP_TOLERANCE_MS = 2;
 const REPORT_NAMES = [
@@ -102,12 +107,25 @@ export class ScrapeLoop {
   private readonly reportSeries: Labels[];
   private readonly stats: AppendStats = { total: 0, added: 0, seriesAdded: 0 };
   private readonly intervalLabel: string;
+  /**
+   * The buffer the last scrape's body was read into, reused by the next scrape (taken while a
+   * scrape reads into it, so two scrapes never share it); undefined before the first.
+   */
+  private bodyBuffer: Buffer | undefined = undefined;
+  /** Headers of every scrape request. */
+  private readonly requestHeaders: Record<string, string>;
 
   constructor(readonly opts: ScrapeLoopOptions) {
     const names: readonly string[] = opts.extraScrapeMetrics ? [...REPORT_NAMES, ...EXTRA_REPORT_NAMES] : REPORT_NAMES;
     this.reportSeries = names.map((n) => reportLabels(n, opts.target.publicLabels()));
     this.reportRefs = new Array<SeriesRef>(names.length).fill(0);
     this.intervalLabel = formatDuration(opts.target.intervalMs);
+    this.requestHeaders = {
+      accept: opts.acceptHeader,
+      'accept-encoding': opts.acceptEncoding,
+      'user-agent': opts.userAgent,
+      'x-prometheus-scrape-timeout-seconds': String(opts.target.timeoutMs / 1000),
+    };
   }
 
   get target(): Target {
@@ -154,28 +172,27 @@ export class ScrapeLoop {
   async scrapeAndReport(appendTime: number): Promise<void> {
     const o = this.opts;
     const start = Date.now();
-    if (this.lastStartMs !== 0) o.metrics.intervalLength.observe({ interval: this.intervalLabel }, (start - this.lastStartMs) / 1000);
+    if (this.lastStartMs !== 0) o.metrics.observeInterval(this.intervalLabel, (start - this.lastStartMs) / 1000);
     this.lastStartMs = start;
     let body: Buffer | null = null;
     let contentType = '';
     let scrapeErr: string | null = this.forcedError;
     let bodySizeLimitHit = false;
+    let bodyBuffer = this.bodyBuffer;
+    this.bodyBuffer = undefined;
     if (scrapeErr === null) {
       try {
         const res = await o.client.get(o.target.url, {
           timeoutMs: o.target.timeoutMs,
-          headers: {
-            accept: o.acceptHeader,
-            'accept-encoding': o.acceptEncoding,
-            'user-agent': o.userAgent,
-            'x-prometheus-scrape-timeout-seconds': String(o.target.timeoutMs / 1000),
-          },
+          headers: this.requestHeaders,
           bodySizeLimit: o.bodySizeLimit,
           require200: true,
           signal: o.shutdown,
+          bodyBuffer,
         });
         body = res.body;
         contentType = res.contentType;
+        bodyBuffer = res.bodyBuffer.length <= BODY_BUFFER_SLACK * body.length ? res.bodyBuffer : undefined;
       } catch (e) {
         scrapeErr = (e as Error).message;
         bodySizeLimitHit = e instanceof HttpGetError && e.bodySizeLimit;
@@ -190,6 +207,8 @@ export class ScrapeLoop {
       // scrape is stored; the loop goes on.
       o.log.error('Scrape commit failed', { target: o.target.url, err: e as Error });
     }
+    // The body has been parsed and stored: its buffer may take the next scrape's.
+    this.bodyBuffer = bodyBuffer;
   }
 
   /**

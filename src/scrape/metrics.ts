@@ -7,10 +7,20 @@ import { Counter, Gauge, Summary, type Registry } from 'prom-client';
 
 /** Summary objectives upstream uses for its scrape summaries (quantile → allowed error). */
 const PERCENTILES = [0.01, 0.05, 0.5, 0.9, 0.99];
+/** Interval observations queued per `interval` label before they are folded into the summary. */
+const MAX_QUEUED_INTERVALS = 1024;
 
 /** The metric objects the scrape code updates. */
 export interface ScrapeMetrics {
   intervalLength: Summary<'interval'>;
+  /**
+   * Records one actual interval between two scrapes (seconds) under the configured interval's
+   * label (e.g. `15s`) in `intervalLength`. Observations are queued and folded into the summary
+   * in one pass when it is collected (or when {@link MAX_QUEUED_INTERVALS} are queued): the same
+   * values as observing each at once, at a fraction of the CPU of one cold summary update per
+   * scrape.
+   */
+  observeInterval(interval: string, seconds: number): void;
   poolTargets: Gauge<'scrape_job'>;
   poolTargetLimit: Gauge<'scrape_job'>;
   poolsTotal: Counter;
@@ -38,14 +48,32 @@ export interface ScrapeMetrics {
 export function createScrapeMetrics(registry?: Registry): ScrapeMetrics {
   const registers = registry ? [registry] : [];
   const counter = (name: string, help: string) => new Counter({ name, help, registers });
+  const queued = new Map<string, number[]>();
+  const flush = (): void => {
+    for (const [interval, values] of queued) {
+      for (const v of values) intervalLength.observe({ interval }, v);
+    }
+    queued.clear();
+  };
+  const intervalLength = new Summary({
+    name: 'prometheus_target_interval_length_seconds',
+    help: 'Actual intervals between scrapes.',
+    labelNames: ['interval'],
+    percentiles: PERCENTILES,
+    registers,
+    collect: flush,
+  });
   return {
-    intervalLength: new Summary({
-      name: 'prometheus_target_interval_length_seconds',
-      help: 'Actual intervals between scrapes.',
-      labelNames: ['interval'],
-      percentiles: PERCENTILES,
-      registers,
-    }),
+    intervalLength,
+    observeInterval(interval: string, seconds: number): void {
+      let values = queued.get(interval);
+      if (values === undefined) {
+        values = [];
+        queued.set(interval, values);
+      }
+      values.push(seconds);
+      if (values.length >= MAX_QUEUED_INTERVALS) flush();
+    },
     poolTargets: new Gauge({
       name: 'prometheus_target_scrape_pool_targets',
       help: 'Current number of targets in this scrape pool.',

@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePrometheusConfig } from '../../../src/config/prometheus.js';
 import { HttpClient, HttpGetError, type HttpGetOptions } from '../../../src/scrape/http.js';
@@ -87,6 +88,15 @@ describe('lean HTTP/1.1 transport', () => {
     }
     expect(s.connections).toBe(1);
     expect(s.requests).toEqual(Array(3).fill(`GET /metrics?x=1 HTTP/1.1\r\nHost: ${s.address}\r\naccept: text/plain\r\nuser-agent: Lookout\r\n\r\n`));
+  });
+
+  it('builds the request head again when a header value, a header or their order changes', async () => {
+    const s = await rawServer((socket) => socket.write(OK('a 1\n')));
+    const c = client();
+    const sent: Record<string, string>[] = [{ a: '1', b: '2' }, { a: '1', b: '3' }, { a: '1' }, { b: '3', a: '1' }, { a: '1', b: '3' }, { a: '1', b: '3' }];
+    for (const headers of sent) await c.get(`http://${s.address}/m`, opts({ headers }));
+    const head = (h: Record<string, string>) => `GET /m HTTP/1.1\r\nHost: ${s.address}\r\n${Object.entries(h).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+    expect(s.requests).toEqual(sent.map(head));
   });
 
   it('reads chunked bodies with extensions and trailers, split at every byte', async () => {
@@ -175,6 +185,27 @@ describe('lean HTTP/1.1 transport', () => {
     expect(s.connections).toBe(2);
   });
 
+  it('keeps bodies read at the same time on different connections apart', async () => {
+    // Both servers drip their bodies in small writes, so the two connections' reads interleave
+    // (every read lands in the same shared read buffer).
+    const bodies = ['a'.repeat(30_000), 'b'.repeat(30_000)];
+    const servers = await Promise.all(
+      bodies.map((text) =>
+        rawServer((socket) => {
+          const response = OK(text);
+          let off = 0;
+          const drip = () => {
+            if (off < response.length) socket.write(response.slice(off, (off += 1000)), () => setImmediate(drip));
+          };
+          drip();
+        }),
+      ),
+    );
+    const c = client();
+    const got = await Promise.all(servers.map((s) => c.get(`http://${s.address}/`, opts())));
+    expect(got.map((r) => r.body.toString())).toEqual(bodies);
+  });
+
   it('leaves requests with a framing header or credentials in the URL to node:http', async () => {
     const s = await rawServer((socket) => socket.write(OK('h 1\n')));
     const c = client();
@@ -198,6 +229,74 @@ describe.each([
   it('a connection closed mid-body (chunked): unexpected EOF', async () => {
     const s = await rawServer((socket) => socket.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\na 1\n\r\n'));
     expect((await failure(client(lean).get(`http://${s.address}/`, opts()))).message).toBe('unexpected EOF');
+  });
+
+  it('reads a body into the given buffer when it fits, else into a larger one, never leaving stale bytes', async () => {
+    const sizes = [10, 200, 70_000, 5, 70_000, 300_000];
+    const text = (i: number) => Array.from({ length: sizes[i]! }, (_, k) => String.fromCharCode(97 + ((k + i) % 26))).join('');
+    const s = await rawServer((socket, _n, req) => {
+      const i = Number(/GET \/(\d+)/.exec(req)![1]);
+      socket.write(OK(text(i)));
+    });
+    const c = client(lean);
+    let buffer: Buffer = Buffer.alloc(64);
+    for (let i = 0; i < sizes.length; i++) {
+      const given = buffer;
+      const r = await c.get(`http://${s.address}/${i}`, opts({ bodyBuffer: given }));
+      expect(r.body.toString('latin1')).toBe(text(i));
+      // Fits: read into the given buffer; too large: a new buffer of exactly the announced length.
+      if (sizes[i]! <= given.length) expect([r.bodyBuffer === given, r.body.buffer === given.buffer]).toEqual([true, true]);
+      else expect([r.bodyBuffer === given, r.bodyBuffer.length]).toEqual([false, sizes[i]]);
+      buffer = r.bodyBuffer;
+    }
+  });
+
+  it('grows the buffer of a chunked body and of a gzip body larger than one socket read', async () => {
+    const plain = Array.from({ length: 20_000 }, (_, k) => `series_${k % 97}{k="${k}"} ${k}\n`).join('');
+    const zipped = gzipSync(plain);
+    const s = await rawServer((socket, _n, req) => {
+      if (req.startsWith('GET /gz')) {
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${zipped.length}\r\n\r\n`);
+        socket.write(zipped);
+        return;
+      }
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+      for (let off = 0; off < plain.length; off += 5000) {
+        const part = plain.slice(off, off + 5000);
+        socket.write(`${part.length.toString(16)}\r\n${part}\r\n`);
+      }
+      socket.write('0\r\n\r\n');
+    });
+    const c = client(lean);
+    const small = Buffer.alloc(100);
+    const chunked = await c.get(`http://${s.address}/chunked`, opts({ bodyBuffer: small }));
+    expect([chunked.body.toString('latin1') === plain, chunked.body.length, chunked.bodyBuffer !== small]).toEqual([true, plain.length, true]);
+    const gz = await c.get(`http://${s.address}/gz`, opts({ bodyBuffer: small }));
+    expect([gz.body.toString('latin1') === plain, gz.body.length]).toEqual([true, plain.length]);
+    // Reused: the second read fills the buffer the first one grew. (The inflater's backpressure
+    // paused the connection's reads; they resume for the next exchange on the same connection.)
+    const again = await c.get(`http://${s.address}/gz`, opts({ bodyBuffer: gz.bodyBuffer }));
+    expect([again.bodyBuffer === gz.bodyBuffer, again.body.toString('latin1') === plain]).toEqual([true, true]);
+  });
+
+  it('applies the body size limit whatever the size of the given buffer', async () => {
+    const s = await rawServer((socket) => socket.write(OK('x'.repeat(500))));
+    const c = client(lean);
+    const e = await failure(c.get(`http://${s.address}/`, opts({ bodySizeLimit: 300, bodyBuffer: Buffer.alloc(4096) })));
+    expect([e.message, e.bodySizeLimit]).toEqual(['body size limit exceeded', true]);
+    const r = await c.get(`http://${s.address}/`, opts({ bodySizeLimit: 501, bodyBuffer: Buffer.alloc(16) }));
+    expect([r.body.toString(), r.bodyBuffer.length]).toEqual(['x'.repeat(500), 500]);
+  });
+
+  it('takes at most 32 MiB ahead from Content-Length and grows the buffer as a larger body arrives', async () => {
+    const size = 40 << 20;
+    const body = Buffer.alloc(size, 'ab');
+    const s = await rawServer((socket) => {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
+      socket.write(body);
+    });
+    const r = await client(lean).get(`http://${s.address}/`, opts());
+    expect([r.body.length, r.body.equals(body), r.bodyBuffer.length]).toEqual([size, true, 64 << 20]);
   });
 
   it('a refused connection', async () => {

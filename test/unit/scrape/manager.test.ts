@@ -204,6 +204,38 @@ describe('scraping', () => {
     await waitFor(() => health(m, noType.address)?.health === 'up', 5000, 'fallback protocol');
   });
 
+  it('stores each scrape exactly while the body size changes from scrape to scrape (reused body buffer)', async () => {
+    // Lines per scrape: a smaller body into the last one's buffer, growing past it, shrinking
+    // below a quarter of it (the buffer is dropped), a body over the size limit, growing again,
+    // then smaller again; gzip on every other scrape.
+    const lines = [400, 300, 5000, 2, 60_000, 60, 5000, 4000];
+    const served: number[] = [];
+    const t = await target((req, res) => {
+      const k = served.length;
+      const n = lines[Math.min(k, lines.length - 1)]!;
+      served.push(n);
+      const text = Array.from({ length: n }, (_, i) => `m_${i % 7}{i="${i}"} ${k * 100_000 + i}\n`).join('');
+      const gz = k % 2 === 1 && (req.headers['accept-encoding'] ?? '').includes('gzip');
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', ...(gz ? { 'content-encoding': 'gzip' } : {}) });
+      res.end(gz ? gzipSync(text) : text);
+    });
+    const { m, storage } = manager();
+    m.applyConfig(config(`scrape_configs:\n${job('sizes', [t.address], '    body_size_limit: 1MB\n', '100ms')}`));
+    await waitFor(() => storage.of('up').length >= lines.length, 15_000, 'all scrapes');
+    const ups = storage.of('up').slice(0, lines.length);
+    for (let k = 0; k < lines.length; k++) {
+      const got = storage.samples.filter((x) => x.t === ups[k]!.t && x.name.startsWith('m_') && !x.stale);
+      if (lines[k]! === 60_000) {
+        // About 1.5 MB: over the limit, so nothing of it is stored and the target is down.
+        expect([got.length, ups[k]!.v]).toEqual([0, 0]);
+        continue;
+      }
+      expect(ups[k]!.v).toBe(1);
+      expect(got.map((x) => x.v)).toEqual(Array.from({ length: served[k]! }, (_, i) => k * 100_000 + i));
+      expect(got.map((x) => x.labels.i)).toEqual(Array.from({ length: served[k]! }, (_, i) => String(i)));
+    }
+  });
+
   it('reports a refused connection', async () => {
     const t = await target(body('x 1\n'));
     const addr = t.address;
