@@ -7,6 +7,7 @@
  */
 import type { ExpositionFormat, MetricType } from '../exposition/index.js';
 import type { SeriesRef } from '../tsdb/types.js';
+import { growColumn } from '../tsdb/columns.js';
 
 /** What {@link ScrapeCache.get} returns when the series text is not cached. */
 export const NO_ENTRY = -1;
@@ -31,46 +32,65 @@ export interface MetricMetadata {
 const METADATA_KEEP_ITERATIONS = 10;
 /** Slack before a forced flush while scrapes fail (upstream: twice the last good size + 1000). */
 const FORCED_FLUSH_SLACK = 1000;
-/** Entry slots allocated at first (the columns double when full). */
+/** Entry slots allocated at first (the columns grow by half when full). */
 const INITIAL_SLOTS = 64;
+/** Initial slot count of the text → entry table (a power of two). */
+const TABLE_INITIAL_SLOTS = 128;
+/** Maximum share of used table slots before it doubles: linear probing stays short below ~0.7. */
+const TABLE_MAX_LOAD = 0.7;
 
 /**
  * Scrape cache of one target. Not shared between targets.
  *
  * A cached series is an entry slot: its text, storage ref, and the scrape iterations it was last
  * seen and last tracked for staleness in, kept in columns (typed arrays) rather than one object per
- * series, which saves about 50 bytes per series and the garbage collector's work of tracing a
- * million small objects. A slot is freed when its series is forgotten and reused by a later one.
+ * series, which saves the garbage collector the work of tracing a million small objects. A slot
+ * is freed when its series is forgotten and reused by a later one. Texts find their slot through
+ * an open-addressing table of slot numbers (4 bytes a table slot) keyed by a hash of the text,
+ * not a `Map` (~46 bytes an entry at 10,000 entries); the per-line order of the last scrape and
+ * the tracked slots are `Int32Array`s, not JS arrays (8 bytes an element, regrown every scrape).
+ * Measured in process at 1M series (100 targets × 10,000): 171 → 134 bytes per series, the
+ * series text (~80 bytes) included.
  */
 export class ScrapeCache {
   /** Current scrape iteration. */
   iter = 0;
   private successfulCount = 0;
-  /** Entry slot of each cached series text. */
-  private readonly series = new Map<string, number>();
+  /** Number of cached series. */
+  private size = 0;
+  /** Text → entry table: entry slot + 1 per table slot (0: empty), linear probing. */
+  private table = new Int32Array(TABLE_INITIAL_SLOTS);
+  private mask = TABLE_INITIAL_SLOTS - 1;
   private readonly dropped = new Map<string, number>();
-  /** Per entry slot: series text (undefined when free), storage ref, last seen and last tracked iteration (-1 never). */
+  /**
+   * Per entry slot: series text (undefined when free), its {@link hashKey}, storage ref, last seen
+   * and last tracked iteration (-1 never).
+   */
   private keys: (string | undefined)[] = [];
+  private hashes = new Int32Array(INITIAL_SLOTS);
   private refs = new Float64Array(INITIAL_SLOTS);
   private lastIters = new Int32Array(INITIAL_SLOTS);
   private trackedIters = new Int32Array(INITIAL_SLOTS);
   private readonly freeSlots: number[] = [];
-  /** Slots tracked for staleness in the current / previous iteration (arrays reused across scrapes). */
-  private cur: number[] = [];
-  private prev: number[] = [];
+  /** Slots tracked for staleness in the current / previous iteration (reused across scrapes). */
+  private cur = new SlotList();
+  private prev = new SlotList();
   /** Slots of `prev` tracked again in this iteration (all of them: no staleness markers due). */
   private prevTracked = 0;
-  /** Slots of `series` seen in this iteration (all of them: nothing to forget at its end). */
+  /** Cached series seen in this iteration (all of them: nothing to forget at its end). */
   private seenNow = 0;
   private readonly metadata = new Map<string, MetadataEntry>();
   /**
-   * What the n-th series line of the last successful scrape was (entry slot, or its text when it
-   * was dropped), and the same for the scrape in progress. Targets expose series in a stable
-   * order, so comparing the text with the same position of the last scrape usually finds the
-   * entry without hashing the freshly sliced string for a Map lookup.
+   * What the n-th series line of the last successful scrape was (entry slot, or {@link NO_ENTRY}
+   * with its text in `orderDropped` when it was dropped), and the same for the scrape in progress.
+   * Targets expose series in a stable order, so comparing the text with the same position of the
+   * last scrape usually finds the entry without hashing the freshly sliced string.
    */
-  private order: (number | string)[] = [];
-  private nextOrder: (number | string)[] = [];
+  private order = new SlotList();
+  private nextOrder = new SlotList();
+  /** Texts of dropped series by line position, for `order` / `nextOrder` (empty without drops). */
+  private orderDropped = new Map<number, string>();
+  private nextOrderDropped = new Map<number, string>();
 
   /**
    * Format of the last successful scrape's body, whose series texts {@link keyAt} returns (set by
@@ -86,9 +106,9 @@ export class ScrapeCache {
    * {@link NO_ENTRY}. Records the position for the next scrape when found. Does not mark it seen.
    */
   get(key: string, pos: number): number {
-    const c = this.order[pos];
-    const e = typeof c === 'number' && this.keys[c] === key ? c : (this.series.get(key) ?? NO_ENTRY);
-    if (e !== NO_ENTRY) this.nextOrder[pos] = e;
+    const c = pos < this.order.length ? this.order.items[pos]! : NO_ENTRY;
+    const e = c !== NO_ENTRY && this.keys[c] === key ? c : this.lookup(key, hashKey(key));
+    if (e !== NO_ENTRY) this.nextOrder.set(pos, e);
     return e;
   }
 
@@ -97,8 +117,9 @@ export class ScrapeCache {
    * or dropped — or undefined: the likely text of the same line now (a parser key hint).
    */
   keyAt(pos: number): string | undefined {
-    const c = this.order[pos];
-    return typeof c === 'number' ? this.keys[c] : c;
+    const c = pos < this.order.length ? this.order.items[pos]! : NO_ENTRY;
+    if (c !== NO_ENTRY) return this.keys[c];
+    return this.orderDropped.size === 0 ? undefined : this.orderDropped.get(pos);
   }
 
   /**
@@ -112,28 +133,71 @@ export class ScrapeCache {
       e = this.keys.length;
       if (e === this.refs.length) this.grow();
     }
+    const h = hashKey(key);
     this.keys[e] = key;
+    this.hashes[e] = h;
     this.refs[e] = ref;
     this.lastIters[e] = this.iter;
     this.trackedIters[e] = -1;
-    this.series.set(key, e);
+    if (this.size + 1 > TABLE_MAX_LOAD * (this.mask + 1)) this.growTable();
+    this.put(h, e);
+    this.size++;
     this.seenNow++;
-    this.nextOrder[pos] = e;
+    this.nextOrder.set(pos, e);
     return e;
   }
 
-  private grow(): void {
-    const n = this.refs.length * 2;
-    const refs = new Float64Array(n);
-    refs.set(this.refs);
-    this.refs = refs;
-    const last = new Int32Array(n);
-    last.set(this.lastIters);
-    this.lastIters = last;
-    const tracked = new Int32Array(n);
-    tracked.set(this.trackedIters);
-    this.trackedIters = tracked;
+  /** The entry slot of text `key` (whose {@link hashKey} is `h`), or {@link NO_ENTRY}. */
+  private lookup(key: string, h: number): number {
+    const t = this.table;
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const v = t[i]!;
+      if (v === 0) return NO_ENTRY;
+      if (this.hashes[v - 1] === h && this.keys[v - 1] === key) return v - 1;
+    }
   }
+
+  private put(h: number, e: number): void {
+    const t = this.table;
+    let i = h & this.mask;
+    while (t[i] !== 0) i = (i + 1) & this.mask;
+    t[i] = e + 1;
+  }
+
+  /** Removes entry `e` from the table (backward-shift deletion: no tombstones). */
+  private unlink(e: number): void {
+    const t = this.table;
+    const mask = this.mask;
+    let i = this.hashes[e]! & mask;
+    while (t[i] !== e + 1) i = (i + 1) & mask;
+    // Move later entries of the probe run into the hole when their home slot does not lie after it.
+    for (let j = (i + 1) & mask; t[j] !== 0; j = (j + 1) & mask) {
+      const home = this.hashes[t[j]! - 1]! & mask;
+      if (((j - home) & mask) >= ((j - i) & mask)) {
+        t[i] = t[j]!;
+        i = j;
+      }
+    }
+    t[i] = 0;
+    this.size--;
+  }
+
+  private growTable(): void {
+    const old = this.table;
+    this.table = new Int32Array(old.length * 2);
+    this.mask = this.table.length - 1;
+    for (let i = 0; i < old.length; i++) if (old[i] !== 0) this.put(this.hashes[old[i]! - 1]!, old[i]! - 1);
+  }
+
+  /** Grows the entry columns by half (doubling left a target of 10,000 series ~40 % unused). */
+  private grow(): void {
+    const n = this.refs.length + (this.refs.length >> 1);
+    this.hashes = growColumn(this.hashes, n);
+    this.refs = growColumn(this.refs, n);
+    this.lastIters = growColumn(this.lastIters, n);
+    this.trackedIters = growColumn(this.trackedIters, n);
+  }
+
 
   /** The series text of entry `e`. */
   keyOf(e: number): string {
@@ -157,7 +221,7 @@ export class ScrapeCache {
 
   /** Whether `key` (series line `pos`) is a series metric relabeling dropped; marks it seen. */
   isDropped(key: string, pos: number): boolean {
-    if (this.order[pos] !== key && !this.dropped.has(key)) return false;
+    if ((this.orderDropped.size === 0 || this.orderDropped.get(pos) !== key) && !this.dropped.has(key)) return false;
     this.addDropped(key, pos);
     return true;
   }
@@ -165,7 +229,8 @@ export class ScrapeCache {
   /** Remembers a series dropped by metric relabeling, at series line `pos`. */
   addDropped(key: string, pos: number): void {
     this.dropped.set(key, this.iter);
-    this.nextOrder[pos] = key;
+    this.nextOrder.set(pos, NO_ENTRY);
+    this.nextOrderDropped.set(pos, key);
   }
 
   /** Marks entry `e` as seen in this scrape (kept at its end); it must not be seen yet. */
@@ -189,11 +254,16 @@ export class ScrapeCache {
    * is skipped.
    */
   forEachStale(f: (ref: SeriesRef) => void): void {
-    if (this.prevTracked === this.prev.length) return;
+    const prev = this.prev;
+    if (this.prevTracked === prev.length) return;
     let curRefs: Set<SeriesRef> | null = null;
-    for (const e of this.prev) {
+    for (let i = 0; i < prev.length; i++) {
+      const e = prev.items[i]!;
       if (this.trackedIters[e] === this.iter) continue;
-      curRefs ??= new Set(this.cur.map((c) => this.refs[c]!));
+      if (curRefs === null) {
+        curRefs = new Set();
+        for (let j = 0; j < this.cur.length; j++) curRefs.add(this.refs[this.cur.items[j]!]!);
+      }
       if (!curRefs.has(this.refs[e]!)) f(this.refs[e]!);
     }
   }
@@ -204,7 +274,7 @@ export class ScrapeCache {
    * last good size + 1000 (upstream's heuristic against unbounded growth).
    */
   iterDone(success: boolean): void {
-    const count = this.series.size + this.dropped.size + this.metadata.size;
+    const count = this.size + this.dropped.size + this.metadata.size;
     let flush = success;
     if (success) this.successfulCount = count;
     else if (count > this.successfulCount * 2 + FORCED_FLUSH_SLACK) {
@@ -213,10 +283,10 @@ export class ScrapeCache {
     }
     if (flush) {
       // Slots freed here are never in `cur`, the next `prev`: those were tracked, so seen, now.
-      if (this.seenNow !== this.series.size) {
-        for (const [k, e] of this.series) {
-          if (this.lastIters[e] === this.iter) continue;
-          this.series.delete(k);
+      if (this.seenNow !== this.size) {
+        for (let e = 0; e < this.keys.length; e++) {
+          if (this.keys[e] === undefined || this.lastIters[e] === this.iter) continue;
+          this.unlink(e);
           this.keys[e] = undefined;
           this.freeSlots.push(e);
         }
@@ -228,11 +298,16 @@ export class ScrapeCache {
       const o = this.order;
       this.order = this.nextOrder;
       this.nextOrder = o;
+      const d = this.orderDropped;
+      this.orderDropped = this.nextOrderDropped;
+      this.nextOrderDropped = d;
     } else if (flush) {
       // Forced flush after failures: positions may point at forgotten entries.
       this.order.length = 0;
+      this.orderDropped.clear();
     }
     this.nextOrder.length = 0;
+    this.nextOrderDropped.clear();
     const swap = this.prev;
     this.prev = this.cur;
     this.cur = swap;
@@ -284,4 +359,43 @@ export class ScrapeCache {
     for (const m of this.metadata.values()) bytes += m.help.length + m.unit.length + m.type.length;
     return { entries: this.metadata.size, bytes };
   }
+}
+
+/**
+ * A growable list of entry slots in an `Int32Array` (kept across scrapes: its room is reused, not
+ * reallocated as a JS array's is when emptied).
+ */
+class SlotList {
+  items = new Int32Array(INITIAL_SLOTS);
+  length = 0;
+
+  push(e: number): void {
+    if (this.length === this.items.length) this.items = growColumn(this.items, this.items.length + (this.items.length >> 1));
+    this.items[this.length++] = e;
+  }
+
+  /** Sets position `pos` to `e`; positions skipped since the end become {@link NO_ENTRY}. */
+  set(pos: number, e: number): void {
+    if (pos >= this.items.length) {
+      let n = this.items.length + (this.items.length >> 1);
+      while (n <= pos) n += n >> 1;
+      this.items = growColumn(this.items, n);
+    }
+    if (pos > this.length) this.items.fill(NO_ENTRY, this.length, pos);
+    this.items[pos] = e;
+    if (pos >= this.length) this.length = pos + 1;
+  }
+}
+
+/**
+ * FNV-1a-style hash of the text, two UTF-16 code units a step (half the multiplications of
+ * FNV-1a on this path of every line whose position changed), folded to 31 bits (a V8 small integer).
+ */
+function hashKey(s: string): number {
+  let h = 0x811c9dc5 ^ s.length;
+  const n = s.length - 1;
+  let i = 0;
+  for (; i < n; i += 2) h = Math.imul(h ^ (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16)), 0x01000193);
+  if (i === n) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h ^ (h >>> 15)) >>> 1;
 }

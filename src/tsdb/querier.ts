@@ -10,7 +10,7 @@ import { XorIterator } from './chunkenc/xor.js';
 import type { Head } from './head.js';
 import { NO_CHUNK } from './head_chunks.js';
 import { F_LIVE, NO_SLOT } from './head_series.js';
-import { postingsForMatchers } from './postings.js';
+import { postingsForMatchers, type RefList } from './postings.js';
 import { dropDeleted } from './tombstones.js';
 import type { Querier, SeriesSamples } from './types.js';
 
@@ -90,7 +90,7 @@ export class HeadQuerier implements Querier {
   }
 
   /** @internal Refs of live series matching all matchers, ascending. */
-  matching(matchers: readonly Matcher[]): readonly number[] {
+  matching(matchers: readonly Matcher[]): RefList {
     const head = this.head;
     return postingsForMatchers(head.postings, matchers, () => {
       const all: number[] = [];

@@ -11,7 +11,7 @@ import type { Matcher } from '../../model/matcher.js';
 import { chunkSampleCount } from '../chunkenc/chunk.js';
 import { HI } from '../chunkenc/floatbits.js';
 import { BlockChunkDecoder } from '../chunkenc/blockchunk.js';
-import { combinePostings, mergeDisjoint } from '../postings.js';
+import { combinePostings, mergeDisjoint, type RefList } from '../postings.js';
 import { dropDeleted, readTombstonesFile, TOMBSTONES_FILENAME, Tombstones, writeTombstonesFile } from '../tombstones.js';
 import type { Querier, SeriesSamples } from '../types.js';
 import { type ChunkBytes, ChunkReader } from './chunks.js';
@@ -159,20 +159,20 @@ export class Block {
  * of the values it matches; one matching "" subtracts the union of the lists of the values it does
  * not match. Regexes run once per distinct value of the label in the block.
  */
-function blockPostings(ix: IndexReader, matchers: readonly Matcher[]): readonly number[] {
-  const narrow: (readonly number[])[] = [];
-  const subtract: (readonly number[])[] = [];
+function blockPostings(ix: IndexReader, matchers: readonly Matcher[]): RefList {
+  const narrow: RefList[] = [];
+  const subtract: RefList[] = [];
   for (const m of matchers) {
     if (m.type === '=' && m.value !== '') {
       const list = ix.postings(m.name, m.value);
-      if (list.length === 0) return [];
-      narrow.push(Array.from(list));
+      if (list.length === 0) return list;
+      narrow.push(list);
       continue;
     }
     const want = !m.matchesEmpty();
-    const lists: (readonly number[])[] = [];
+    const lists: RefList[] = [];
     ix.forEachValue(m.name, (v, off) => {
-      if (m.matches(v) === want) lists.push(Array.from(ix.postingsAt(off)));
+      if (m.matches(v) === want) lists.push(ix.postingsAt(off));
     });
     if (want) {
       if (lists.length === 0) return [];
@@ -181,7 +181,7 @@ function blockPostings(ix: IndexReader, matchers: readonly Matcher[]): readonly 
       subtract.push(lists.length === 1 ? lists[0]! : mergeDisjoint(lists));
     }
   }
-  return combinePostings(narrow, subtract, () => Array.from(ix.allPostings()));
+  return combinePostings(narrow, subtract, () => ix.allPostings());
 }
 
 /** Samples in a querier's first output page (see `BlockQuerier.samples`). */

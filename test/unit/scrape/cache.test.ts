@@ -1,4 +1,5 @@
 /** The scrape cache's bookkeeping between scrapes: forgetting unseen series, staleness candidates, key hints. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NO_ENTRY, ScrapeCache } from '../../../src/scrape/cache.js';
 
@@ -107,5 +108,60 @@ describe('ScrapeCache', () => {
     expect(keys.every((k, i) => cache.get(k, i) === slots[i] && cache.refOf(slots[i]!) === refOf(k))).toBe(true);
     scrapeKeys(cache, keys.slice(500));
     expect(stale(cache)).toEqual(keys.slice(0, 500));
+  });
+});
+
+/** One scrape for the model check: the series texts in line order (texts starting with `d` are dropped) and whether it succeeded. */
+const scrapeArb = fc.record({
+  keys: fc.array(fc.constantFrom(...Array.from({ length: 200 }, (_, i) => (i % 9 === 8 ? `d${i}` : `s${i}`))), { maxLength: 150, size: "max" }),
+  success: fc.boolean(),
+});
+
+describe('ScrapeCache against a model', () => {
+  it('finds, forgets, hints and reports stale exactly what a set-based model says, through slot reuse and table growth', () => {
+    fc.assert(
+      fc.property(fc.array(scrapeArb, { minLength: 1, maxLength: 25 }), (scrapes) => {
+        const cache = new ScrapeCache();
+        let cached = new Set<string>();
+        let order: (string | undefined)[] = [];
+        let prevTracked: string[] = [];
+        for (const { keys, success } of scrapes) {
+          for (let pos = 0; pos <= order.length; pos++) expect(cache.keyAt(pos)).toBe(order[pos]);
+          const seen = new Set<string>();
+          const tracked: string[] = [];
+          const nextOrder: (string | undefined)[] = [];
+          keys.forEach((key, pos) => {
+            let e = cache.get(key, pos);
+            expect(e !== NO_ENTRY).toBe(cached.has(key));
+            if (e !== NO_ENTRY) {
+              expect([cache.keyOf(e), cache.refOf(e)]).toEqual([key, refOf(key)]);
+              expect(cache.seenInThisScrape(e)).toBe(seen.has(key));
+              if (!seen.has(key)) cache.markSeen(e);
+            } else if (key.startsWith('d')) {
+              if (!cache.isDropped(key, pos)) cache.addDropped(key, pos);
+              nextOrder[pos] = key;
+              return;
+            } else {
+              e = cache.add(key, refOf(key), pos);
+              cached.add(key);
+            }
+            nextOrder[pos] = key;
+            seen.add(key);
+            if (!tracked.includes(key)) tracked.push(key);
+            cache.track(e);
+          });
+          const want = prevTracked.filter((k) => !tracked.includes(k));
+          expect(stale(cache).sort()).toEqual(want.sort());
+          cache.iterDone(success);
+          if (success) {
+            cached = new Set([...cached].filter((k) => seen.has(k)));
+            order = nextOrder;
+          }
+          prevTracked = tracked;
+        }
+      }),
+      // No shrinking: a failing run of many scrapes would shrink for minutes.
+      { numRuns: 200, endOnFailure: true },
+    );
   });
 });

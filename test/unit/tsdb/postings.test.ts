@@ -15,7 +15,7 @@ describe('postings list operations', () => {
         expect(intersect(a, b)).toEqual(a.filter((x) => sb.has(x)));
         expect(difference(a, b)).toEqual(a.filter((x) => !sb.has(x)));
         const onlyB = b.filter((x) => !new Set(a).has(x));
-        expect(mergeDisjoint([a, onlyB])).toEqual([...a, ...onlyB].sort((x, y) => x - y));
+        expect([...mergeDisjoint([a, onlyB])]).toEqual([...a, ...onlyB].sort((x, y) => x - y));
       }),
     );
   });
@@ -68,6 +68,115 @@ describe('postingsForMatchers', () => {
         expect([...got]).toEqual(want);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+/** One step against the index: add a series (any unused ref, so also out of order) or delete some. */
+type Op = { add: number; labels: Labels } | { del: number[] };
+
+/** Few label pairs, so lists grow past the typed-list size (64) and shrink back by deletion. */
+const opLabels = fc
+  .record({
+    a: fc.constantFrom('1', '2'),
+    b: fc.constantFrom('x', 'y', 'z'),
+    u: fc.integer({ min: 0, max: 400 }).map(String),
+  })
+  .map((o) => fromPairs(Object.entries(o).flat()));
+
+const ops = fc.array(
+  fc.oneof(
+    { weight: 12, arbitrary: fc.record({ add: fc.integer({ min: 1, max: 600 }), labels: opLabels }) },
+    { weight: 1, arbitrary: fc.record({ del: fc.array(fc.integer({ min: 1, max: 600 }), { maxLength: 300, size: 'max' }) }) },
+  ),
+  { minLength: 100, maxLength: 800, size: 'max' },
+);
+
+describe('MemPostings storage', () => {
+  it('holds exactly the live refs of each label pair, sorted, through adds in any order and deletions', () => {
+    fc.assert(
+      fc.property(ops, fc.boolean(), (steps: Op[], ascending) => {
+        const p = new MemPostings();
+        const live = new Map<number, Labels>();
+        let next = 1;
+        for (const op of steps) {
+          if ('add' in op) {
+            const ref = ascending ? next++ : op.add;
+            if (live.has(ref)) continue;
+            live.set(ref, op.labels);
+            p.add(ref, op.labels);
+          } else {
+            const gone = new Set(op.del.filter((r) => live.has(r)));
+            const deleted = [...gone].map((r) => live.get(r)!);
+            for (const r of gone) live.delete(r);
+            p.delete(deleted, (r) => gone.has(r));
+          }
+        }
+        const want = new Map<string, Map<string, number[]>>();
+        for (const [ref, ls] of live) {
+          for (let i = 0; i < ls.length; i += 2) {
+            const values = want.get(ls[i]!) ?? new Map<string, number[]>();
+            want.set(ls[i]!, values);
+            values.set(ls[i + 1]!, [...(values.get(ls[i + 1]!) ?? []), ref]);
+          }
+        }
+        expect([...p.names()].sort()).toEqual([...want.keys()].sort());
+        for (const [name, values] of want) {
+          expect([...p.values(name)!.keys()].sort()).toEqual([...values.keys()].sort());
+          for (const [value, refs] of values) {
+            refs.sort((x, y) => x - y);
+            expect([...p.get(name, value)]).toEqual(refs);
+            expect(p.values(name)!.get(value)!.length).toBe(refs.length);
+          }
+        }
+        expect([...p.get('a', 'none')]).toEqual([]);
+      }),
+      // No shrinking: a failing run of hundreds of steps would shrink for minutes.
+      { numRuns: 150, endOnFailure: true },
+    );
+  });
+
+  it('keeps long lists typed and intersects, subtracts and merges them with plain arrays', () => {
+    const p = new MemPostings();
+    for (let ref = 1; ref <= 1000; ref++) p.add(ref, ['even', String(ref % 2 === 0), 'tens', String(ref % 10 === 0)]);
+    const even = p.get('even', 'true');
+    expect(even).toBeInstanceOf(Uint32Array);
+    expect(even.length).toBe(500);
+    expect(intersect(even, [3, 10, 20, 999])).toEqual([10, 20]);
+    expect(intersect(even, p.get('tens', 'true'))).toEqual(Array.from({ length: 100 }, (_, i) => 10 * (i + 1)));
+    expect(difference(p.get('tens', 'true'), even)).toEqual([]);
+    expect([...mergeDisjoint([p.get('even', 'false'), even])]).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    p.delete([['even', 'true', 'tens', 'false']], (r) => r % 2 === 0 && r > 40);
+    expect(p.get('even', 'true')).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34, 36, 38, 40]);
+  });
+});
+
+describe('postingsForMatchers after deletions', () => {
+  it('agrees with a brute-force label check when series are removed from long lists', () => {
+    fc.assert(
+      fc.property(
+        fc.array(labelSet, { minLength: 70, maxLength: 300, size: 'max' }),
+        fc.array(matcher, { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 2, max: 5 }),
+        (sets, ms, mod) => {
+          const p = new MemPostings();
+          const byRef = new Map<number, Labels>();
+          sets.forEach((ls, i) => {
+            byRef.set(i + 1, ls);
+            p.add(i + 1, ls);
+          });
+          const gone = [...byRef.keys()].filter((r) => r % mod === 0);
+          p.delete(
+            gone.map((r) => byRef.get(r)!),
+            (r) => r % mod === 0,
+          );
+          for (const r of gone) byRef.delete(r);
+          const all = [...byRef.keys()];
+          const got = postingsForMatchers(p, ms, () => all);
+          expect([...got]).toEqual(all.filter((r) => matchesAll(ms, byRef.get(r)!)));
+        },
+      ),
+      { numRuns: 200, endOnFailure: true },
     );
   });
 });
