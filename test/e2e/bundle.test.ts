@@ -63,9 +63,8 @@ describe('dist/lookout (the bundled command)', () => {
 const exit = process.exit.bind(process);
 process.exit = (code) => {
   const map = require('node:module').findSourceMap(${JSON.stringify(file)});
-  const lines = require('node:fs').readFileSync(${JSON.stringify(file)}, 'latin1').split('\\n');
-  const line = lines.findIndex((l) => l.includes('async function main('));
-  const entry = map?.findEntry(line, lines[line].indexOf('async function main('));
+  const line = require('node:fs').readFileSync(${JSON.stringify(file)}, 'latin1').split('\\n').findIndex((l) => l.includes('async function main('));
+  const entry = map?.findEntry(line, 0);
   require('node:fs').writeSync(1, JSON.stringify(entry?.originalSource ?? null) + '\\n');
   exit(code);
 };
