@@ -4,7 +4,7 @@
  * `amtool config routes test`.
  */
 import { join } from 'node:path';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { Alertmanager } from '../alertmanager/alertmanager.js';
 import { MatcherParseError, parseMatcher } from '../alertmanager/matcher.js';
 import { loadAlertmanagerConfig, matchRoutes } from '../config/alertmanager.js';
@@ -13,6 +13,7 @@ import { startWebServer } from '../web/server.js';
 import { webConfigFromFlag } from '../web/web-config-guard.js';
 import { str, type FlagSpecs, type ParsedFlags } from './flags.js';
 import { DEFAULT_CONFIG_DIR } from './paths.js';
+import { registerProcessMetrics } from './process-metrics.js';
 
 export const ALERTMANAGER_FLAGS: FlagSpecs = {
   'config.file': { default: 'alertmanager.yml', help: 'Alertmanager configuration file name.' },
@@ -32,7 +33,7 @@ export async function runAlertmanager(flags: ParsedFlags): Promise<void> {
   setLogLevel(str(flags, 'log.level') as LogLevel);
   const log = logger('alertmanager');
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  registerProcessMetrics(registry);
   const listen = str(flags, 'web.listen-address');
   const webConfig = webConfigFromFlag(str(flags, 'web.config.file'), registry);
   const am = await Alertmanager.start({
