@@ -19,6 +19,10 @@
  * - Past its deadline a worker stops by itself (the engine checks it per node, series and step);
  *   one still busy {@link KILL_GRACE_MS} later is terminated and replaced.
  * - A worker that runs out of heap is replaced and its query fails with an execution error.
+ * - A worker evaluating a range function over a selection of many series may ask for help: the
+ *   request is handed to an idle worker, which computes part of the rows until it is given a
+ *   query of its own (see `range-split.ts`); busy workers are never asked, and idle workers not
+ *   helping are given new queries first.
  */
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
@@ -29,7 +33,18 @@ import { MergeQuerier } from '../tsdb/merge_querier.js';
 import type { Block } from '../tsdb/block/block.js';
 import type { Querier, Storage } from '../tsdb/types.js';
 import type { QueryRequest } from './query-exec.js';
-import { packSeries, type QueryAnswer, type SelectAnswer, type SelectBlocks, type SelectRequest, type WorkerInit } from './query-protocol.js';
+import {
+  packSeries,
+  type HelpDone,
+  type HelpMessage,
+  type HelpRequest,
+  type QueryAnswer,
+  type SelectAnswer,
+  type SelectBlocks,
+  type SelectRequest,
+  type WorkerInit,
+} from './query-protocol.js';
+import { closeJob, jobEnded, stopHelp } from './range-split.js';
 
 /** Time one slice of a select may take on the main thread before the next is made smaller. */
 const SLICE_TARGET_MS = 20;
@@ -92,6 +107,10 @@ interface Slot {
   port: MessagePort | null;
   busy: Pending | null;
   killTimer?: NodeJS.Timeout;
+  /** Control of the help job lent to this idle worker (see `range-split.ts`), stopped when it gets a query. */
+  lent: SharedArrayBuffer | null;
+  /** Control of the last help job of this worker's query, closed when the query ends. */
+  owned: SharedArrayBuffer | null;
 }
 
 /** A pool of query workers over one storage. */
@@ -101,13 +120,14 @@ export class QueryPool {
   private nextId = 1;
   private closed = false;
   private readonly timeoutMs: number;
+  private helped = 0;
 
   constructor(private readonly opts: QueryPoolOptions) {
     this.timeoutMs = opts.engine.timeoutMs ?? 120_000;
     const n = Math.max(1, Math.min(opts.maxConcurrency ?? 20, availableParallelism()));
     for (let i = 0; i < n; i++) {
       const control = new SharedArrayBuffer(4);
-      this.slots.push({ worker: null, control, flag: new Int32Array(control), port: null, busy: null });
+      this.slots.push({ worker: null, control, flag: new Int32Array(control), port: null, busy: null, lent: null, owned: null });
     }
   }
 
@@ -124,7 +144,7 @@ export class QueryPool {
     const deadline = Math.min(req.deadline, Date.now() + this.timeoutMs);
     return new Promise((resolve, reject) => {
       const p: Pending = { id: this.nextId++, req: { ...req, deadline }, resolve, reject };
-      const free = this.slots.find((s) => s.busy === null);
+      const free = this.idleSlot();
       if (free) return this.dispatch(free, p);
       p.queueTimer = timer(deadline - Date.now(), () => {
         const i = this.queue.indexOf(p);
@@ -133,6 +153,11 @@ export class QueryPool {
       });
       this.queue.push(p);
     });
+  }
+
+  /** Units of rows computed by workers helping another's query (see `range-split.ts`), since the pool started. */
+  get unitsHelped(): number {
+    return this.helped;
   }
 
   /** Terminates every worker; queued and running queries fail. */
@@ -154,6 +179,11 @@ export class QueryPool {
     }
     slot.busy = p;
     const worker = slot.worker ?? this.spawn(slot);
+    if (slot.lent !== null) {
+      // Its help stops after the unit in hand; the query waits in its message queue until then.
+      stopHelp(slot.lent);
+      slot.lent = null;
+    }
     worker.postMessage({ id: p.id, req: p.req });
     slot.killTimer = timer(p.req.deadline - now + KILL_GRACE_MS, () => {
       if (slot.busy !== p) return;
@@ -164,7 +194,7 @@ export class QueryPool {
 
   private pump(): void {
     for (;;) {
-      const slot = this.slots.find((s) => s.busy === null);
+      const slot = this.idleSlot();
       const p = slot && this.queue.shift();
       if (!slot || !p) return;
       clearTimeout(p.queueTimer);
@@ -172,10 +202,36 @@ export class QueryPool {
     }
   }
 
+  /** An idle slot, preferably one not helping another query; undefined when all are busy. */
+  private idleSlot(): Slot | undefined {
+    let lent: Slot | undefined;
+    for (const s of this.slots) {
+      if (s.busy !== null) continue;
+      if (s.lent === null || jobEnded(s.lent)) return s;
+      lent ??= s;
+    }
+    return lent;
+  }
+
+  /**
+   * Hands a worker's help request to another idle worker (started when the slot has none: it
+   * helps once it runs, if the job is not over by then), or drops it when none is idle.
+   */
+  private lend(owner: Slot, worker: Worker, r: HelpRequest): void {
+    if (this.closed || owner.worker !== worker || owner.busy === null || owner.busy.id !== r.qid) return;
+    owner.owned = r.job.control;
+    const free = this.slots.find((s) => s !== owner && s.busy === null && (s.lent === null || jobEnded(s.lent)));
+    if (free === undefined) return;
+    const helper = free.worker ?? this.spawn(free);
+    free.lent = r.job.control;
+    helper.postMessage({ help: r.job } satisfies HelpMessage);
+  }
+
   /** Ends the slot's query with `err`, terminates its worker (replaced on next use) and frees the slot. */
   private async retire(slot: Slot, err: Error): Promise<void> {
     const w = slot.worker;
     this.finish(slot, null, err);
+    slot.lent = null;
     slot.worker = null;
     slot.port?.close();
     slot.port = null;
@@ -187,6 +243,10 @@ export class QueryPool {
     const p = slot.busy;
     clearTimeout(slot.killTimer);
     slot.busy = null;
+    if (slot.owned !== null) {
+      closeJob(slot.owned);
+      slot.owned = null;
+    }
     if (p) {
       if (err) p.reject(err);
       else p.resolve(json!);
@@ -196,7 +256,7 @@ export class QueryPool {
 
   private spawn(slot: Slot): Worker {
     const { port1, port2 } = new MessageChannel();
-    const init: WorkerInit = { engine: this.opts.engine, control: slot.control, rpc: port2 };
+    const init: WorkerInit = { engine: this.opts.engine, control: slot.control, rpc: port2, peers: this.slots.length };
     const worker = startWorker(init, [port2], {
       maxOldGenerationSizeMb: this.opts.heapLimitMb ?? 2048,
       stackSizeMb: this.opts.stackSizeMb ?? 64,
@@ -204,9 +264,16 @@ export class QueryPool {
     worker.unref();
     slot.worker = worker;
     slot.port = port1;
-    port1.on('message', (r: SelectRequest) => void this.serveSelect(slot, worker, r));
+    port1.on('message', (r: SelectRequest | HelpRequest) => {
+      if ('kind' in r) this.lend(slot, worker, r);
+      else void this.serveSelect(slot, worker, r);
+    });
     port1.unref();
-    worker.on('message', (a: QueryAnswer) => {
+    worker.on('message', (a: QueryAnswer | HelpDone) => {
+      if ('helped' in a) {
+        this.helped += a.helped;
+        return;
+      }
       if (slot.worker !== worker || !slot.busy || slot.busy.id !== a.id) return;
       if (a.ok) this.finish(slot, a.json, null);
       else if (a.errorType === 'internal') this.finish(slot, null, new Error(a.message));

@@ -9,13 +9,15 @@
  * {@link SelectDone} or a {@link SelectFailed}; the worker drains them with `receiveMessageOnPort`.
  * Request ids let a worker drop late batches of a select it gave up on. A split select (see
  * {@link SelectRequest.split}) is answered first with a {@link SelectBlocks} naming the blocks the
- * worker reads itself, then with batches of the head's series only.
+ * worker reads itself, then with batches of the head's series only. A worker may also post a
+ * {@link HelpRequest} on its RPC port, which the pool hands to an idle worker as a {@link HelpMessage}.
  */
 import type { Labels } from '../model/labels.js';
 import type { MatchType } from '../model/matcher.js';
 import type { EngineOptions, PromQLErrorType } from '../promql/index.js';
 import type { SeriesSamples } from '../tsdb/types.js';
 import type { QueryRequest } from './query-exec.js';
+import type { HelpJob } from './range-split.js';
 
 /** `workerData` of a query worker. */
 export interface WorkerInit {
@@ -24,6 +26,28 @@ export interface WorkerInit {
   control: SharedArrayBuffer;
   /** The worker's end of the select channel. */
   rpc: import('node:worker_threads').MessagePort;
+  /** Number of workers in the pool (more than 1: the worker may ask for help, see `range-split.ts`). */
+  peers: number;
+}
+
+/**
+ * Worker → main (RPC port): have an idle worker help with the rows of a selection of query `qid`
+ * (see `range-split.ts`); the pool hands `job` on as a {@link HelpMessage} or drops it.
+ */
+export interface HelpRequest {
+  kind: 'help';
+  qid: number;
+  job: HelpJob;
+}
+
+/** Main → idle worker: help with `help` (computed at once, answered with a {@link HelpDone} when it computed any unit). */
+export interface HelpMessage {
+  help: HelpJob;
+}
+
+/** Helper → main: the number of units it computed for a {@link HelpMessage}. */
+export interface HelpDone {
+  helped: number;
 }
 
 /** Main → worker: evaluate a query. */

@@ -3,7 +3,9 @@
  * and `/api/v1/query_range` requests off the main thread and answers with the response JSON, so
  * a long evaluation or encoding never blocks the event loop that serves HTTP, scrapes and rules.
  * The head's samples come from the main thread through the synchronous select call of
- * `query-protocol.ts`; the blocks it names are opened and read here (see `query-pool.ts`).
+ * `query-protocol.ts`; the blocks it names are opened and read here (see `query-pool.ts`). A
+ * range function over many series may be computed with an idle worker's help, and an idle worker
+ * helps with another's when the pool asks (see `range-split.ts`).
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { compare, key, type Labels } from '../model/labels.js';
@@ -11,9 +13,11 @@ import { Matcher } from '../model/matcher.js';
 import { Engine, PromQLError } from '../promql/index.js';
 import { Block } from '../tsdb/block/block.js';
 import { MergeQuerier } from '../tsdb/merge_querier.js';
+import type { DeferredSelection, SplitQuerier } from '../promql/engine/range-rows.js';
 import type { Querier, SeriesSamples, Storage } from '../tsdb/types.js';
 import { executeQuery } from './query-exec.js';
-import { unpackLabels, type QueryAnswer, type QueryMessage, type SelectAnswer, type SelectBatch, type SelectBlocks, type SelectRequest, type WorkerInit } from './query-protocol.js';
+import { deferSelection, helpWith, type HelpJob } from './range-split.js';
+import { unpackLabels, type HelpDone, type HelpMessage, type HelpRequest, type QueryAnswer, type QueryMessage, type SelectAnswer, type SelectBatch, type SelectBlocks, type SelectRequest, type WorkerInit } from './query-protocol.js';
 
 const init = workerData as WorkerInit;
 const engine = new Engine(init.engine);
@@ -94,12 +98,12 @@ function pruneBlocks(live: readonly string[]): void {
 }
 
 /**
- * Queriers over the blocks of a split answer, opened here (cached), or null when one cannot be
- * opened (deleted by compaction or retention since the main thread listed it).
+ * The blocks of a split answer, opened here (cached), or null when one cannot be opened (deleted
+ * by compaction or retention since the main thread listed it).
  */
-function blockQueriers(list: SelectBlocks, qmint: number, qmaxt: number): Querier[] | null {
+function openBlocks(list: { blocks: { ulid: string; dir: string }[]; live: string[] }): Block[] | null {
   pruneBlocks(list.live);
-  const out: Querier[] = [];
+  const out: Block[] = [];
   for (const { ulid, dir } of list.blocks) {
     let b = blockCache.get(ulid);
     if (b === undefined) {
@@ -110,26 +114,59 @@ function blockQueriers(list: SelectBlocks, qmint: number, qmaxt: number): Querie
       }
       blockCache.set(ulid, b);
     }
-    out.push(b.querier(qmint, qmaxt));
+    out.push(b);
   }
   return out;
 }
 
+/** Where a selection's samples are: blocks read here (named by `list`) and the head's series sent by the main thread. */
+interface Selection {
+  list: SelectBlocks | null;
+  blocks: Block[];
+  head: SeriesSamples[];
+}
+
+/**
+ * Asks the main thread for a selection: the head's series and the blocks to read here; when a
+ * named block is gone, everything is selected through the main thread.
+ * @throws {PromQLError} as {@link request}.
+ */
+function selection(qmint: number, qmaxt: number, matchers: readonly Matcher[], mint: number, maxt: number): Selection {
+  const a = request(qmint, qmaxt, matchers, mint, maxt, true);
+  if (a.blocks === null) return { list: null, blocks: [], head: a.series };
+  const blocks = openBlocks(a.blocks);
+  if (blocks === null) return { list: null, blocks: [], head: request(qmint, qmaxt, matchers, mint, maxt, false).series };
+  return { list: a.blocks, blocks, head: a.series };
+}
+
+/** The series of a selection merged as the main thread's storage merges them (as `blocksAndHeadQuerier`). */
+function mergedSeries(sel: Selection, queriers: Querier[], matchers: readonly Matcher[], mint: number, maxt: number): SeriesSamples[] {
+  if (queriers.length === 0) return sel.head;
+  const head = sel.head;
+  const headPart: Querier = { select: () => head, series: unavailable, labelNames: unavailable, labelValues: unavailable };
+  return new MergeQuerier([...queriers, headPart]).select(matchers, mint, maxt);
+}
+
 /**
  * Selects as the main thread's storage would: the main thread sends the head's series and names
- * the blocks, read here and merged before the head (as `blocksAndHeadQuerier`); when a named block
- * is gone, everything is selected through the main thread.
+ * the blocks, read here and merged before the head.
  * @throws {PromQLError} as {@link request}; `StorageReadError` for damaged block files.
  */
 function remoteSelect(qmint: number, qmaxt: number, matchers: readonly Matcher[], mint: number, maxt: number): SeriesSamples[] {
-  const a = request(qmint, qmaxt, matchers, mint, maxt, true);
-  if (a.blocks === null) return a.series;
-  const queriers = blockQueriers(a.blocks, qmint, qmaxt);
-  if (queriers === null) return request(qmint, qmaxt, matchers, mint, maxt, false).series;
-  if (queriers.length === 0) return a.series;
-  const head = a.series;
-  const headPart: Querier = { select: () => head, series: unavailable, labelNames: unavailable, labelValues: unavailable };
-  return new MergeQuerier([...queriers, headPart]).select(matchers, mint, maxt);
+  const sel = selection(qmint, qmaxt, matchers, mint, maxt);
+  return mergedSeries(sel, sel.blocks.map((b) => b.querier(qmint, qmaxt)), matchers, mint, maxt);
+}
+
+/**
+ * A selection deferred (see `DeferredSelection`): its rows computed here, with an idle worker's
+ * help when the pool has one (see `range-split.ts`).
+ * @throws {PromQLError} as {@link request}; `CorruptionError` for a damaged block index.
+ */
+function deferSelect(qmint: number, qmaxt: number, matchers: readonly Matcher[], mint: number, maxt: number): DeferredSelection {
+  const sel = selection(qmint, qmaxt, matchers, mint, maxt);
+  const qid = current.id;
+  const askHelp = init.peers > 1 ? (job: HelpJob) => rpc.postMessage({ kind: 'help', qid, job } satisfies HelpRequest) : null;
+  return deferSelection(sel, qmint, qmaxt, matchers, mint, maxt, (queriers) => mergedSeries(sel, queriers, matchers, mint, maxt), askHelp);
 }
 
 function unavailable(): never {
@@ -185,16 +222,24 @@ function mergeBatches(batches: SelectBatch[]): SeriesSamples[] {
 /** The main thread's storage as the engine sees it; only `select` is served (all the engine uses). */
 const storage: Pick<Storage, 'querier'> = {
   querier(qmint: number, qmaxt: number): Querier {
-    return {
+    const q: SplitQuerier = {
       select: (matchers, mint, maxt) => remoteSelect(qmint, qmaxt, matchers, mint, maxt),
+      deferSelect: (matchers, mint, maxt) => deferSelect(qmint, qmaxt, matchers, mint, maxt),
       series: unavailable,
       labelNames: unavailable,
       labelValues: unavailable,
     };
+    return q;
   },
 };
 
-parentPort!.on('message', (m: QueryMessage) => {
+parentPort!.on('message', (m: QueryMessage | HelpMessage) => {
+  if ('help' in m) {
+    const helped = helpWith(m.help, openBlocks);
+    if (helped > 0) parentPort!.postMessage({ helped } satisfies HelpDone);
+    idle();
+    return;
+  }
   current = { id: m.id, deadline: m.req.deadline };
   let answer: QueryAnswer;
   try {
@@ -207,6 +252,11 @@ parentPort!.on('message', (m: QueryMessage) => {
   }
   current = { id: 0, deadline: Infinity };
   parentPort!.postMessage(answer);
+  idle();
+});
+
+/** Closes the open blocks after {@link BLOCK_IDLE_MS} without work. */
+function idle(): void {
   clearTimeout(idleTimer);
   if (blockCache.size > 0) idleTimer = setTimeout(closeBlocks, BLOCK_IDLE_MS).unref();
-});
+}

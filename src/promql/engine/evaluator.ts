@@ -27,11 +27,12 @@ import {
 } from '../ast.js';
 import { PromQLError } from '../errors.js';
 import { FUNCTION_IMPLS } from '../functions/index.js';
-import { RANGE_FUNCTIONS, type RangeFunction, type Slide, type Window } from '../functions/range.js';
+import { RANGE_FUNCTIONS, type RangeFunction } from '../functions/range.js';
 import { evalAggregate } from './aggregate.js';
 import type { Annotations } from './annotations.js';
 import { evalBinary } from './binary.js';
 import { dropNamesNow } from './merge.js';
+import { isSplitQuerier, rangeFunctionName, RangeRows, type DeferredSelection, type RangeRowSpec } from './range-rows.js';
 import { extendFloats, withoutStaleMarkers } from './samples.js';
 import type { QueryStats } from './stats.js';
 import {
@@ -404,8 +405,8 @@ export class Evaluator {
 
   // ---- range vectors -------------------------------------------------------------------------
 
-  /** Samples of a range selector for windows ending at `ends` (staleness markers removed). */
-  private matrixInput(m: MatrixSelector, g: Grid): RangeInput {
+  /** A range selector's windows ending at `ends`, and the range of samples they need (no series yet). */
+  private matrixWindow(m: MatrixSelector, g: Grid): RangeInput & { mint: number; maxt: number } {
     const rangeMs = m.rangeExpr ? this.resolveDuration(m.rangeExpr, false) : m.range;
     const ends = this.refTimes(m.vs, g);
     const { anchored, smoothed } = m.vs;
@@ -417,20 +418,30 @@ export class Evaluator {
       if (ends[i]! < minEnd) minEnd = ends[i]!;
       if (ends[i]! > maxEnd) maxEnd = ends[i]!;
     }
+    return { series: [], ends, rangeMs, before, after, anchored, smoothed, mint: minEnd - rangeMs - before + 1, maxt: maxEnd + after };
+  }
+
+  /** Samples of a range selector for windows ending at `ends` (staleness markers removed). */
+  private matrixInput(m: MatrixSelector, g: Grid): RangeInput {
+    const input = this.matrixWindow(m, g);
+    if (g.n > 0) input.series = this.withoutStale(this.select(m.vs.matchers, input.mint, input.maxt));
+    return input;
+  }
+
+  /** The selected series with samples left once staleness markers are dropped, without them. */
+  private withoutStale(selected: SeriesSamples[]): RangeSeries[] {
     const series: RangeSeries[] = [];
-    if (g.n > 0) {
-      for (const s of this.select(m.vs.matchers, minEnd - rangeMs - before + 1, maxEnd + after)) {
-        this.checkDeadline();
-        const r = withoutStaleMarkers(s);
-        if (r.count > 0) series.push(r);
-      }
-      if (this.stats !== null) {
-        let loaded = 0;
-        for (const r of series) loaded += r.count;
-        this.stats.hold(loaded);
-      }
+    for (const s of selected) {
+      this.checkDeadline();
+      const r = withoutStaleMarkers(s);
+      if (r.count > 0) series.push(r);
     }
-    return { series, ends, rangeMs, before, after, anchored, smoothed };
+    if (this.stats !== null) {
+      let loaded = 0;
+      for (const r of series) loaded += r.count;
+      this.stats.hold(loaded);
+    }
+    return series;
   }
 
   /** Evaluates a subquery's inner expression on its own grid and returns its points as samples. */
@@ -576,6 +587,12 @@ export class Evaluator {
    * (as selected: a dropped metric name is still there), its value and presence per step (in
    * buffers of `g.n` reused for the next series, zero where there is no point) and whether its
    * metric name is to be dropped. Returns the number of points of all series.
+   *
+   * Over a range selector, a function without scalar arguments and no stats collected, a querier
+   * that can defer its selection (`range-rows.ts` `SplitQuerier`: query workers) computes the rows
+   * itself, possibly on two threads, and hands them over in the same order with the same bits;
+   * the sample limit is then checked against its candidate series (when they exceed it, the
+   * series are selected and checked as here).
    * @throws {PromQLError} as the selection, the function's kernel, and `execution` when the
    *   selected series times the steps exceed the sample limit.
    */
@@ -590,48 +607,32 @@ export class Evaluator {
     const argExpr = unwrapParens(e.args[matrixArg]!);
     const scalars: Float64Array[] = [];
     for (let i = 0; i < e.args.length; i++) if (i !== matrixArg) scalars.push(this.evalScalar(e.args[i]!, g));
-    if (argExpr.type === 'MatrixSelector') checkExtendedSelector(argExpr.vs, name, fn);
-    const input = this.rangeInput(argExpr, g);
+    let input: RangeInput;
+    if (argExpr.type === 'MatrixSelector') {
+      checkExtendedSelector(argExpr.vs, name, fn);
+      const querier = this.ctx.querier;
+      const window = this.matrixWindow(argExpr, g);
+      // A querier that can defer the selection may compute the rows on several threads; the
+      // sample limit is checked against its candidate count (else everything is read here).
+      const func = rangeFunctionName(fn);
+      if (func !== undefined && scalars.length === 0 && this.stats === null && g.n > 0 && window.mint <= window.maxt && isSplitQuerier(querier)) {
+        const deferred = querier.deferSelect(argExpr.vs.matchers, window.mint, window.maxt);
+        if (deferred.candidates * g.n <= this.ctx.maxSamples) return this.eachDeferredRow(deferred, fn, func, window, g, argExpr.pos, each);
+        window.series = this.withoutStale(deferred.select());
+        input = window;
+      } else input = g.n > 0 ? this.matrixInput(argExpr, g) : window;
+    } else input = this.rangeInput(argExpr, g);
     const annotations = this.ctx.annotations;
     const pos = argExpr.pos;
-    const w: Window = {
-      ts: new Float64Array(0),
-      vs: new Float64Array(0),
-      lo: 0,
-      hi: 0,
-      rangeStart: 0,
-      rangeEnd: 0,
-      rangeMs: input.rangeMs,
-      evalT: 0,
-      args: new Float64Array(scalars.length),
-      warn: (msg) => annotations.warn(msg, pos),
-      anchored: input.anchored,
-      smoothed: input.smoothed,
-      resets: new Int32Array(0),
-      out: 0,
-    };
     this.checkColumns(input.series.length, g.n);
-    const perStep = this.stats === null ? null : this.stats.perStep;
-    const counts = { windowed: 0 };
+    const spec = rowSpec(name, input, g);
+    const rows = new RangeRows(fn, spec, scalars, this.stats === null ? null : this.stats.perStep, (msg) => annotations.warn(msg, pos), () => this.checkDeadline());
     let total = 0;
     const vs = new Float64Array(g.n);
     const has = new Uint8Array(g.n);
-    // The kernel fused with the step loop, for plain ranges (it checks no deadline within a series).
-    const fused = fn.slide !== undefined && !input.anchored && !input.smoothed ? fn.slide : null;
-    const slide: Slide = { ts: w.ts, vs: w.vs, count: 0, resets: w.resets, ends: input.ends, rangeMs: input.rangeMs, out: vs, has, perStep, windowed: 0 };
     for (const s of input.series) {
       this.checkDeadline();
-      w.ts = s.ts;
-      w.vs = s.vs;
-      if (fn.resetCounts) w.resets = resetCounts(s.vs, s.count, w.resets);
-      let points: number;
-      if (fused !== null) {
-        slide.ts = s.ts;
-        slide.vs = s.vs;
-        slide.count = s.count;
-        slide.resets = w.resets;
-        points = fused(slide);
-      } else points = this.slideWindow(fn, w, s.count, input, g, scalars, vs, has, perStep, counts);
+      const points = rows.row(s, vs, has);
       if (points === 0) continue;
       total += points;
       each(s.labels, vs, has, !fn.keepName || s.dropName);
@@ -639,65 +640,27 @@ export class Evaluator {
       has.fill(0);
       if (fn.counterInfo) counterInfo(s.labels, this.ctx, pos);
     }
-    if (this.stats !== null) this.stats.totalSamples += counts.windowed + slide.windowed;
+    if (this.stats !== null) this.stats.totalSamples += rows.windowed;
     return total;
   }
 
-  /**
-   * Slides the window over one series' `count` samples (`w.ts`, `w.vs`) along the steps and
-   * applies the function's kernel at each, writing `vs`/`has` where it gives a point. Returns the
-   * number of points; adds the samples windowed to `counts.windowed` (and to `perStep`). A
-   * function of its own, called per series: when what the per-series loop does with a series
-   * (rare paths, arrays new in each query) deoptimizes that loop, the steps still run optimized
-   * code (measured: a grouped `rate` query then allocates 1.2 MB less, no boxed numbers per step).
-   */
-  private slideWindow(
+  /** {@link eachRangeResult} over a deferred selection: rows in series order, as that loop gives them. */
+  private eachDeferredRow(
+    deferred: DeferredSelection,
     fn: RangeFunction,
-    w: Window,
-    count: number,
+    func: string,
     input: RangeInput,
     g: Grid,
-    scalars: Float64Array[],
-    vs: Float64Array,
-    has: Uint8Array,
-    perStep: Float64Array | null,
-    counts: { windowed: number },
+    pos: Pos,
+    each: (labels: Labels, vs: Float64Array, has: Uint8Array, dropName: boolean) => void,
   ): number {
-    const { ends, rangeMs, before, after } = input;
-    const ts = w.ts;
-    const nArgs = scalars.length;
-    let lo = 0;
-    let hi = 0;
-    let points = 0;
-    let windowed = 0;
-    for (let i = 0; i < g.n; i++) {
-      if ((i & STEP_CHECK_MASK) === STEP_CHECK_MASK) this.checkDeadline();
-      const end = ends[i]!;
-      const start = end - rangeMs;
-      if (i > 0 && end < ends[i - 1]!) {
-        lo = 0;
-        hi = 0;
-      }
-      while (lo < count && ts[lo]! <= start - before) lo++;
-      if (hi < lo) hi = lo;
-      while (hi < count && ts[hi]! <= end + after) hi++;
-      if (hi === lo) continue;
-      windowed += hi - lo;
-      if (perStep !== null) perStep[i]! += hi - lo;
-      w.lo = lo;
-      w.hi = hi;
-      w.rangeStart = start;
-      w.rangeEnd = end;
-      w.evalT = g.start + i * g.interval;
-      for (let a = 0; a < nArgs; a++) w.args[a] = scalars[a]![i]!;
-      if (fn.kernel(w)) {
-        vs[i] = w.out;
-        has[i] = 1;
-        points++;
-      }
-    }
-    counts.windowed += windowed;
-    return points;
+    let total = 0;
+    deferred.eachRow(rowSpec(func, input, g), this.ctx.deadline, (labels, vs, has, points) => {
+      total += points;
+      each(labels, vs, has, !fn.keepName);
+      if (fn.counterInfo) counterInfo(labels, this.ctx, pos);
+    });
+    return total;
   }
 
   /**
@@ -710,19 +673,10 @@ export class Evaluator {
   }
 }
 
-/**
- * Prefix counts of counter resets of `vs[0..count)` (see `Window.resets`), written into `buf` when
- * it is long enough (else into a new array, returned either way).
- */
-function resetCounts(vs: Float64Array, count: number, buf: Int32Array): Int32Array {
-  const out = buf.length >= count ? buf : new Int32Array(Math.max(count, buf.length * 2));
-  let n = 0;
-  if (count > 0) out[0] = 0;
-  for (let i = 1; i < count; i++) {
-    if (vs[i]! < vs[i - 1]!) n++;
-    out[i] = n;
-  }
-  return out;
+/** The row spec of a range function over `input`'s windows on grid `g`. */
+function rowSpec(func: string, input: RangeInput, g: Grid): RangeRowSpec {
+  const { ends, rangeMs, before, after, anchored, smoothed } = input;
+  return { func, ends, rangeMs, before, after, anchored, smoothed, start: g.start, interval: g.interval };
 }
 
 /**
