@@ -31,10 +31,9 @@ import type { Matcher } from '../model/matcher.js';
 import { PromQLError } from '../promql/errors.js';
 import { rangeFunction, RangeRows, type DeferredSelection, type RangeRowSpec } from '../promql/engine/range-rows.js';
 import { withoutStaleMarkers } from '../promql/engine/samples.js';
-import type { Block, BlockQuerier } from '../tsdb/block/block.js';
-import type { IndexReader, SeriesEntry } from '../tsdb/block/index_reader.js';
+import { blockPostings, type Block, type BlockQuerier } from '../tsdb/block/block.js';
+import type { SeriesEntry } from '../tsdb/block/index_reader.js';
 import { mergeSamples } from '../tsdb/merge_querier.js';
-import { combinePostings, mergeDisjoint, type RefList } from '../tsdb/postings.js';
 import type { SeriesSamples } from '../tsdb/types.js';
 
 /** Fewest series a selection needs before its rows are split between two workers. */
@@ -130,35 +129,6 @@ export interface HelpJob {
   rowPoints: SharedArrayBuffer;
 }
 
-/**
- * Sorted ids of a block's series matching every matcher, as the block's querier selects them
- * (`postingsForMatchers` semantics; see `block.ts`).
- */
-function blockSeriesIds(ix: IndexReader, matchers: readonly Matcher[]): RefList {
-  const narrow: RefList[] = [];
-  const subtract: RefList[] = [];
-  for (const m of matchers) {
-    if (m.type === '=' && m.value !== '') {
-      const list = ix.postings(m.name, m.value);
-      if (list.length === 0) return list;
-      narrow.push(list);
-      continue;
-    }
-    const want = !m.matchesEmpty();
-    const lists: RefList[] = [];
-    ix.forEachValue(m.name, (v, off) => {
-      if (m.matches(v) === want) lists.push(ix.postingsAt(off));
-    });
-    if (want) {
-      if (lists.length === 0) return [];
-      narrow.push(lists.length === 1 ? lists[0]! : mergeDisjoint(lists));
-    } else if (lists.length > 0) {
-      subtract.push(lists.length === 1 ? lists[0]! : mergeDisjoint(lists));
-    }
-  }
-  return combinePostings(narrow, subtract, () => ix.allPostings());
-}
-
 /** The head's series `h` of a {@link PackedHead} (without labels), by index. */
 function packedHeadSeries(head: PackedHead): (h: number) => SeriesSamples {
   const off = new Float64Array(head.off);
@@ -244,7 +214,7 @@ function planSelection(blocks: readonly Block[], matchers: readonly Matcher[], l
     const is: number[] = [];
     if (lo <= hi) {
       const ix = b.index;
-      for (const id of blockSeriesIds(ix, matchers)) {
+      for (const id of blockPostings(ix, matchers)) {
         const e = ix.series(id, entry);
         if (!e.chunks.some((c) => c.minT <= hi && c.maxT >= lo)) continue;
         ls.push(ix.labelsOf(e));
@@ -281,7 +251,7 @@ function planSelection(blocks: readonly Block[], matchers: readonly Matcher[], l
 
 /** {@link planSelection} of one block's series alone: its postings, label sets read on demand. */
 function postingsPlan(block: Block, matchers: readonly Matcher[], lo: number, hi: number): SelectionPlan {
-  const ids = lo <= hi ? blockSeriesIds(block.index, matchers) : [];
+  const ids = lo <= hi ? blockPostings(block.index, matchers) : [];
   // Two words per series: the block's id, and no head series.
   const refs = new Uint32Array(new SharedArrayBuffer(8 * ids.length));
   for (let i = 0; i < ids.length; i++) {

@@ -49,7 +49,7 @@ export class Block {
     readonly dir: string,
     /** Its meta.json. */
     readonly meta: BlockMeta,
-    /** @internal The index reader. */
+    /** The index reader (read directly by `lookout tsdb` tools and by query workers planning a split selection). */
     readonly index: IndexReader,
     private readonly chunks: ChunkReader,
     /** Deleted intervals by series id (the `tombstones` file; empty when absent). */
@@ -140,7 +140,8 @@ export class Block {
 
   /**
    * The chunk at reference `ref` (encoding and bytes; a view valid until the next read), checksum
-   * verified. @throws {CorruptionError} for a damaged chunk, naming the reference and the block.
+   * verified on the chunk's first read while the block is open (see `ChunkReader`).
+   * @throws {CorruptionError} for a damaged chunk, naming the reference and the block.
    */
   chunkBytes(ref: number): ChunkBytes {
     return this.reader.read(ref);
@@ -159,7 +160,7 @@ export class Block {
  * of the values it matches; one matching "" subtracts the union of the lists of the values it does
  * not match. Regexes run once per distinct value of the label in the block.
  */
-function blockPostings(ix: IndexReader, matchers: readonly Matcher[]): RefList {
+export function blockPostings(ix: IndexReader, matchers: readonly Matcher[]): RefList {
   const narrow: RefList[] = [];
   const subtract: RefList[] = [];
   for (const m of matchers) {
@@ -214,7 +215,8 @@ export class BlockQuerier implements Querier {
 
   /**
    * See {@link Querier.select}; the range is intersected with the querier's.
-   * @throws {CorruptionError} for a damaged index entry or chunk (checksums are verified).
+   * @throws {CorruptionError} for a damaged index entry or chunk (checksums are verified; a
+   * chunk's on its first read while the block is open).
    */
   select(matchers: readonly Matcher[], mint: number, maxt: number): SeriesSamples[] {
     const lo = Math.max(mint, this.mint);

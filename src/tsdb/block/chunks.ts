@@ -154,13 +154,33 @@ export interface ChunkBytes {
 const MAX_LEN_BYTES = 5;
 
 /**
- * Reads chunks of a block's segments by reference, with positioned reads, checking each chunk's
- * CRC-32C.
+ * Shortest chunk data: the 2-byte sample count every encoding starts with. With the length, the
+ * encoding byte and the CRC, a chunk record takes at least 8 bytes, so no two chunks start in the
+ * same 8-byte slot of a segment (see {@link ChunkReader}).
+ */
+const MIN_CHUNK_DATA = 2;
+
+/** log2 of the bytes of segment covered by one lazily allocated page of "checked" bits (64 KiB). */
+const CHECKED_PAGE_SHIFT = 16;
+
+/**
+ * Reads chunks of a block's segments by reference, with positioned reads.
+ *
+ * Each chunk's CRC-32C is verified on its first read through this reader and not again: blocks
+ * are immutable, so a chunk that was intact stays intact while the block is open. (Prometheus
+ * verifies the checksum on every read; the first read fails the same way here.) A verified chunk
+ * is remembered as one bit per 8-byte slot of its segment (chunk records take at least 8 bytes,
+ * so each slot holds at most one chunk start), in 1 KiB bitmaps allocated per 64 KiB of segment
+ * read: about 1/64 of the chunk bytes read, at most.
  */
 export class ChunkReader {
   private readonly out: ChunkBytes = { encoding: 0, buf: new Uint8Array(0), start: 0, end: 0 };
+  /** Per segment, per 64 KiB page: the bits of the 8-byte slots whose chunk was verified. */
+  private readonly checked: (Uint8Array | undefined)[][];
 
-  private constructor(private readonly files: FileWindow[]) {}
+  private constructor(private readonly files: FileWindow[]) {
+    this.checked = files.map(() => []);
+  }
 
   /**
    * Opens every segment of `dir` and checks its header.
@@ -195,41 +215,55 @@ export class ChunkReader {
 
   /**
    * The chunk at reference `ref`.
-   * @throws {CorruptionError} for a reference outside the segments, a malformed length, or a
-   * checksum mismatch.
+   * @throws {CorruptionError} for a reference outside the segments, a malformed or too short
+   * length, or a checksum mismatch (on the chunk's first read).
    */
   read(ref: number): ChunkBytes {
     const seq = Math.floor(ref / SEQ_SHIFT);
     const pos = ref - seq * SEQ_SHIFT;
     const f = this.files[seq];
     if (f === undefined) throw new CorruptionError(`chunk reference ${ref}: segment index ${seq} out of range`);
-    const head = f.readUpTo(pos, MAX_LEN_BYTES);
+    // Views of the file window's buffer, not copies or new views: one chunk read per sample read.
+    const headLen = Math.max(0, Math.min(MAX_LEN_BYTES, f.size - pos));
+    const ho = f.at(pos, headLen);
+    const head = f.bytes;
     let len = 0;
     let shift = 1;
     let i = 0;
-    for (; i < head.length; i++) {
-      const b = head[i]!;
+    for (; i < headLen; i++) {
+      const b = head[ho + i]!;
       len += (b & 0x7f) * shift;
       if (b < 0x80) break;
       shift *= 0x80;
     }
-    if (i === head.length) throw new CorruptionError(`${f.path}: reading chunk length at ${pos} failed`);
+    if (i === headLen) throw new CorruptionError(`${f.path}: reading chunk length at ${pos} failed`);
     const encStart = pos + i + 1;
     const total = 1 + len + 4;
     if (encStart + total > f.size) {
       throw new CorruptionError(`${f.path}: segment doesn't include enough bytes to read the chunk at ${pos} - required: ${encStart + total}, available: ${f.size}`);
     }
-    const buf = f.read(encStart, total);
-    const want = ((buf[total - 4]! << 24) | (buf[total - 3]! << 16) | (buf[total - 2]! << 8) | buf[total - 1]!) >>> 0;
-    const got = crc32c(buf, 0, total - 4);
-    if (want !== got) {
-      throw new CorruptionError(`${f.path}: checksum mismatch for the chunk at ${pos}: expected:${want.toString(16).padStart(8, '0')}, actual:${got.toString(16).padStart(8, '0')}`);
+    if (len < MIN_CHUNK_DATA) throw new CorruptionError(`${f.path}: chunk at ${pos} has ${len} bytes of data, less than its sample count`);
+    const o = f.at(encStart, total);
+    const buf = f.bytes;
+    const pages = this.checked[seq]!;
+    const page = pos >>> CHECKED_PAGE_SHIFT;
+    const slot = (pos >>> 3) & ((1 << (CHECKED_PAGE_SHIFT - 3)) - 1);
+    let bits = pages[page];
+    if (bits === undefined || (bits[slot >>> 3]! & (1 << (slot & 7))) === 0) {
+      const c = o + total - 4;
+      const want = ((buf[c]! << 24) | (buf[c + 1]! << 16) | (buf[c + 2]! << 8) | buf[c + 3]!) >>> 0;
+      const got = crc32c(buf, o, c);
+      if (want !== got) {
+        throw new CorruptionError(`${f.path}: checksum mismatch for the chunk at ${pos}: expected:${want.toString(16).padStart(8, '0')}, actual:${got.toString(16).padStart(8, '0')}`);
+      }
+      if (bits === undefined) bits = pages[page] = new Uint8Array(1 << (CHECKED_PAGE_SHIFT - 6));
+      bits[slot >>> 3]! |= 1 << (slot & 7);
     }
     const out = this.out;
-    out.encoding = buf[0]!;
+    out.encoding = buf[o]!;
     out.buf = buf;
-    out.start = 1;
-    out.end = total - 4;
+    out.start = o + 1;
+    out.end = o + total - 4;
     return out;
   }
 

@@ -52,10 +52,21 @@ export class FileWindow {
    * @throws {CorruptionError} when the range is not inside the file.
    */
   read(pos: number, len: number): Uint8Array {
+    const o = this.at(pos, len);
+    return this.buf.subarray(o, o + len);
+  }
+
+  /**
+   * Makes bytes [pos, pos + len) of the file available in {@link bytes} and returns where they
+   * start there (valid until the next call): {@link read} without allocating a view, for readers
+   * of many small records.
+   * @throws {CorruptionError} when the range is not inside the file.
+   */
+  at(pos: number, len: number): number {
     if (pos < 0 || len < 0 || pos + len > this.size) {
       throw new CorruptionError(`${this.path}: read of ${len} bytes at ${pos} is past the end of the file (${this.size} bytes)`);
     }
-    if (pos >= this.start && pos + len <= this.end) return this.buf.subarray(pos - this.start, pos - this.start + len);
+    if (pos >= this.start && pos + len <= this.end) return pos - this.start;
     const want = Math.min(this.size - pos, Math.max(len, this.window));
     if (this.buf.length < want) this.buf = new Uint8Array(want);
     let got = 0;
@@ -67,15 +78,12 @@ export class FileWindow {
     if (got < len) throw new CorruptionError(`${this.path}: short read of ${len} bytes at ${pos}`);
     this.start = pos;
     this.end = pos + got;
-    return this.buf.subarray(0, len);
+    return 0;
   }
 
-  /**
-   * Up to `len` bytes from `pos` (fewer at the end of the file): for records whose length is only
-   * known after reading their start.
-   */
-  readUpTo(pos: number, len: number): Uint8Array {
-    return this.read(pos, Math.max(0, Math.min(len, this.size - pos)));
+  /** The window's buffer, which {@link at} offsets index (replaced when a larger read needs it). */
+  get bytes(): Uint8Array {
+    return this.buf;
   }
 
   /** Closes the file. Idempotent. */

@@ -73,8 +73,14 @@ export class IndexReader {
   private readonly names = new Map<string, NameEntries>();
   private readonly cursor = new VarintCursor();
   private readonly toc: { symbols: number; series: number; postings: number; postingsTable: number };
+  /**
+   * One bit per series id (a 16-byte slot of the file): set once the entry's CRC-32C was verified.
+   * The file is immutable while open, so an entry is checked on its first read only.
+   */
+  private readonly seriesChecked: Uint8Array;
 
   private constructor(private readonly file: FileWindow) {
+    this.seriesChecked = new Uint8Array(Math.floor(file.size / (8 * SERIES_ALIGN)) + 1);
     const path = file.path;
     if (file.size < 5 + TOC_LEN) throw new CorruptionError(`${path}: index too small (${file.size} bytes)`);
     const h = file.read(0, 5);
@@ -282,23 +288,37 @@ export class IndexReader {
   }
 
   /**
-   * Decodes the series entry `id` into `out` (its arrays are reused).
+   * Decodes the series entry `id` into `out` (its arrays are reused). The entry's CRC-32C is
+   * verified on its first read through this reader (upstream verifies it on every read).
    * @throws {CorruptionError} for a damaged entry.
    */
   series(id: number, out: SeriesEntry): SeriesEntry {
     const pos = id * SERIES_ALIGN;
-    const path = this.file.path;
-    let b = this.file.readUpTo(pos, SERIES_GUESS);
-    const e = this.cursor.reset(b, 0, b.length);
+    const file = this.file;
+    const path = file.path;
+    // Offsets into the file window's buffer (no view allocated per entry).
+    const guess = Math.max(0, Math.min(SERIES_GUESS, file.size - pos));
+    let o = file.at(pos, guess);
+    let b = file.bytes;
+    const e = this.cursor.reset(b, o, o + guess);
     let len: number;
     try {
       len = e.uvarint();
     } catch {
       throw new CorruptionError(`${path}: series ${id}: bad length`);
     }
-    const start = e.pos;
-    if (start + len + 4 > b.length) b = this.file.read(pos, start + len + 4);
-    if (crc32c(b, start, start + len) !== be32(b, start + len)) throw new CorruptionError(`${path}: series ${id}: checksum mismatch`);
+    let start = e.pos;
+    if (start + len + 4 > o + guess) {
+      const head = start - o;
+      o = file.at(pos, head + len + 4);
+      b = file.bytes;
+      start = o + head;
+    }
+    const checked = this.seriesChecked;
+    if ((checked[id >>> 3]! & (1 << (id & 7))) === 0) {
+      if (crc32c(b, start, start + len) !== be32(b, start + len)) throw new CorruptionError(`${path}: series ${id}: checksum mismatch`);
+      checked[id >>> 3]! |= 1 << (id & 7);
+    }
     e.reset(b, start, start + len);
     try {
       const nl = e.uvarint();

@@ -51,6 +51,8 @@ export class BlockChunkDecoder {
    * Decodes the chunk `buf[start…end)` of encoding `encoding` (the on-disk code) and copies its
    * samples with mint ≤ t ≤ maxt (ms) into `ts[off…]` and their value words into `vbits` (a
    * `Uint32Array` view of a `Float64Array`, high word at `2i + hiIdx`). Returns the new `off`.
+   * Entries past the returned `off`, up to `off` + the chunk's sample count, may be overwritten
+   * (a Lookout chunk is decoded in place when the arrays have room for all its samples).
    * @throws {CorruptionError} for an encoding this version does not know (naming the code) or
    * malformed chunk bytes.
    */

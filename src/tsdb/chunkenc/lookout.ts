@@ -252,17 +252,24 @@ function encodeFloatBits(ts: Float64Array, vs: Float64Array, from: number, to: n
   return w.buf.subarray(0, w.byteLength());
 }
 
-/** Decodes whole Lookout chunks into typed arrays (reused across chunks). */
+/**
+ * Decodes Lookout chunks into typed arrays: whole ({@link decode}, into the decoder's own arrays,
+ * reused across chunks) or the samples of a time range ({@link decodeRange}, straight into the
+ * caller's arrays when they have room for the whole chunk).
+ */
 export class LookoutDecoder {
-  /** Timestamps (ms) of the last decoded chunk. */
+  /** Timestamps (ms) of the last chunk decoded by {@link decode}. */
   ts = new Float64Array(LOOKOUT_MAX_SAMPLES);
-  /** Values of the last decoded chunk (after {@link decodeRange}: only those of the range). */
+  /** Values of the last chunk decoded by {@link decode}. */
   vs = new Float64Array(LOOKOUT_MAX_SAMPLES);
   /** The value bits (`vs` viewed as words, high word at index `2i + HI`). */
   vbits = new Uint32Array(this.vs.buffer);
-  /** Samples of the last decoded chunk. */
+  /** Samples of the last chunk decoded by {@link decode}. */
   n = 0;
   private readonly r = new BitIn();
+  /** The last output words given to {@link decodeRange}, and a `Float64Array` view of them. */
+  private outBits: Uint32Array = new Uint32Array(0);
+  private outVs: Float64Array = new Float64Array(0);
 
   /**
    * Decodes the chunk `buf[start…end)` (starting with its sample count) into {@link ts} and
@@ -270,50 +277,50 @@ export class LookoutDecoder {
    * @throws {CorruptionError} for malformed chunk bytes.
    */
   decode(buf: Uint8Array, start: number, end: number): number {
-    const n = this.decodeTimestamps(buf, start, end);
-    this.decodeValues(n, 0, n);
-    return n;
-  }
-
-  /**
-   * Reads the sample count and the timestamps into {@link ts} (checked increasing); the reader is
-   * left at the values. Returns the number of samples.
-   */
-  private decodeTimestamps(buf: Uint8Array, start: number, end: number): number {
-    const r = this.r.reset(buf, start, end);
-    const n = r.get(16);
-    if (n === 0) throw new CorruptionError('Lookout chunk: no samples');
+    const n = chunkCount(buf, start, end);
     if (this.ts.length < n) {
       this.ts = new Float64Array(n);
       this.vs = new Float64Array(n);
       this.vbits = new Uint32Array(this.vs.buffer);
     }
-    const ts = this.ts;
-    try {
-      const rising = readIntSeq(r, n, ts);
-      r.check();
-      // Positive integer deltas summed exactly (the last, largest sum within 2^53) need no check.
-      if (!rising || !(ts[n - 1]! <= Number.MAX_SAFE_INTEGER)) {
-        for (let i = 1; i < n; i++) if (!(ts[i]! > ts[i - 1]!)) throw new BitpackError('timestamps not increasing');
-      }
-    } catch (e) {
-      if (e instanceof BitpackError) throw new CorruptionError(`Lookout chunk: ${e.message}`);
-      throw e;
-    }
+    this.decodeTimestamps(buf, start, end, n, this.ts, 0);
+    this.decodeValues(n, 0, n, this.vs, this.vbits, 0);
     this.n = n;
     return n;
   }
 
   /**
-   * Reads the values after the timestamps, setting {@link vs} for the samples [first, stop) (1 ≤
-   * stop ≤ n); the values after `stop` are not read (the values end the chunk).
+   * Reads the timestamps of the chunk `buf[start…end)` of `n` samples into `ts[at…at + n)`
+   * (checked increasing); the reader is left at the values.
    */
-  private decodeValues(n: number, first: number, stop: number): void {
+  private decodeTimestamps(buf: Uint8Array, start: number, end: number, n: number, ts: Float64Array, at: number): void {
+    const r = this.r.reset(buf, start, end);
+    r.pos += 16;
+    try {
+      const rising = readIntSeq(r, n, ts, n, at);
+      r.check();
+      // Positive integer deltas summed exactly (the last, largest sum within 2^53) need no check.
+      if (!rising || !(ts[at + n - 1]! <= Number.MAX_SAFE_INTEGER)) {
+        for (let i = at + 1; i < at + n; i++) if (!(ts[i]! > ts[i - 1]!)) throw new BitpackError('timestamps not increasing');
+      }
+    } catch (e) {
+      if (e instanceof BitpackError) throw new CorruptionError(`Lookout chunk: ${e.message}`);
+      throw e;
+    }
+  }
+
+  /**
+   * Reads the values after the timestamps, setting those of samples [first, stop) (1 ≤ stop ≤ n)
+   * in `vs[at + first…at + stop)` (their words in `vbits`, a view of `vs`); the values after
+   * `stop` are not read (the values end the chunk), and `vs[at…at + first)` is left holding
+   * intermediate terms.
+   */
+  private decodeValues(n: number, first: number, stop: number, vs: Float64Array, vbits: Uint32Array, at: number): void {
     const r = this.r;
     try {
       const k = r.get(4);
-      if (k === FLOAT_BITS) this.readFloatBits(n, stop);
-      else this.readDecimals(n, k, first, stop);
+      if (k === FLOAT_BITS) this.readFloatBits(n, stop, vs, vbits, at);
+      else this.readDecimals(n, k, first, stop, vs, vbits, at);
       r.check();
     } catch (e) {
       if (e instanceof BitpackError) throw new CorruptionError(`Lookout chunk: ${e.message}`);
@@ -321,13 +328,13 @@ export class LookoutDecoder {
     }
   }
 
-  /** Reads the float-bits form's values (after k) of samples [0, stop). */
-  private readFloatBits(n: number, stop: number): void {
-    const { r, vs, vbits } = this;
+  /** Reads the float-bits form's values (after k) of samples [0, stop) into `vs[at…)`. */
+  private readFloatBits(n: number, stop: number, vs: Float64Array, vbits: Uint32Array, at: number): void {
+    const r = this.r;
     let hi = r.get(32);
     let lo = r.get(32);
-    vbits[HI] = hi;
-    vbits[LO] = lo;
+    vbits[2 * at + HI] = hi;
+    vbits[2 * at + LO] = lo;
     const exceptions = r.getVar();
     if (exceptions > n - 1) throw new BitpackError(`${exceptions} exceptions in ${n} samples`);
     const excStart = r.pos;
@@ -337,36 +344,37 @@ export class LookoutDecoder {
       if (pos >= n) throw new BitpackError(`exception position ${pos} out of range`);
     }
     if (n === 1) return;
-    readIntSeq(r, n - 1, vs.subarray(1, n), stop - 1);
+    readIntSeq(r, n - 1, vs, stop - 1, at + 1);
     const valuesEnd = r.pos;
     r.pos = excStart;
     let next = exceptions > 0 ? r.getVar() + 1 : n;
     for (let e = 0, i = 1; i < stop; i++) {
+      const j = at + i;
       if (i === next) {
         hi = r.get(32);
         lo = r.get(32);
         next = ++e < exceptions ? i + r.getVar() + 1 : n;
       } else {
-        // vs[i] holds the difference until its words are overwritten with the value.
-        const delta = vs[i]!;
+        // vs[j] holds the difference until its words are overwritten with the value.
+        const delta = vs[j]!;
         const dh = Math.floor(delta / TWO32);
         lo += delta - dh * TWO32;
         const carry = lo >= TWO32 ? 1 : 0;
         lo -= carry * TWO32;
         hi = (hi + dh + carry) >>> 0;
       }
-      vbits[2 * i + HI] = hi;
-      vbits[2 * i + LO] = lo;
+      vbits[2 * j + HI] = hi;
+      vbits[2 * j + LO] = lo;
     }
     r.pos = valuesEnd;
   }
 
   /**
-   * Reads the decimal form's values (after k): exceptions, then the mantissas of samples [0, stop);
-   * values are made only for [first, stop).
+   * Reads the decimal form's values (after k): exceptions, then the mantissas of samples [0, stop)
+   * into `vs[at…)`; values are made only for [first, stop).
    */
-  private readDecimals(n: number, k: number, first: number, stop: number): void {
-    const { r, vs, vbits } = this;
+  private readDecimals(n: number, k: number, first: number, stop: number, vs: Float64Array, vbits: Uint32Array, at: number): void {
+    const r = this.r;
     if (k > MAX_DECIMALS) throw new BitpackError(`decimal exponent ${k} out of range`);
     const exceptions = r.getVar();
     if (exceptions > n) throw new BitpackError(`${exceptions} exceptions in ${n} samples`);
@@ -376,11 +384,11 @@ export class LookoutDecoder {
       r.pos += 64;
       if (pos >= n) throw new BitpackError(`exception position ${pos} out of range`);
     }
-    readIntSeq(r, n, vs, stop);
+    readIntSeq(r, n, vs, stop, at);
     r.check();
     if (k > 0) {
       const p = P10[k]!;
-      for (let i = first; i < stop; i++) vs[i] = vs[i]! / p;
+      for (let i = at + first; i < at + stop; i++) vs[i] = vs[i]! / p;
     }
     const valuesEnd = r.pos;
     r.pos = excStart;
@@ -391,36 +399,61 @@ export class LookoutDecoder {
         r.pos += 64;
         continue;
       }
-      vbits[2 * pos + HI] = r.get(32);
-      vbits[2 * pos + LO] = r.get(32);
+      vbits[2 * (at + pos) + HI] = r.get(32);
+      vbits[2 * (at + pos) + LO] = r.get(32);
     }
     r.pos = valuesEnd;
   }
 
   /**
-   * Decodes the samples with mint ≤ t ≤ maxt (ms) of the chunk `buf[start…end)` and copies them
-   * into `ts[off…]` and the value words into `vbits` (a `Uint32Array` view of a `Float64Array`,
-   * high word at `2i + hiIdx`), as `XorIterator.decodeRange`. Returns the new `off`. Timestamps are
-   * decoded whole (and checked increasing); values only up to the last sample in the range, and
-   * the earlier ones are only summed, not converted.
+   * Decodes the samples with mint ≤ t ≤ maxt (ms) of the chunk `buf[start…end)` into `ts[off…]`
+   * and their value words into `vbits` (a `Uint32Array` view of a `Float64Array`, high word at
+   * `2i + hiIdx`), as `XorIterator.decodeRange`. Returns the new `off`. Timestamps are decoded
+   * whole (and checked increasing); values only up to the last sample in the range, and the
+   * earlier ones are only summed, not converted.
+   *
+   * When the word order is the platform's and `ts`, `vbits` have room for the whole chunk from
+   * `off` (its sample count n: `ts[off…off + n)`), the chunk is decoded in place there and the
+   * range's samples moved down to `off` (`copyWithin`, so value bits are kept); entries past the
+   * returned `off` up to `off + n` are then overwritten. Otherwise it goes through the decoder's
+   * own arrays.
    * @throws {CorruptionError} for malformed chunk bytes (in the timestamps, or in the values read).
    */
   decodeRange(buf: Uint8Array, start: number, end: number, mint: number, maxt: number, ts: Float64Array, vbits: Uint32Array, off: number, hiIdx: number): number {
-    const n = this.decodeTimestamps(buf, start, end);
+    const n = chunkCount(buf, start, end);
+    if (hiIdx === HI && ts.length >= off + n && vbits.length >= 2 * (off + n) && vbits.byteOffset % 8 === 0) {
+      let vs = this.outVs;
+      if (this.outBits !== vbits) {
+        vs = this.outVs = new Float64Array(vbits.buffer, vbits.byteOffset, vbits.length >>> 1);
+        this.outBits = vbits;
+      }
+      this.decodeTimestamps(buf, start, end, n, ts, off);
+      let first = 0;
+      while (first < n && ts[off + first]! < mint) first++;
+      let stop = n;
+      while (stop > first && ts[off + stop - 1]! > maxt) stop--;
+      if (first === stop) return off;
+      this.decodeValues(n, first, stop, vs, vbits, off);
+      if (first > 0) {
+        ts.copyWithin(off, off + first, off + stop);
+        vbits.copyWithin(2 * off, 2 * (off + first), 2 * (off + stop));
+      }
+      return off + stop - first;
+    }
+    if (this.ts.length < n) {
+      this.ts = new Float64Array(n);
+      this.vs = new Float64Array(n);
+      this.vbits = new Uint32Array(this.vs.buffer);
+    }
     const src = this.ts;
+    this.decodeTimestamps(buf, start, end, n, src, 0);
     let first = 0;
     while (first < n && src[first]! < mint) first++;
     let stop = n;
     while (stop > first && src[stop - 1]! > maxt) stop--;
     if (first === stop) return off;
-    this.decodeValues(n, first, stop);
+    this.decodeValues(n, first, stop, this.vs, this.vbits, 0);
     const bits = this.vbits;
-    if (hiIdx === HI) {
-      // Same word order: bulk copies (bytes, so NaN payloads survive).
-      ts.set(src.subarray(first, stop), off);
-      vbits.set(bits.subarray(2 * first, 2 * stop), 2 * off);
-      return off + stop - first;
-    }
     const loIdx = 1 - hiIdx;
     for (let i = first; i < stop; i++, off++) {
       ts[off] = src[i]!;
@@ -429,6 +462,17 @@ export class LookoutDecoder {
     }
     return off;
   }
+}
+
+/**
+ * The sample count at the start of the chunk `buf[start…end)`.
+ * @throws {CorruptionError} when the chunk is shorter than the count or the count is 0.
+ */
+function chunkCount(buf: Uint8Array, start: number, end: number): number {
+  if (end - start < 2) throw new CorruptionError('Lookout chunk: read 16 bits past the end');
+  const n = (buf[start]! << 8) | buf[start + 1]!;
+  if (n === 0) throw new CorruptionError('Lookout chunk: no samples');
+  return n;
 }
 
 /** A {@link ChunkIterator} over a Lookout chunk (decoded whole by {@link reset}). */

@@ -79,6 +79,13 @@ describe('integer sequences (bitpack)', () => {
           readIntSeq(r, xs.length, part, stop);
           r.check();
           expect(Array.from(part.subarray(0, stop))).toEqual(xs.slice(0, stop));
+          // The same prefix into out[at…at + stop), and nothing written around it.
+          const at = 1 + Math.round(frac * 7);
+          const placed = new Float64Array(at + xs.length + 2).fill(-7);
+          r.reset(w.buf, 0, w.byteLength()).get(3);
+          readIntSeq(r, xs.length, placed, stop, at);
+          r.check();
+          expect(Array.from(placed)).toEqual([...Array<number>(at).fill(-7), ...xs.slice(0, stop), ...Array<number>(xs.length - stop + 2).fill(-7)]);
         },
       ),
     );
