@@ -15,7 +15,9 @@
  *   helper writes its rows into shared typed arrays and marks the unit done; the owner computes
  *   and folds its own units as it goes, then folds the helper's in order.
  * - The helper stops claiming when the query is over, past the deadline, when the pool gives it a
- *   query of its own (the stop word), or when its row buffer is full. A helper unit not done
+ *   query of its own (the stop word), or when its row buffer is full; it checks the first three
+ *   before each series, and leaves a unit it stopped in to the owner (marked failed), so a query
+ *   given to a lent worker waits for one series' rows, not a whole unit's. A helper unit not done
  *   {@link STEAL_MS} after the owner starts waiting for it (a helper descheduled, killed or stuck)
  *   is computed by the owner itself; a unit the helper failed on likewise.
  * - Memory: the helper's rows (8 + 1 bytes per series and step, 4 per series) are capped at
@@ -288,7 +290,7 @@ function packHead(head: readonly SeriesSamples[], arena: Arena | null): PackedHe
  * in this thread; `list` names them for a helper) and the head's series sent by the main thread.
  * The plan is made at once (for the candidate count); rows are computed by {@link ownerRows}.
  * @param select the series as the storage's querier merges them, given the blocks' queriers.
- * @param askHelp see {@link OwnerContext.askHelp}.
+ * @param askHelp see {@link OwnerContext.askHelp}; not called when one of the blocks has deleted intervals.
  * @throws {CorruptionError} for a damaged block index.
  */
 export function deferSelection(
@@ -307,10 +309,13 @@ export function deferSelection(
   const plan = planSelection(sel.blocks, matchers, lo, hi, sel.head);
   const blocks = sel.list?.blocks ?? [];
   const live = sel.list?.live ?? [];
+  // A block with deleted intervals (given them since the main thread named it) is read alone: a
+  // helper opening it anew could see other intervals (see helpWith).
+  const ask = sel.blocks.some((b) => b.tombstones.size > 0) ? null : askHelp;
   return {
     candidates: plan.series,
     select: () => select(queriers),
-    eachRow: (spec, deadline, each) => ownerRows(plan, { blocks, live, queriers, qmint, qmaxt, lo, hi, askHelp }, spec, deadline, each),
+    eachRow: (spec, deadline, each) => ownerRows(plan, { blocks, live, queriers, qmint, qmaxt, lo, hi, askHelp: ask }, spec, deadline, each),
   };
 }
 
@@ -464,7 +469,9 @@ function stopped(control: Int32Array, deadline: number): boolean {
 /**
  * The helper's side: claims units from the last down and writes their rows, until the job is
  * closed or stopped, past its deadline, its row buffer is full, or the owner has reached its
- * units. Never throws: a unit it cannot compute is marked failed (the owner computes it).
+ * units. Never throws: a unit it cannot compute, or was stopped in, is marked failed (the owner
+ * computes it). Computes nothing when one of the blocks it opens has deleted intervals (a
+ * deletion raced the query: the owner reads every series with one view of the block).
  * @param openBlocks the job's blocks opened here (in order), or null when one is gone.
  * @returns the number of units computed.
  */
@@ -477,7 +484,9 @@ export function helpWith(job: HelpJob, openBlocks: (job: HelpJob) => Block[] | n
   } catch {
     blocks = null;
   }
-  if (blocks === null) return 0;
+  // The main thread names only blocks without deleted intervals for a split selection; one that
+  // has some here was given them since, and the owner may read it without: no help, one view.
+  if (blocks === null || blocks.some((b) => b.tombstones.size > 0)) return 0;
   const { spec, unitSize, units, series } = job;
   const n = spec.ends.length;
   const reader = new SeriesReader(
@@ -503,6 +512,11 @@ export function helpWith(job: HelpJob, openBlocks: (job: HelpJob) => Block[] | n
       const from = u * unitSize;
       const to = Math.min(series, from + unitSize);
       for (let i = from; i < to; i++) {
+        // Stopped within the unit (its worker got a query, or the query is over): the owner computes it.
+        if (i > from && stopped(control, job.deadline)) {
+          state = FAILED;
+          break;
+        }
         const k = slot * unitSize + (i - from);
         const s = reader.samples(i);
         if (s === null) continue;
@@ -510,7 +524,7 @@ export function helpWith(job: HelpJob, openBlocks: (job: HelpJob) => Block[] | n
         if (r.count === 0) continue;
         rowPoints[k] = rows.row(r, rowValues.subarray(k * n, (k + 1) * n), rowPresence.subarray(k * n, (k + 1) * n));
       }
-      done++;
+      if (state === DONE) done++;
     } catch {
       state = FAILED;
     }

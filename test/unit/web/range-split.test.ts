@@ -113,7 +113,7 @@ const helpers: Record<string, Helper> = {
     expect(helpWith(job, () => [...blocks])).toBe(0);
   },
   failing: (job, blocks) => {
-    const broken = blocks.map(() => ({ querier: () => ({ samples: () => { throw new Error('broken chunk'); } }) }) as unknown as Block);
+    const broken = blocks.map(() => ({ tombstones: { size: 0 }, querier: () => ({ samples: () => { throw new Error('broken chunk'); } }) }) as unknown as Block);
     helpWith(job, () => (broken.length > 0 ? broken : null));
   },
 };
@@ -217,6 +217,36 @@ describe('split range rows over blocks and the head', () => {
     expect(answer(engine, splitStorage(blocks, head, stuck), r)).toBe(answer(engine, plainStorage(blocks, head), r));
     expect(claimed).toBeGreaterThan(0);
     expect(Date.now() - began).toBeGreaterThanOrEqual(STEAL_MS);
+  });
+
+  it('stops a helper told to stop in the middle of a unit at the next series, leaving the unit to the owner', () => {
+    // The pool's stop word arrives while the helper reads its first unit's first series (its
+    // worker was given a query): the query must not wait for the rest of the unit.
+    let reads = 0;
+    let helped = -1;
+    const interrupted: Helper = (job, blocks) => {
+      const control = new Int32Array(job.control);
+      const counting = blocks.map((b) => ({
+        tombstones: b.tombstones,
+        querier: (qmint: number, qmaxt: number) => {
+          const q = b.querier(qmint, qmaxt);
+          return {
+            samples: (id: number, lo: number, hi: number) => {
+              reads++;
+              Atomics.store(control, CONTROL.STOP, 1);
+              return q.samples(id, lo, hi);
+            },
+          };
+        },
+      })) as unknown as Block[];
+      helped = helpWith(job, () => counting);
+      expect(Atomics.load(control, CONTROL.STATES + job.units - 1)).toBe(UNIT.FAILED);
+    };
+    const r = range('sum by (code) (rate(req_total[5m]))', T0 + 60 * MIN, T0 + 170 * MIN, 15_000);
+    expect(answer(engine, splitStorage(blocks, head, interrupted), r)).toBe(answer(engine, plainStorage(blocks, head), r));
+    expect(helped).toBe(0);
+    // One series of the unit read, not the unit's 8 series (each read in both blocks).
+    expect(reads).toBeLessThanOrEqual(2);
   });
 
   it('times out while waiting for a stuck helper past the deadline', () => {
