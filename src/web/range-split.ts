@@ -91,10 +91,9 @@ interface Arena {
 /** This thread's spare {@link Arena}, or null (none yet, or the last one may still be written by a helper). */
 let spare: Arena | null = null;
 
-/** `old` when it holds at least `bytes` (zeroed over them when `zero`), else a new (zeroed) buffer. */
-function reuse(old: SharedArrayBuffer | undefined, bytes: number, zero: boolean): SharedArrayBuffer {
+/** `old` when it holds at least `bytes` (its contents as they are), else a new buffer. */
+function reuse(old: SharedArrayBuffer | undefined, bytes: number): SharedArrayBuffer {
   if (old === undefined || old.byteLength < bytes) return new SharedArrayBuffer(Math.max(bytes, 8));
-  if (zero) new Uint8Array(old, 0, bytes).fill(0);
   return old;
 }
 
@@ -151,6 +150,7 @@ class SeriesReader {
    * @param queriers the blocks' queriers, in merge order (oldest first).
    * @param refs per series, its id in each block then its head index (`NONE` when absent).
    * @param head the head's series by index.
+   * @param withLabels false: the blocks' label sets are not read (`labels` of block series is empty).
    */
   constructor(
     private readonly queriers: readonly BlockQuerier[],
@@ -158,13 +158,15 @@ class SeriesReader {
     private readonly head: (h: number) => SeriesSamples,
     private readonly lo: number,
     private readonly hi: number,
+    private readonly withLabels: boolean,
   ) {
     this.width = queriers.length + 1;
   }
 
   /**
    * The samples of series `i` as the merged querier gives them (blocks oldest first, then the
-   * head, later ones winning on equal timestamps), or null when none.
+   * head, later ones winning on equal timestamps), or null when none. Valid until the next call:
+   * the blocks' queriers reuse their output pages (see `BlockQuerier.rewind`).
    * @throws {CorruptionError} for a damaged block.
    */
   samples(i: number): SeriesSamples | null {
@@ -173,7 +175,9 @@ class SeriesReader {
     for (let b = 0; b < w - 1; b++) {
       const id = this.refs[i * w + b]!;
       if (id === NONE) continue;
-      const s = this.queriers[b]!.samples(id, this.lo, this.hi);
+      const q = this.queriers[b]!;
+      q.rewind();
+      const s = q.samples(id, this.lo, this.hi, this.withLabels);
       if (s !== null) out = out === null ? s : mergeSamples(out, s);
     }
     const h = this.refs[i * w + w - 1]!;
@@ -267,7 +271,7 @@ function postingsPlan(block: Block, matchers: readonly Matcher[], lo: number, hi
 
 /** The head's series packed into shared buffers (`arena`'s when long enough; value bits copied: NaN payloads survive). */
 function packHead(head: readonly SeriesSamples[], arena: Arena | null): PackedHead {
-  const offBuffer = reuse(arena?.off, 8 * (head.length + 1), false);
+  const offBuffer = reuse(arena?.off, 8 * (head.length + 1));
   const off = new Float64Array(offBuffer);
   let total = 0;
   for (let i = 0; i < head.length; i++) {
@@ -275,7 +279,7 @@ function packHead(head: readonly SeriesSamples[], arena: Arena | null): PackedHe
     total += head[i]!.count;
   }
   off[head.length] = total;
-  const dataBuffer = reuse(arena?.data, 16 * total, false);
+  const dataBuffer = reuse(arena?.data, 16 * total);
   const data = new Float64Array(dataBuffer);
   for (let i = 0; i < head.length; i++) {
     const s = head[i]!;
@@ -360,7 +364,7 @@ function ownerRows(
   const checkDeadline = () => {
     if (Date.now() >= deadline) throw new PromQLError('timeout', TIMEOUT);
   };
-  const reader = new SeriesReader(cx.queriers, plan.refs, (h) => plan.head[h]!, cx.lo, cx.hi);
+  const reader = new SeriesReader(cx.queriers, plan.refs, (h) => plan.head[h]!, cx.lo, cx.hi, true);
   const rows = new RangeRows(rangeFunction(spec.func), spec, [], null, noWarnings, checkDeadline);
   const vs = new Float64Array(n);
   const has = new Uint8Array(n);
@@ -405,9 +409,9 @@ function ownerRows(
     unitSize,
     units,
     capacity,
-    rowValues: reuse(arena?.values, cells * 8, true),
-    rowPresence: reuse(arena?.presence, cells, true),
-    rowPoints: reuse(arena?.points, capacity * unitSize * 4, true),
+    rowValues: reuse(arena?.values, cells * 8),
+    rowPresence: reuse(arena?.presence, cells),
+    rowPoints: reuse(arena?.points, capacity * unitSize * 4),
   };
   cx.askHelp!(job);
   const rowValues = new Float64Array(job.rowValues);
@@ -495,6 +499,7 @@ export function helpWith(job: HelpJob, openBlocks: (job: HelpJob) => Block[] | n
     packedHeadSeries(job.head),
     job.lo,
     job.hi,
+    false,
   );
   const rows = new RangeRows(rangeFunction(spec.func), spec, [], null, noWarnings, () => {
     if (Date.now() >= job.deadline) throw new PromQLError('timeout', TIMEOUT);
@@ -518,11 +523,17 @@ export function helpWith(job: HelpJob, openBlocks: (job: HelpJob) => Block[] | n
           break;
         }
         const k = slot * unitSize + (i - from);
+        // The buffers are reused from earlier splits: every row slot of a unit is written here.
+        rowPoints[k] = 0;
         const s = reader.samples(i);
         if (s === null) continue;
         const r = withoutStaleMarkers(s);
         if (r.count === 0) continue;
-        rowPoints[k] = rows.row(r, rowValues.subarray(k * n, (k + 1) * n), rowPresence.subarray(k * n, (k + 1) * n));
+        const vs = rowValues.subarray(k * n, (k + 1) * n);
+        const has = rowPresence.subarray(k * n, (k + 1) * n);
+        vs.fill(0);
+        has.fill(0);
+        rowPoints[k] = rows.row(r, vs, has);
       }
       if (state === DONE) done++;
     } catch {

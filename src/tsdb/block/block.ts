@@ -185,6 +185,9 @@ export function blockPostings(ix: IndexReader, matchers: readonly Matcher[]): Re
   return combinePostings(narrow, subtract, () => ix.allPostings());
 }
 
+/** The label set of samples read without labels (see `BlockQuerier.samples`). */
+const NO_LABELS: Labels = [];
+
 /** Samples in a querier's first output page (see `BlockQuerier.samples`). */
 const FIRST_PAGE = 1024;
 /** Samples in an output page, at most (unless one series needs more): 1 MiB of timestamps. */
@@ -276,11 +279,22 @@ export class BlockQuerier implements Querier {
   }
 
   /**
+   * Lets the next {@link samples} call write from the start of the current output page again,
+   * overwriting the samples returned so far: for readers done with each series before the next
+   * (a query worker computing one row per series), which then allocate no page per query.
+   */
+  rewind(): void {
+    this.pagePos = 0;
+  }
+
+  /**
    * Samples of series `id` in [lo, hi] (ms, inclusive, not limited to the querier's range) outside
-   * its deleted intervals, or null when none. Also used to rewrite blocks with tombstones.
+   * its deleted intervals, or null when none. Also used to rewrite blocks with tombstones. The
+   * returned arrays are views of the querier's output page (see {@link rewind}).
+   * @param withLabels false: `labels` is empty (the series' label set is not read).
    * @throws {CorruptionError} for a damaged index entry or chunk.
    */
-  samples(id: number, lo: number, hi: number): SeriesSamples | null {
+  samples(id: number, lo: number, hi: number, withLabels = true): SeriesSamples | null {
     const e = this.index.series(id, this.entry);
     // Each chunk is read once and decoded straight into the current output page; a series that
     // outgrows the page moves to a new one.
@@ -301,9 +315,10 @@ export class BlockQuerier implements Querier {
     this.pagePos = base + n;
     const ts = this.pageTs.subarray(base, base + n);
     const vs = this.pageVs.subarray(base, base + n);
+    const labels = withLabels ? this.index.labelsOf(e) : NO_LABELS;
     const ivs = this.tombstones.size > 0 ? this.tombstones.get(id) : undefined;
-    if (ivs !== undefined) return dropDeleted({ labels: this.index.labelsOf(e), ts, vs, count: n }, ivs);
-    return { labels: this.index.labelsOf(e), ts, vs, count: n };
+    if (ivs !== undefined) return dropDeleted({ labels, ts, vs, count: n }, ivs);
+    return { labels, ts, vs, count: n };
   }
 
   /**
