@@ -32,7 +32,7 @@ import { evalAggregate } from './aggregate.js';
 import type { Annotations } from './annotations.js';
 import { evalBinary } from './binary.js';
 import { dropNamesNow } from './merge.js';
-import { isSplitQuerier, rangeFunctionName, RangeRows, type DeferredSelection, type RangeRowSpec } from './range-rows.js';
+import { isSplitQuerier, rangeFunctionName, RangeRows, type DeferredSelection, type RangeRowSpec, type RangeWindows } from './range-rows.js';
 import { extendFloats, withoutStaleMarkers } from './samples.js';
 import type { QueryStats } from './stats.js';
 import {
@@ -85,17 +85,9 @@ const STEP_CHECK_MASK = 0xffff;
 /** Largest |seconds| a Go `time.Duration` holds. */
 const MAX_DURATION_SECONDS = 2 ** 63 / 1e9;
 
-/** A range vector argument prepared for windowing: series and each step's window end. */
-interface RangeInput {
+/** A range vector argument prepared for windowing: series and each step's window. */
+interface RangeInput extends RangeWindows {
   series: RangeSeries[];
-  /** Window end (ms, inclusive) at step i. */
-  ends: Float64Array;
-  rangeMs: number;
-  /** `anchored`/`smoothed` selectors: extra ms of samples kept before the range start and after its end. */
-  before: number;
-  after: number;
-  anchored: boolean;
-  smoothed: boolean;
 }
 
 /** Evaluates expressions for one query. Stateless between calls apart from the context. */

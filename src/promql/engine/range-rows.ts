@@ -14,13 +14,8 @@ import type { RangeSeries } from './types.js';
 /** Per-step loops check the deadline every 65,536 steps (a few ms), beside the per-series checks. */
 const STEP_CHECK_MASK = 0xffff;
 
-/**
- * What the rows of a range function over a range selector depend on, besides the samples: plain
- * data (structured-clonable), so another thread can compute rows as the evaluator does.
- */
-export interface RangeRowSpec {
-  /** The function's name in `RANGE_FUNCTIONS` (`present_over_time` for `absent_over_time`, which is computed with it). */
-  func: string;
+/** The windows of a range argument along the steps. */
+export interface RangeWindows {
   /** Window end (ms, inclusive) at each step; one entry per step. */
   ends: Float64Array;
   /** The selector's range (ms): windows are (end − rangeMs, end]. */
@@ -30,6 +25,15 @@ export interface RangeRowSpec {
   after: number;
   anchored: boolean;
   smoothed: boolean;
+}
+
+/**
+ * What the rows of a range function over a range selector depend on, besides the samples: plain
+ * data (structured-clonable), so another thread can compute rows as the evaluator does.
+ */
+export interface RangeRowSpec extends RangeWindows {
+  /** The function's name in `RANGE_FUNCTIONS` (`present_over_time` for `absent_over_time`, which is computed with it). */
+  func: string;
   /** The grid's first step time and interval (ms), for the kernels' evaluation time. */
   start: number;
   interval: number;

@@ -15,6 +15,7 @@ import { TSDB } from '../../../src/tsdb/db.js';
 import { executeQuery, type QueryRequest } from '../../../src/web/query-exec.js';
 import { QueryPool } from '../../../src/web/query-pool.js';
 import { writeTestBlock } from '../tsdb/support.js';
+import { rangeRequest } from './requests.js';
 
 const H = 3_600_000;
 const MIN = 60_000;
@@ -32,16 +33,7 @@ class QuietLogger extends Logger {
   override warn(): void {}
 }
 
-const range = (query: string, start: number, end: number, step = MIN): QueryRequest => ({
-  kind: 'range',
-  query,
-  start,
-  end,
-  step,
-  deadline: Infinity,
-  lookbackDeltaMs: 0,
-  limit: 0,
-});
+const range = (query: string, start: number, end: number, step = MIN): QueryRequest => rangeRequest(query, start, end, step);
 
 /** File descriptors of this process open on files under `dir` (the blocks' index and chunk files). */
 function openUnder(under: string): number {

@@ -14,6 +14,7 @@ import { TSDB } from '../../../src/tsdb/db.js';
 import { executeQuery, type QueryRequest } from '../../../src/web/query-exec.js';
 import { QueryPool } from '../../../src/web/query-pool.js';
 import { CaptureLogger, writeTestBlock, type TestSeries } from '../tsdb/support.js';
+import { rangeRequest } from './requests.js';
 
 const MIN = 60_000;
 const H = 60 * MIN;
@@ -26,16 +27,7 @@ let db: TSDB;
 let pool: QueryPool;
 const engine = new Engine();
 
-const range = (query: string, start = T0 + H, end = T0 + 170 * MIN, step = 15_000): QueryRequest => ({
-  kind: 'range',
-  query,
-  start,
-  end,
-  step,
-  deadline: Infinity,
-  lookbackDeltaMs: 0,
-  limit: 0,
-});
+const range = (query: string, start = T0 + H, end = T0 + 170 * MIN, step = 15_000): QueryRequest => rangeRequest(query, start, end, step);
 
 const queries = (): QueryRequest[] => [
   range('sum by (code) (rate(req_total[5m]))'),

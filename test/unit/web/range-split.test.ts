@@ -21,6 +21,7 @@ import type { Querier, SeriesSamples, Storage } from '../../../src/tsdb/types.js
 import { executeQuery, type QueryRequest } from '../../../src/web/query-exec.js';
 import { CONTROL, deferSelection, helpWith, MIN_SPLIT_SERIES, STEAL_MS, UNIT, type HelpJob } from '../../../src/web/range-split.js';
 import { writeTestBlock, type TestSeries } from '../tsdb/support.js';
+import { rangeRequest } from './requests.js';
 
 const MIN = 60_000;
 const H = 60 * MIN;
@@ -82,17 +83,7 @@ function splitStorage(blocks: readonly Block[], head: readonly SeriesSamples[], 
   return st;
 }
 
-const range = (query: string, start: number, end: number, step: number, more: Partial<QueryRequest> = {}): QueryRequest => ({
-  kind: 'range',
-  query,
-  start,
-  end,
-  step,
-  deadline: Infinity,
-  lookbackDeltaMs: 0,
-  limit: 0,
-  ...more,
-});
+const range = rangeRequest;
 
 /** The answer, or the error as `<type>: <message>`. */
 function answer(engine: Engine, st: Pick<Storage, 'querier'>, req: QueryRequest): string {
