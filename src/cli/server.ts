@@ -4,7 +4,7 @@
  * This is the one place that wires the modules together.
  */
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Gauge, Registry } from 'prom-client';
 import { Alertmanager } from '../alertmanager/alertmanager.js';
 import { loadPrometheusConfig, type PrometheusConfig } from '../config/prometheus.js';
@@ -237,7 +237,10 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
     maxLabelValueLength: intFlag(flags, 'web.remote-write-receiver.max-label-value-length', 0),
   };
   const maxStreamsPerPush = intFlag(flags, 'logs.max-streams-per-push', 0);
-  const tsdbPath = str(flags, 'storage.tsdb.path');
+  // Absolute from here on: Node's recursive mkdirSync loops forever on a relative path of two or
+  // more parts once the working directory has been deleted (seen: a data directory removed under
+  // a running server spun at 100 % CPU); with absolute paths it creates them anew or fails.
+  const tsdbPath = resolve(str(flags, 'storage.tsdb.path'));
   const registry = new Registry();
   registerProcessMetrics(registry);
   const webConfig = webConfigFromFlag(str(flags, 'web.config.file'), registry);
@@ -275,7 +278,7 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
     throw new Error(`invalid value for --logs.retention-size: ${(e as Error).message}`);
   }
   const logStore = LogStore.open({
-    dir: str(flags, 'logs.storage.path') || join(tsdbPath, 'loki'),
+    dir: resolve(str(flags, 'logs.storage.path') || join(tsdbPath, 'loki')),
     retentionMs: durationFlag(flags, 'logs.retention'),
     retentionBytes: logRetentionBytes,
     registry,
@@ -304,7 +307,7 @@ export async function runServer(flags: ParsedFlags): Promise<void> {
   });
   const alertmanager = await Alertmanager.start({
     configFile: str(flags, 'alertmanager.config.file'),
-    storagePath: str(flags, 'alertmanager.storage.path') || join(tsdbPath, 'alertmanager'),
+    storagePath: resolve(str(flags, 'alertmanager.storage.path') || join(tsdbPath, 'alertmanager')),
     externalURL,
     registry,
     log: logger('alertmanager'),

@@ -11,7 +11,7 @@
  * Writes go to a temporary file renamed over the old one, so a crash never leaves half a file.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { writeFileAtomic } from '../../fs-atomic.js';
 
@@ -76,7 +76,8 @@ export class Positions {
     if (!this.dirty) return;
     const positions: Record<string, string> = {};
     for (const [path, offset] of [...this.offsets].sort((a, b) => (a[0] < b[0] ? -1 : 1))) positions[path] = String(offset);
-    mkdirSync(dirname(this.file), { recursive: true });
+    // Resolved: Node's recursive mkdirSync loops forever on a relative path once the working directory is gone.
+    mkdirSync(resolve(dirname(this.file)), { recursive: true });
     writeFileAtomic(this.file, stringify({ positions }, { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' }), false);
     this.dirty = false;
   }
