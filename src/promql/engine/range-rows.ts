@@ -8,7 +8,9 @@
 import type { Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
 import type { Querier, SeriesSamples } from '../../tsdb/types.js';
-import { RANGE_FUNCTIONS, type RangeFunction, type Slide, type Window } from '../functions/range.js';
+import type { Slide } from '../functions/extrapolation.js';
+import { RANGE_FUNCTIONS, type RangeFunction, type Window } from '../functions/range.js';
+import { SlideWindows } from '../functions/slide-windows.js';
 import type { RangeSeries } from './types.js';
 
 /** Per-step loops check the deadline every 65,536 steps (a few ms), beside the per-series checks. */
@@ -84,7 +86,19 @@ export class RangeRows {
     };
     this.fused = fn.slide !== undefined && !spec.anchored && !spec.smoothed ? fn.slide : null;
     const empty = new Float64Array(0);
-    this.slide = { ts: empty, vs: empty, count: 0, resets: this.w.resets, ends: spec.ends, rangeMs: spec.rangeMs, out: empty, has: new Uint8Array(0), perStep, windowed: 0 };
+    this.slide = {
+      ts: empty,
+      vs: empty,
+      count: 0,
+      resets: this.w.resets,
+      ends: spec.ends,
+      rangeMs: spec.rangeMs,
+      out: empty,
+      has: new Uint8Array(0),
+      perStep,
+      windowed: 0,
+      windows: new SlideWindows(spec.ends.length),
+    };
   }
 
   /** Samples windowed so far, over all rows (for `totalQueryableSamples`). */

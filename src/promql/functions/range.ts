@@ -9,6 +9,7 @@
 import { formatGoFloat } from '../../model/gofloat.js';
 import { PromQLError } from '../errors.js';
 import { kahan, kahanInc, quantile, Scratch } from './math.js';
+import { extrapolatedValue, slideExtrapolatedRate, type Slide } from './extrapolation.js';
 
 /** One window of one series, reused across steps and series. */
 export interface Window {
@@ -122,168 +123,11 @@ function firstIndex(w: Window): number {
   return s > w.lo ? s - 1 : w.lo;
 }
 
-/**
- * The timing terms of the last window {@link extrapolatedRate} computed, keyed by the integer
- * gaps they derive from, the range and rate-or-increase: regular scrapes give the same gaps step
- * after step, and the divisions are then skipped (same inputs, same results). `factor` is the
- * extrapolation factor for when the counter's zero point does not shorten the start.
- */
-const timing = {
-  startGap: NaN,
-  endGap: NaN,
-  span: NaN,
-  n: 0,
-  rangeMs: NaN,
-  isRate: false,
-  toStart: 0,
-  toEnd: 0,
-  sampled: 0,
-  rangeSeconds: 0,
-  factor: 0,
-};
-
-/**
- * Upstream's extrapolation factor: the sampled interval stretched by the durations to the range's
- * start and end (seconds), per second of the range for `rate`.
- */
-function extrapolationFactor(sampledInterval: number, durationToStart: number, durationToEnd: number, isRate: boolean, rangeSeconds: number): number {
-  let factor = 1;
-  if (sampledInterval !== 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-  if (isRate) factor /= rangeSeconds;
-  return factor;
-}
-
 function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): boolean {
   if (w.anchored || w.smoothed) return extendedRate(w, isCounter, isRate);
   if (w.hi - w.lo < 2) return false;
   w.out = extrapolatedValue(w.ts, w.vs, w.resets, w.lo, w.hi, w.rangeStart, w.rangeEnd, w.rangeMs, isCounter, isRate, isCounter);
   return true;
-}
-
-/**
- * Upstream's `extrapolatedRate` of the samples [lo, hi) (at least 2; ms and values, no staleness
- * markers) of a plain range (rangeStart, rangeEnd] of `rangeMs`: the change over the window (plus
- * the counter resets, `resets` as {@link Window.resets}, read only when `mayReset`: `isCounter`
- * and the series has a reset) extrapolated towards the range's ends, per second when `isRate`.
- * Shared by the `rate`/`increase`/`delta` kernels and their fused step loop
- * ({@link slideExtrapolatedRate}), so both give the same bits.
- */
-function extrapolatedValue(
-  ts: Float64Array,
-  vs: Float64Array,
-  resets: Int32Array,
-  lo: number,
-  hi: number,
-  rangeStart: number,
-  rangeEnd: number,
-  rangeMs: number,
-  isCounter: boolean,
-  isRate: boolean,
-  mayReset: boolean,
-): number {
-  const n = hi - lo;
-  const first = vs[lo]!;
-  const firstT = ts[lo]!;
-  const lastT = ts[hi - 1]!;
-  let result = vs[hi - 1]! - first;
-  // Windows without a reset (most of them) skip the scan; with resets, the same sum in the same order.
-  if (mayReset && resets[hi - 1]! !== resets[lo]!) {
-    for (let i = lo + 1; i < hi; i++) if (vs[i]! < vs[i - 1]!) result += vs[i - 1]!;
-  }
-  const m = timing;
-  const startGap = firstT - rangeStart;
-  const endGap = rangeEnd - lastT;
-  const span = lastT - firstT;
-  if (startGap !== m.startGap || endGap !== m.endGap || span !== m.span || n !== m.n || rangeMs !== m.rangeMs || isRate !== m.isRate) {
-    setTiming(startGap, endGap, span, n, rangeMs, isRate);
-  }
-  const durationToStart = m.toStart;
-  const sampledInterval = m.sampled;
-  // A counter cannot go below zero: do not extrapolate further left than its zero point. When
-  // first ≥ result the zero point is at least sampledInterval away (rounding is monotonic), so
-  // beyond durationToStart whenever that is shorter: the division is skipped, with the same result.
-  if (isCounter && !(first >= result && durationToStart < sampledInterval)) {
-    let durationToZero = durationToStart;
-    if (result > 0 && first >= 0) durationToZero = sampledInterval * (first / result);
-    if (durationToZero < durationToStart) return result * extrapolationFactor(sampledInterval, durationToZero, m.toEnd, isRate, m.rangeSeconds);
-  }
-  return result * m.factor;
-}
-
-/** Fills {@link timing} for a window with these gaps (ms), sample count, range (ms) and kind. */
-function setTiming(startGap: number, endGap: number, span: number, n: number, rangeMs: number, isRate: boolean): void {
-  const m = timing;
-  m.startGap = startGap;
-  m.endGap = endGap;
-  m.span = span;
-  m.n = n;
-  m.rangeMs = rangeMs;
-  m.isRate = isRate;
-  const sampledInterval = span / 1000;
-  const averageDurationBetweenSamples = sampledInterval / (n - 1);
-  const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
-  let durationToStart = startGap / 1000;
-  let durationToEnd = endGap / 1000;
-  if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
-  if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
-  m.toStart = durationToStart;
-  m.toEnd = durationToEnd;
-  m.sampled = sampledInterval;
-  m.rangeSeconds = rangeMs / 1000;
-  m.factor = extrapolationFactor(sampledInterval, durationToStart, durationToEnd, isRate, m.rangeSeconds);
-}
-
-/** One series' samples and the steps' windows for a fused step loop ({@link RangeFunction.slide}). */
-export interface Slide {
-  ts: Float64Array;
-  vs: Float64Array;
-  count: number;
-  /** As {@link Window.resets}, for functions with {@link RangeFunction.resetCounts}. */
-  resets: Int32Array;
-  /** Window end (ms, inclusive) at each step; windows are (end − rangeMs, end]. */
-  ends: Float64Array;
-  rangeMs: number;
-  /** Result value and presence per step (written where there is a point; left alone elsewhere). */
-  out: Float64Array;
-  has: Uint8Array;
-  /** Samples windowed per step are added here when not null (query stats). */
-  perStep: Float64Array | null;
-  /** Samples windowed at all steps, added by the loop. */
-  windowed: number;
-}
-
-/**
- * `rate`/`increase`/`delta` at every step of one series over plain ranges, the window slid as the
- * evaluator's general loop slides it (forward; back to the start where the ends go back, as with
- * `@`), and each window's value computed as the kernel computes it. Returns the number of points.
- */
-function slideExtrapolatedRate(s: Slide, isCounter: boolean, isRate: boolean): number {
-  const { ts, vs, count, resets, ends, rangeMs, out, has, perStep } = s;
-  let lo = 0;
-  let hi = 0;
-  let points = 0;
-  let windowed = 0;
-  const mayReset = isCounter && count > 1 && resets[count - 1]! !== 0;
-  for (let i = 0; i < ends.length; i++) {
-    const end = ends[i]!;
-    const start = end - rangeMs;
-    if (i > 0 && end < ends[i - 1]!) {
-      lo = 0;
-      hi = 0;
-    }
-    while (lo < count && ts[lo]! <= start) lo++;
-    if (hi < lo) hi = lo;
-    while (hi < count && ts[hi]! <= end) hi++;
-    if (hi === lo) continue;
-    windowed += hi - lo;
-    if (perStep !== null) perStep[i]! += hi - lo;
-    if (hi - lo < 2) continue;
-    out[i] = extrapolatedValue(ts, vs, resets, lo, hi, start, end, rangeMs, isCounter, isRate, mayReset);
-    has[i] = 1;
-    points++;
-  }
-  s.windowed += windowed;
-  return points;
 }
 
 function instantValue(w: Window, isRate: boolean): boolean {

@@ -5,7 +5,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RANGE_FUNCTIONS, type RangeFunction, type Slide, type Window } from '../../../src/promql/functions/range.js';
+import type { Slide } from '../../../src/promql/functions/extrapolation.js';
+import { RANGE_FUNCTIONS, type RangeFunction, type Window } from '../../../src/promql/functions/range.js';
+import { SlideWindows } from '../../../src/promql/functions/slide-windows.js';
 
 /** Prefix counts of counter resets, as the evaluator fills `Window.resets`. */
 function resetCounts(vs: Float64Array): Int32Array {
@@ -72,6 +74,19 @@ function bySlide(fn: RangeFunction, ts: Float64Array, vs: Float64Array, ends: Fl
   const s: Slide = { ts, vs, count: ts.length, resets: resetCounts(vs), ends, rangeMs, out: new Float64Array(ends.length), has: new Uint8Array(ends.length), perStep, windowed: 0 };
   const points = fn.slide!(s);
   return { out: s.out, has: s.has, perStep, windowed: s.windowed, points };
+}
+
+/**
+ * The fused path over several series in a row, with one {@link SlideWindows} kept across them as
+ * the evaluator keeps it: results per series, in order.
+ */
+function bySlideKept(fn: RangeFunction, list: readonly { ts: Float64Array; vs: Float64Array }[], ends: Float64Array, rangeMs: number, windows: SlideWindows): Steps[] {
+  return list.map(({ ts, vs }) => {
+    const perStep = new Float64Array(ends.length);
+    const s: Slide = { ts, vs, count: ts.length, resets: resetCounts(vs), ends, rangeMs, out: new Float64Array(ends.length), has: new Uint8Array(ends.length), perStep, windowed: 0, windows };
+    const points = fn.slide!(s);
+    return { out: s.out, has: s.has, perStep, windowed: s.windowed, points };
+  });
 }
 
 /** Values as their bit patterns, so NaN payloads and -0 are compared too. */
@@ -141,6 +156,51 @@ describe('fused range-function step loops', () => {
     });
   }
 
+  /**
+   * Series scraped together: some share their timestamps with another (values differ), some not,
+   * and some have another's timestamps but one (not the first) a millisecond earlier.
+   */
+  const scraped = fc
+    .tuple(
+      fc.array(series, { minLength: 1, maxLength: 4 }),
+      fc.array(fc.tuple(fc.nat(), fc.array(value, { minLength: 81, maxLength: 81 }), fc.option(fc.nat(), { freq: 3 })), { maxLength: 12 }),
+    )
+    .map(([own, copies]) => [
+      ...own,
+      ...copies.map(([k, values, moved]) => {
+        let ts = own[k % own.length]!.ts;
+        if (moved !== null && ts.length > 1) {
+          const j = 1 + (moved % (ts.length - 1));
+          if (ts[j]! - 1 > ts[j - 1]!) {
+            ts = ts.slice();
+            ts[j]! -= 1;
+          }
+        }
+        return { ts, vs: Float64Array.from(values.slice(0, ts.length)) };
+      }),
+    ])
+    .chain((list) => fc.shuffledSubarray(list, { minLength: list.length, maxLength: list.length }));
+
+  for (const name of ['rate', 'increase', 'delta']) {
+    it(`${name}: windows kept across series give what the kernel gives for each, bit for bit`, () => {
+      const fn = RANGE_FUNCTIONS.get(name)!;
+      fc.assert(
+        fc.property(scraped, ends, rangeMs, (list, e, r) => {
+          const got = bySlideKept(fn, list, e, r, new SlideWindows(e.length));
+          list.forEach(({ ts, vs }, k) => {
+            const want = byKernel(fn, ts, vs, e, r);
+            expect(Array.from(got[k]!.has)).toEqual(Array.from(want.has));
+            expect(bits(got[k]!.out)).toEqual(bits(want.out));
+            expect(Array.from(got[k]!.perStep)).toEqual(Array.from(want.perStep));
+            expect(got[k]!.windowed).toBe(want.windowed);
+            expect(got[k]!.points).toBe(want.points);
+          });
+        }),
+        { numRuns: 300 },
+      );
+    });
+  }
+
   it('rate: exact values; a point where the window holds 2 samples or more', () => {
     const ts = Float64Array.from([0, 15_000, 30_000, 45_000, 60_000]);
     const vs = Float64Array.from([0, 15, 30, 3, 18]);
@@ -155,5 +215,49 @@ describe('fused range-function step loops', () => {
     // 3 → 18 over 15 s: 3 s to the zero point at the start, half a gap (7.5 s) at the end.
     expect(s.out[3]).toBe(15 * ((15 + 3 + 7.5) / 15 / 60));
     expect(s.windowed).toBe(1 + 2 + 4 + 2);
+  });
+});
+
+describe('windows kept across series (SlideWindows)', () => {
+  it("rate: a counter's zero point still shortens the start where the timing leaves it to the values", () => {
+    // One window (0, 31 s] holding samples at 16 s and 31 s: 16 s to the range start, within 1.1
+    // sampling intervals, so the zero point decides whenever it is nearer than 16 s.
+    const ts = Float64Array.from([16_000, 31_000]);
+    const ends = Float64Array.from([31_000]);
+    const windows = new SlideWindows(1);
+    const rate = (vs: number[]) => {
+      const v = Float64Array.from(vs);
+      const s: Slide = { ts, vs: v, count: 2, resets: resetCounts(v), ends, rangeMs: 31_000, out: new Float64Array(1), has: new Uint8Array(1), perStep: null, windowed: 0, windows };
+      expect(RANGE_FUNCTIONS.get('rate')!.slide!(s)).toBe(1);
+      return s.out[0];
+    };
+    // Zero point 150 s before the first sample: the start is not shortened.
+    expect(rate([100, 110])).toBe(10 * ((15 + 16) / 15 / 31));
+    // Zero point 15 s before it (same timestamps, windows reused): extrapolated 15 s, not 16 s.
+    expect(rate([10, 20])).toBe(10 * ((15 + 15) / 15 / 31));
+  });
+
+  it('finds a set only for the same timestamps; after 64 sets none reused, builds no more', () => {
+    const w = new SlideWindows(3);
+    const a = Float64Array.from([0, 15_000, 30_000]);
+    const set = w.add(a, 3)!;
+    expect(set.lo).toHaveLength(3);
+    expect(w.find(Float64Array.from([0, 15_000, 30_000]), 3)).toBe(set);
+    expect(w.find(Float64Array.from([0, 15_000, 29_999]), 3)).toBeNull();
+    expect(w.find(Float64Array.from([0, 15_000, 30_000, 45_000]), 4)).toBeNull();
+    expect(w.find(Float64Array.from([1, 15_000, 30_000]), 3)).toBeNull();
+    // A series' timestamps are copied: the caller's buffer is reused for the next series.
+    a[2] = 1;
+    expect(w.find(Float64Array.from([0, 15_000, 30_000]), 3)).toBe(set);
+    const fresh = new SlideWindows(3);
+    for (let k = 0; k < 64; k++) expect(fresh.add(Float64Array.from([k, k + 1, k + 2]), 3)).not.toBeNull();
+    expect(fresh.add(Float64Array.from([100, 101, 102]), 3)).toBeNull();
+  });
+
+  it('holds at most 8 MiB of sets', () => {
+    // 100,000 steps: 1.7 MB of windows per set.
+    const w = new SlideWindows(100_000);
+    const added = Array.from({ length: 6 }, (_, k) => w.add(Float64Array.from([k]), 1));
+    expect(added.map((s) => s !== null)).toEqual([true, true, true, true, false, false]);
   });
 });
