@@ -73,6 +73,8 @@ interface GroupColumns {
   incremental: Uint8Array;
   /** 1 where some series folded in is to lose its metric name (upstream ORs per step). */
   dropAt: Uint8Array;
+  /** `sum`: some series folded in had a point at every step (so every step's count is above 0). */
+  filled: boolean;
 }
 
 function newGroupColumns(n: number): GroupColumns {
@@ -83,17 +85,19 @@ function newGroupColumns(n: number): GroupColumns {
     count: new Float64Array(n),
     incremental: new Uint8Array(n),
     dropAt: new Uint8Array(n),
+    filled: false,
   };
 }
 
 /**
- * Folds one series (value and presence per step) into its group's columns. Series must come in
- * input order: that fixes the floating-point order of operations per group and step, as upstream.
+ * Folds one series (value and presence per step; `full`: a point at every step) into its group's
+ * columns. Series must come in input order: that fixes the floating-point order of operations
+ * per group and step, as upstream.
  */
-function fold(op: FoldOp, a: GroupColumns, vs: Float64Array, has: Uint8Array, dropName: boolean): void {
+function fold(op: FoldOp, a: GroupColumns, vs: Float64Array, has: Uint8Array, dropName: boolean, full: boolean): void {
   const { value, comp, mean, count, incremental, dropAt } = a;
   if (op === 'sum' && !dropName) {
-    foldSum(a, vs, has);
+    foldSum(a, vs, has, full);
     return;
   }
   for (let c = 0; c < has.length; c++) {
@@ -160,9 +164,23 @@ function fold(op: FoldOp, a: GroupColumns, vs: Float64Array, has: Uint8Array, dr
   }
 }
 
-/** {@link fold} for `sum` of series whose names stay: the same steps without the per-step switch. */
-function foldSum(a: GroupColumns, vs: Float64Array, has: Uint8Array): void {
+/**
+ * {@link fold} for `sum` of series whose names stay: the same steps without the per-step switch.
+ * A count only tells whether a step has a point yet (`sum` reads nothing else of it), so it is
+ * not counted up; once a full series was folded in, a full one skips the presence tests.
+ */
+function foldSum(a: GroupColumns, vs: Float64Array, has: Uint8Array, full: boolean): void {
   const { value, comp, mean, count } = a;
+  if (full && a.filled) {
+    for (let c = 0; c < value.length; c++) {
+      const f = vs[c]!;
+      const sum = value[c]!;
+      const t = sum + f;
+      comp[c] = kahanComp(f, sum, t, comp[c]!);
+      value[c] = t;
+    }
+    return;
+  }
   for (let c = 0; c < has.length; c++) {
     if (!has[c]) continue;
     const f = vs[c]!;
@@ -172,12 +190,12 @@ function foldSum(a: GroupColumns, vs: Float64Array, has: Uint8Array): void {
       value[c] = f;
       continue;
     }
-    count[c]!++;
     const sum = value[c]!;
     const t = sum + f;
     comp[c] = kahanComp(f, sum, t, comp[c]!);
     value[c] = t;
   }
+  if (full) a.filled = true;
 }
 
 /** The result series of the groups (those with a point at some step), in group order. */
@@ -236,7 +254,7 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, g: Grid): Value {
   for (let si = 0; si < input.series.length; si++) {
     ev.checkDeadline();
     const s = input.series[si]!;
-    fold(op, groups[groupOf[si]!]!, s.vs, s.has, s.dropName);
+    fold(op, groups[groupOf[si]!]!, s.vs, s.has, s.dropName, false);
   }
   return { kind: 'vector', series: finishGroups(op, groups, labels, g.n) };
 }
@@ -277,7 +295,7 @@ function foldRangeFunction(ev: Evaluator, e: AggregateExpr, op: FoldOp, call: Ca
   const results: Labels[] = [];
   let firstMeta: Labels | null = null;
   let mixedMeta = false;
-  const points = ev.eachRangeResult(call, fn, g, (ls, vs, has, dropName) => {
+  const points = ev.eachRangeResult(call, fn, g, (ls, vs, has, dropName, rowPoints) => {
     if (dropName) {
       results.push(ls);
       if (firstMeta === null) firstMeta = ls;
@@ -286,7 +304,7 @@ function foldRangeFunction(ev: Evaluator, e: AggregateExpr, op: FoldOp, call: Ca
     const gl = e.without ? groupLabels(b, dropName ? dropMetadata(ls) : ls, e.grouping, true) : keptLabels(ls, e.grouping, dropName);
     const gi = groupIndex(index, labels, gl);
     if (gi === groups.length) groups.push(newGroupColumns(g.n));
-    fold(op, groups[gi]!, vs, has, false);
+    fold(op, groups[gi]!, vs, has, false, rowPoints === g.n);
   });
   // Selected series have distinct label sets, so only a metadata label can make two equal.
   if (mixedMeta) {

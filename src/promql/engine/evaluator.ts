@@ -578,7 +578,7 @@ export class Evaluator {
    * `each` is called, in input order, for every series with a point at some step, with its labels
    * (as selected: a dropped metric name is still there), its value and presence per step (in
    * buffers of `g.n` reused for the next series, zero where there is no point) and whether its
-   * metric name is to be dropped. Returns the number of points of all series.
+   * metric name is to be dropped, and its number of points. Returns the number of points of all series.
    *
    * Over a range selector, a function without scalar arguments and no stats collected, a querier
    * that can defer its selection (`range-rows.ts` `SplitQuerier`: query workers) computes the rows
@@ -592,7 +592,7 @@ export class Evaluator {
     e: Call,
     fn: RangeFunction,
     g: Grid,
-    each: (labels: Labels, vs: Float64Array, has: Uint8Array, dropName: boolean) => void,
+    each: (labels: Labels, vs: Float64Array, has: Uint8Array, dropName: boolean, points: number) => void,
   ): number {
     const name = e.func.name;
     const matrixArg = e.args.findIndex((a) => exprType(a) === 'matrix');
@@ -627,7 +627,7 @@ export class Evaluator {
       const points = rows.row(s, vs, has);
       if (points === 0) continue;
       total += points;
-      each(s.labels, vs, has, !fn.keepName || s.dropName);
+      each(s.labels, vs, has, !fn.keepName || s.dropName, points);
       vs.fill(0);
       has.fill(0);
       if (fn.counterInfo) counterInfo(s.labels, this.ctx, pos);
@@ -644,12 +644,12 @@ export class Evaluator {
     input: RangeInput,
     g: Grid,
     pos: Pos,
-    each: (labels: Labels, vs: Float64Array, has: Uint8Array, dropName: boolean) => void,
+    each: (labels: Labels, vs: Float64Array, has: Uint8Array, dropName: boolean, points: number) => void,
   ): number {
     let total = 0;
     deferred.eachRow(rowSpec(func, input, g), this.ctx.deadline, (labels, vs, has, points) => {
       total += points;
-      each(labels, vs, has, !fn.keepName);
+      each(labels, vs, has, !fn.keepName, points);
       if (fn.counterInfo) counterInfo(labels, this.ctx, pos);
     });
     return total;

@@ -171,6 +171,23 @@ describe('aggregations over a range-vector function, folded series by series', (
     expect(fused).toEqual(general);
   });
 
+  it('sum keeps its Kahan compensation when every series has a point at every step (exact values)', () => {
+    // 2^53, then 1 and 1: a plain running sum stays at 2^53 (each + 1 rounds back), the
+    // compensated one is 2^53 + 2. Samples every 10 s from 0 to 60 s: a point at every step.
+    const inc = (by: number): Step => ({ kind: 'inc', by });
+    const specs: SeriesSpec[] = [
+      { name: 'a_total', code: '200', inst: '0', from: 0, jitter: [0], steps: [2 ** 53, 0, 0, 0, 0, 0, 0].map(inc) },
+      { name: 'a_total', code: '200', inst: '1', from: 0, jitter: [0], steps: [1, 0, 0, 0, 0, 0, 0].map(inc) },
+      { name: 'a_total', code: '200', inst: '2', from: 0, jitter: [0], steps: [1, 0, 0, 0, 0, 0, 0].map(inc) },
+    ];
+    const q = 'sum by (code) (last_over_time(a_total[30s]))';
+    const r = engine.rangeQuery(load(specs), q, 20_000, 60_000, 10_000);
+    if (r.value.type !== 'matrix') throw new Error('expected a matrix');
+    expect(r.value.series.map((s) => ({ labels: [...s.labels], vs: [...s.vs] }))).toEqual([{ labels: ['code', '200'], vs: Array(5).fill(2 ** 53 + 2) }]);
+    const { fused, general } = bothPaths(load(specs), q, 20_000, 60_000, 10_000);
+    expect(fused).toEqual(general);
+  });
+
   it('fails as the general path when dropping the names leaves two equal label sets', () => {
     const specs: SeriesSpec[] = [
       { name: 'a_total', code: '200', inst: '0', from: 0, jitter: [0], steps: [1, 2, 3].map((by) => ({ kind: 'inc', by })) },
