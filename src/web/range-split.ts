@@ -9,11 +9,14 @@
  *   the main thread sent (those are forwarded to the helper, never selected again). Only the
  *   blocks' postings are read for the plan (and, to merge several sources, their series' labels
  *   and chunk references); the samples are read and decoded per unit, by whoever claims it.
- * - Units of {@link HelpJob.unitSize} consecutive series. The owner claims them from the first
- *   on, the helper from the last down; a unit is claimed by compare-and-swap of its state word in
- *   a SharedArrayBuffer, so it is only ever in the hands of a worker actually running it. The
- *   helper writes its rows into shared typed arrays and marks the unit done; the owner computes
- *   and folds its own units as it goes, then folds the helper's in order.
+ * - Units of {@link HelpJob.unitSize} consecutive series, claimed from the first on by both
+ *   workers; a unit is claimed by compare-and-swap of its state word in a SharedArrayBuffer, so
+ *   it is only ever in the hands of a worker actually running it. The helper writes its rows into
+ *   shared typed arrays and marks the unit done. The owner folds the units in order as they come:
+ *   the next one is its own to compute and fold when free, the helper's when done; while the
+ *   helper is still on it, the owner computes a later free unit into rows of its own (at most
+ *   {@link OWNER_AHEAD} units ahead), folded when their turn comes. So the helper's rows are
+ *   folded while it computes more, not all after it is done.
  * - The helper stops claiming when the query is over, past the deadline, when the pool gives it a
  *   query of its own (the stop word), or when its row buffer is full; it checks the first three
  *   before each series, and leaves a unit it stopped in to the owner (marked failed), so a query
@@ -36,6 +39,7 @@ import { withoutStaleMarkers } from '../promql/engine/samples.js';
 import { blockPostings, type Block, type BlockQuerier } from '../tsdb/block/block.js';
 import type { SeriesEntry } from '../tsdb/block/index_reader.js';
 import { mergeSamples } from '../tsdb/merge_querier.js';
+import { OwnerRows } from './owner-rows.js';
 import type { SeriesSamples } from '../tsdb/types.js';
 
 /** Fewest series a selection needs before its rows are split between two workers. */
@@ -48,11 +52,14 @@ const MIN_UNIT = 8;
 const ROWS_BUDGET_BYTES = 16 * 1024 * 1024;
 /** How long the owner waits for a helper's unit before computing it itself (ms). */
 export const STEAL_MS = 20;
+/** Units the owner may compute ahead of the next one to fold, while the helper holds that one. */
+const OWNER_AHEAD = 4;
 
 /**
  * Words of {@link HelpJob.control}, an Int32Array: the query is over (set by the owner, or by the
  * pool when the owner's worker is gone), the helper is to stop (set by the pool), then one state
- * word per unit (see {@link UNIT}).
+ * word per unit (see {@link UNIT}), then per unit the helper's row slot holding it (written
+ * before the unit is marked done).
  */
 export const CONTROL = { CLOSED: 0, STOP: 1, STATES: 2 } as const;
 /** States of a unit: not claimed, claimed by the owner or the helper, done or failed by the helper. */
@@ -122,7 +129,7 @@ export interface HelpJob {
   series: number;
   unitSize: number;
   units: number;
-  /** Units the helper's rows hold (slot k holds unit `units − 1 − k`). */
+  /** Units the helper's rows hold (the slot of unit u is control word `STATES + units + u`). */
   capacity: number;
   /** Rows of the helper's units: Float64Array values, Uint8Array presence (series × steps), Int32Array points per series. */
   rowValues: SharedArrayBuffer;
@@ -358,7 +365,7 @@ function ownerRows(
   const n = spec.ends.length;
   const series = plan.series;
   const { unitSize, units } = unitsOf(series);
-  // The helper starts later and the owner also folds: it rarely gets past three quarters of the units.
+  // The helper starts later and the owner also computes: it rarely gets past three quarters of the units.
   const capacity = Math.min(Math.ceil((units * 3) / 4), Math.floor(ROWS_BUDGET_BYTES / (unitSize * (9 * n + 4))));
   const split = cx.askHelp !== null && series >= MIN_SPLIT_SERIES && capacity > 0;
   const checkDeadline = () => {
@@ -366,19 +373,26 @@ function ownerRows(
   };
   const reader = new SeriesReader(cx.queriers, plan.refs, (h) => plan.head[h]!, cx.lo, cx.hi, true);
   const rows = new RangeRows(rangeFunction(spec.func), spec, [], null, noWarnings, checkDeadline);
+  /** Computes series i's row into vs/has (zeroed); its points (0: none), its labels in `rowLabels`. */
+  let rowLabels: Labels = [];
+  const row = (i: number, vs: Float64Array, has: Uint8Array): number => {
+    checkDeadline();
+    const s = reader.samples(i);
+    if (s === null) return 0;
+    const r = withoutStaleMarkers(s);
+    if (r.count === 0) return 0;
+    const points = rows.row(r, vs, has);
+    // The merged series' labels are those of its last source (no label reading here).
+    if (points > 0) rowLabels = s.labels.length > 0 ? s.labels : plan.labelsOf(i);
+    return points;
+  };
   const vs = new Float64Array(n);
   const has = new Uint8Array(n);
   const own = (from: number, to: number) => {
     for (let i = from; i < to; i++) {
-      checkDeadline();
-      const s = reader.samples(i);
-      if (s === null) continue;
-      const r = withoutStaleMarkers(s);
-      if (r.count === 0) continue;
-      const points = rows.row(r, vs, has);
+      const points = row(i, vs, has);
       if (points === 0) continue;
-      // The merged series' labels are those of its last source (no label reading here).
-      each(s.labels.length > 0 ? s.labels : plan.labelsOf(i), vs, has, points);
+      each(rowLabels, vs, has, points);
       vs.fill(0);
       has.fill(0);
     }
@@ -387,7 +401,7 @@ function ownerRows(
     own(0, series);
     return;
   }
-  const controlBuffer = new SharedArrayBuffer(4 * (STATES + units));
+  const controlBuffer = new SharedArrayBuffer(4 * (STATES + 2 * units));
   const control = new Int32Array(controlBuffer);
   const arena = spare;
   spare = null;
@@ -417,20 +431,47 @@ function ownerRows(
   const rowValues = new Float64Array(job.rowValues);
   const rowPresence = new Uint8Array(job.rowPresence);
   const rowPoints = new Int32Array(job.rowPoints);
+  const ahead = new OwnerRows(Math.min(OWNER_AHEAD, capacity), unitSize, n, units);
   try {
-    for (let u = 0; u < units; u++) {
-      const from = u * unitSize;
+    let scan = 1;
+    for (let next = 0; next < units; ) {
+      const from = next * unitSize;
       const to = Math.min(series, from + unitSize);
-      if (Atomics.compareExchange(control, STATES + u, FREE, OWNER) === FREE || !awaitHelper(control, STATES + u, deadline)) {
-        own(from, to);
+      if (ahead.holds(next)) {
+        ahead.fold(next, to - from, each);
+        next++;
         continue;
       }
-      const slot = units - 1 - u;
-      for (let i = from; i < to; i++) {
-        const k = slot * unitSize + (i - from);
-        const points = rowPoints[k]!;
-        if (points === 0) continue;
-        each(plan.labelsOf(i), rowValues.subarray(k * n, (k + 1) * n), rowPresence.subarray(k * n, (k + 1) * n), points);
+      const state = Atomics.load(control, STATES + next);
+      if (state === DONE) {
+        const slot = control[STATES + units + next]!;
+        for (let i = from; i < to; i++) {
+          const k = slot * unitSize + (i - from);
+          const points = rowPoints[k]!;
+          if (points === 0) continue;
+          each(plan.labelsOf(i), rowValues.subarray(k * n, (k + 1) * n), rowPresence.subarray(k * n, (k + 1) * n), points);
+        }
+        next++;
+        continue;
+      }
+      if (state === FAILED || (state === FREE && Atomics.compareExchange(control, STATES + next, FREE, OWNER) === FREE)) {
+        own(from, to);
+        next++;
+        continue;
+      }
+      // Claimed by the helper since it was read: read again.
+      if (state === FREE) continue;
+      // The helper is on the next unit: compute a later free one meanwhile, or wait for it.
+      if (scan <= next) scan = next + 1;
+      while (scan < units && Atomics.load(control, STATES + scan) !== FREE) scan++;
+      if (ahead.room() && scan < units && Atomics.compareExchange(control, STATES + scan, FREE, OWNER) === FREE) {
+        const f = scan * unitSize;
+        ahead.compute(scan, f, Math.min(series, f + unitSize), row, () => rowLabels);
+        continue;
+      }
+      if (!awaitHelper(control, STATES + next, deadline)) {
+        own(from, to);
+        next++;
       }
     }
     // Every unit is claimed; unless the owner took over one a helper still holds, no helper
@@ -508,10 +549,9 @@ export function helpWith(job: HelpJob, openBlocks: (job: HelpJob) => Block[] | n
   const rowPresence = new Uint8Array(job.rowPresence);
   const rowPoints = new Int32Array(job.rowPoints);
   let done = 0;
-  for (let slot = 0; slot < job.capacity; slot++) {
-    const u = units - 1 - slot;
+  for (let u = 0, slot = 0; u < units && slot < job.capacity; u++) {
     if (stopped(control, job.deadline)) break;
-    if (Atomics.compareExchange(control, STATES + u, FREE, HELPER) !== FREE) break;
+    if (Atomics.compareExchange(control, STATES + u, FREE, HELPER) !== FREE) continue;
     let state: number = DONE;
     try {
       const from = u * unitSize;
@@ -539,6 +579,8 @@ export function helpWith(job: HelpJob, openBlocks: (job: HelpJob) => Block[] | n
     } catch {
       state = FAILED;
     }
+    // The slot before the state: the owner reads it once it sees the unit done.
+    Atomics.store(control, STATES + units + u, slot++);
     Atomics.store(control, STATES + u, state);
     Atomics.notify(control, STATES + u);
     if (state === FAILED) break;
