@@ -116,7 +116,7 @@ export class RangeRows {
     const w = this.w;
     w.ts = s.ts;
     w.vs = s.vs;
-    if (this.fn.resetCounts) w.resets = resetCounts(s.vs, s.count, w.resets);
+    if (this.fn.resetCounts) w.resets = this.fused === null ? resetCounts(s.vs, s.count, w.resets) : lastResetCount(s.vs, s.count, w.resets);
     if (this.fused === null) return this.slideWindow(s.count, vs, has);
     const slide = this.slide;
     slide.ts = s.ts;
@@ -203,6 +203,19 @@ function resetCounts(vs: Float64Array, count: number, buf: Int32Array): Int32Arr
     if (vs[i]! < vs[i - 1]!) n++;
     out[i] = n;
   }
+  return out;
+}
+
+/**
+ * {@link resetCounts} for the fused step loops, which read the counts only when the last one is
+ * not 0 (see `extrapolation.ts`): for a series without a counter reset only the last is written.
+ */
+function lastResetCount(vs: Float64Array, count: number, buf: Int32Array): Int32Array {
+  let i = 1;
+  while (i < count && !(vs[i]! < vs[i - 1]!)) i++;
+  if (i < count) return resetCounts(vs, count, buf);
+  const out = buf.length >= count ? buf : new Int32Array(Math.max(count, buf.length * 2));
+  if (count > 0) out[count - 1] = 0;
   return out;
 }
 

@@ -114,7 +114,10 @@ export interface Slide {
   ts: Float64Array;
   vs: Float64Array;
   count: number;
-  /** As `Window.resets` (`range.ts`), for functions with `RangeFunction.resetCounts`. */
+  /**
+   * As `Window.resets` (`range.ts`), for functions with `RangeFunction.resetCounts`; read only
+   * when the last count is not 0, so for a series without a reset only that one need be set.
+   */
   resets: Int32Array;
   /** Window end (ms, inclusive) at each step; windows are (end − rangeMs, end]. */
   ends: Float64Array;
