@@ -59,7 +59,7 @@ const SLICE_MAX_SERIES = 1000;
 const KILL_GRACE_MS = 500;
 /**
  * A worker's young generation, at most (MiB): a query's rows and its JSON answer (a few MB for a
- * 1,000-series range query) then die young. V8's default, about a third of it, promoted them
+ * 1,000-series range query) then die young. With V8's default (half of it) they were promoted
  * to the old space: a full collection per such query, and about 15 % of its worker's time in GC.
  */
 const YOUNG_GENERATION_MB = 96;
