@@ -464,9 +464,12 @@ function ownerRows(
       // The helper is on the next unit: compute a later free one meanwhile, or wait for it.
       if (scan <= next) scan = next + 1;
       while (scan < units && Atomics.load(control, STATES + scan) !== FREE) scan++;
-      if (ahead.room() && scan < units && Atomics.compareExchange(control, STATES + scan, FREE, OWNER) === FREE) {
-        const f = scan * unitSize;
-        ahead.compute(scan, f, Math.min(series, f + unitSize), row, () => rowLabels);
+      if (ahead.room() && scan < units) {
+        // A unit the helper claimed meanwhile is passed over by the next scan.
+        if (Atomics.compareExchange(control, STATES + scan, FREE, OWNER) === FREE) {
+          const f = scan * unitSize;
+          ahead.compute(scan, f, Math.min(series, f + unitSize), row, () => rowLabels);
+        }
         continue;
       }
       if (!awaitHelper(control, STATES + next, deadline)) {
