@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { queryRange } from '../src/logs/logql/api.js';
 import { decodePush } from '../src/logs/push/decode.js';
-import { PushRequestType } from '../src/logs/push/proto.js';
+import { pushRequestType } from '../src/logs/push/proto.js';
 import { LogStore } from '../src/logs/store/store.js';
 import type { Logger } from '../src/log.js';
 
@@ -77,13 +77,13 @@ function* batches(total: number, job: string): Generator<Batch> {
       s.values.push([`${ms}000000`, l]);
     }
     const json = Buffer.from(JSON.stringify({ streams: [...streams.values()].map((s) => ({ stream: s.labels, values: s.values })) }));
-    const msg = PushRequestType.fromObject({
+    const msg = pushRequestType().fromObject({
       streams: [...streams.values()].map((s) => ({
         labels: `{${Object.entries(s.labels).map(([k, v]) => `${k}="${v}"`).join(', ')}}`,
         entries: s.values.map(([ns, l]) => ({ timestamp: { seconds: Math.floor(Number(ns.slice(0, -6)) / 1000), nanos: (Number(ns.slice(0, -6)) % 1000) * 1e6 }, line: l })),
       })),
     });
-    yield { json, proto: Buffer.from(snappy.compress(PushRequestType.encode(msg).finish())), rawBytes: raw, lines: n };
+    yield { json, proto: Buffer.from(snappy.compress(pushRequestType().encode(msg).finish())), rawBytes: raw, lines: n };
     done += n;
   }
 }

@@ -3,7 +3,8 @@
  * and VictoriaMetrics in the same run (each peer where installed, else "not installed"):
  *
  *  - startup to ready on an empty data directory (ms from spawn until `/-/ready` — VictoriaMetrics:
- *    `/health` — answers 200; median of 3 starts), and the CPU time the server had used by then;
+ *    `/health` — answers 200; median of STARTUP_RUNS starts, default 3), and the CPU time the
+ *    server had used by then, with an empty Node process's figures beside them;
  *  - query latency on data set B (`../shared/bench/gen-openmetrics.mjs`, JITTER_MS=0, ending at the
  *    last 2 h boundary before now): loaded into Lookout with `lookout tsdb create-blocks-from
  *    openmetrics`, into Prometheus with `promtool tsdb create-blocks-from openmetrics`, into
@@ -22,9 +23,11 @@
  *
  * Every server listens on 127.0.0.1 and is stopped before this returns (also on error).
  * Run alone (`npx tsx bench/tsdb-servers.ts`, after `npm run build`) it prints only these figures.
- * Env: REPS (timed calls), CPU_REPS and CPU_WARMUP (see below), LOOKOUT_CLI (another build).
+ * Env: REPS (timed calls), CPU_REPS and CPU_WARMUP (see below), LOOKOUT_CLI (another build),
+ * STARTUP_RUNS (starts per server for the startup figures, default 3), STARTUP_ONLY=1 (print the
+ * startup figures only: a few seconds instead of loading data set B).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +47,8 @@ const CPU_REPS = Number(process.env.CPU_REPS ?? 10);
  * optimized by V8 during its first few dozen calls, so a warmed figure shows its steady state.
  */
 const CPU_WARMUP = Number(process.env.CPU_WARMUP ?? 0);
+/** Starts per server for the startup figures (their median is printed). */
+const STARTUP_RUNS = Number(process.env.STARTUP_RUNS ?? 3);
 
 /** The issue's queries, as query-bench.sh runs them (range: last hour at 15 s; instant: END − 60 s). */
 const QUERIES: readonly { kind: 'range' | 'instant'; q: string }[] = [
@@ -84,19 +89,19 @@ async function start(kind: ServerKind, dir: string, work: string): Promise<Serve
 }
 
 /**
- * Startup to ready on an empty data directory: median of 3 starts per server, as wall time and as
- * the CPU time the process had used when `/-/ready` first answered 200 (waiting for a core on a
- * busy machine inflates the first, not the second).
+ * Startup to ready on an empty data directory: median of {@link STARTUP_RUNS} starts per server, as
+ * wall time and as the CPU time the process had used when `/-/ready` first answered 200 (waiting
+ * for a core on a busy machine inflates the first, not the second).
  */
 async function startupFigures(work: string): Promise<void> {
   const figs = emptyFigures();
   const cpuFigs = emptyFigures();
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[1]!;
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   for (const kind of KINDS) {
     if (!SERVERS[kind].installed()) continue;
     const times: number[] = [];
     const cpu: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < STARTUP_RUNS; i++) {
       const dir = join(work, `empty-${kind}-${i}`);
       const s = await start(kind, dir, work);
       times.push(s.readyMs);
@@ -107,8 +112,29 @@ async function startupFigures(work: string): Promise<void> {
     figs[kind] = median(times);
     cpuFigs[kind] = median(cpu);
   }
-  console.log(line('startup to ready (empty data dir, median of 3)', 'ms', figs, 0));
-  console.log(line('  CPU used by then (user + system, median of 3)', 'ms', cpuFigs, 0));
+  console.log(line(`startup to ready (empty data dir, median of ${STARTUP_RUNS})`, 'ms', figs, 0));
+  console.log(line(`  CPU used by then (user + system, median of ${STARTUP_RUNS})`, 'ms', cpuFigs, 0));
+  console.log(emptyNodeLine());
+}
+
+/**
+ * The floor under Lookout's startup figures: an empty Node process started the same way (median
+ * of 3), wall time from spawn to exit and the CPU it had used once its code ran. With
+ * NODE_EXTRA_CA_CERTS in the environment Node parses those certificates at every start, before
+ * any JavaScript runs (tens of ms of CPU on this machine), so the line says whether it is set.
+ */
+function emptyNodeLine(): string {
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const began = performance.now();
+    const r = spawnSync(process.execPath, ['-e', 'const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000))'], { encoding: 'utf8' });
+    walls.push(performance.now() - began);
+    cpus.push(Number(r.stdout));
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[1]!;
+  const certs = process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'not set';
+  return `  an empty Node process (node -e, median of 3): ${median(walls).toFixed(0)} ms wall, ${median(cpus).toFixed(0)} ms CPU (NODE_EXTRA_CA_CERTS ${certs})`;
 }
 
 /** A result's series as `labels JSON → values` (range: one entry per point; instant: one). */
@@ -310,6 +336,7 @@ export async function serverFigures(): Promise<void> {
     writeFileSync(join(work, 'config.yml'), 'global:\n  scrape_interval: 15s\n');
     if (!SERVERS.lookout.installed()) console.log(`(${LOOKOUT_CLI} missing: run \`npm run build\` first for the server figures)`);
     await startupFigures(work);
+    if (process.env.STARTUP_ONLY === '1') return;
     // The last 2 h boundary at or before now, so that "the last hour" of the data is recent.
     const end = Math.floor(Date.now() / 1000 / 7200) * 7200;
     const samples = await loadDataSetB(work, end, servers);

@@ -95,14 +95,43 @@ const SCHEMA = {
   },
 };
 
-const root = Root.fromJSON(SCHEMA);
+interface ReflectedTypes {
+  WriteRequest: protobuf.Type;
+  ReadRequest: protobuf.Type;
+  ReadResponse: protobuf.Type;
+  ChunkedReadResponse: protobuf.Type;
+}
+let reflected: ReflectedTypes | undefined;
+/** The schema's reflected types, built on first use: reflecting it is not on the way to ready. */
+function reflect(): ReflectedTypes {
+  if (reflected) return reflected;
+  const root = Root.fromJSON(SCHEMA);
+  reflected = {
+    WriteRequest: root.lookupType('prometheus.WriteRequest'),
+    ReadRequest: root.lookupType('prometheus.ReadRequest'),
+    ReadResponse: root.lookupType('prometheus.ReadResponse'),
+    ChunkedReadResponse: root.lookupType('prometheus.ChunkedReadResponse'),
+  };
+  return reflected;
+}
 
-/** Reflected prompb message types (protobufjs `Type`s), for the read path and tests. */
-export const prompb = {
-  WriteRequest: root.lookupType('prometheus.WriteRequest'),
-  ReadRequest: root.lookupType('prometheus.ReadRequest'),
-  ReadResponse: root.lookupType('prometheus.ReadResponse'),
-  ChunkedReadResponse: root.lookupType('prometheus.ChunkedReadResponse'),
+/**
+ * Reflected prompb message types (protobufjs `Type`s), for the read path and tests. The schema is
+ * reflected on the first read of any of them (a few ms, kept off the server's startup).
+ */
+export const prompb: Readonly<ReflectedTypes> = {
+  get WriteRequest() {
+    return reflect().WriteRequest;
+  },
+  get ReadRequest() {
+    return reflect().ReadRequest;
+  },
+  get ReadResponse() {
+    return reflect().ReadResponse;
+  },
+  get ChunkedReadResponse() {
+    return reflect().ChunkedReadResponse;
+  },
 };
 
 /** `ReadRequest.ResponseType` values. */

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { decodePush, PushDecodeError } from '../../src/logs/push/decode.js';
 import { LabelParseError, parseStreamLabels } from '../../src/logs/push/labels.js';
-import { PushRequestType } from '../../src/logs/push/proto.js';
+import { pushRequestType } from '../../src/logs/push/proto.js';
 import { snappyEncode } from '../../src/remote/snappy.js';
 import { expectTypedOutcome, FUZZ_TIMEOUT_MS, mutatedBytes, mutatedText, runs } from './support.js';
 
@@ -33,8 +33,8 @@ describe('Loki push fuzzing', { timeout: FUZZ_TIMEOUT_MS }, () => {
   });
 
   it('snappy protobuf bodies', () => {
-    const msg = PushRequestType.encode(
-      PushRequestType.fromObject({
+    const msg = pushRequestType().encode(
+      pushRequestType().fromObject({
         streams: [{ labels: '{app="api"}', entries: [{ timestamp: { seconds: 1700000000, nanos: 5 }, line: 'hello', structuredMetadata: [{ name: 'k', value: 'v' }] }] }],
       }),
     ).finish();

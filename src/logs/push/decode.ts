@@ -12,7 +12,7 @@ import { EMPTY_LABELS, type Labels } from '../../model/labels.js';
 import { snappyDecode } from '../../remote/snappy.js';
 import type { PushEntry, PushStream } from '../types.js';
 import { LabelParseError, labelsFromObject, parseStreamLabels } from './labels.js';
-import { PushRequestType, type Int64, type ProtoPushRequest } from './proto.js';
+import { pushRequestType, type Int64, type ProtoPushRequest } from './proto.js';
 
 
 /** Largest decompressed push body, bytes: 100 MiB, Loki's `distributor.max_recv_msg_size` default. */
@@ -125,7 +125,7 @@ function decodeProto(body: Buffer): DecodedPush {
   }
   let req: ProtoPushRequest;
   try {
-    req = PushRequestType.decode(raw) as unknown as ProtoPushRequest;
+    req = pushRequestType().decode(raw) as unknown as ProtoPushRequest;
   } catch (e) {
     throw new PushDecodeError(`cannot decode protobuf push request: ${(e as Error).message}`);
   }

@@ -10,7 +10,7 @@
  */
 import protobuf from 'protobufjs';
 
-const root = protobuf.Root.fromJSON({
+const SCHEMA = {
   nested: {
     logproto: {
       nested: {
@@ -34,10 +34,17 @@ const root = protobuf.Root.fromJSON({
       },
     },
   },
-});
+};
 
-/** The `logproto.PushRequest` message type (decode/encode). */
-export const PushRequestType = root.lookupType('logproto.PushRequest');
+let pushRequest: protobuf.Type | undefined;
+
+/**
+ * The `logproto.PushRequest` message type (decode/encode), reflected from the schema on the first
+ * call (not at startup: the server's time to ready does not pay for it).
+ */
+export function pushRequestType(): protobuf.Type {
+  return (pushRequest ??= protobuf.Root.fromJSON(SCHEMA).lookupType('logproto.PushRequest'));
+}
 
 /** An int64 as protobufjs returns it: a number, or a Long-like object when `long` is installed. */
 export type Int64 = number | { toString(): string };

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../../src/log.js';
-import { PushRequestType } from '../../../src/logs/push/proto.js';
+import { pushRequestType } from '../../../src/logs/push/proto.js';
 import { LogStore } from '../../../src/logs/store/store.js';
 import { registerLoki } from '../../../src/web/loki.js';
 import { acceptFormBodies } from '../../../src/web/params.js';
@@ -57,13 +57,13 @@ describe('Loki push and index API', () => {
   });
 
   it('accepts snappy-compressed protobuf and rejects unparsable label text with Loki\'s message', async () => {
-    const msg = PushRequestType.fromObject({
+    const msg = pushRequestType().fromObject({
       streams: [
         { labels: '{job="proto", env="dev"}', entries: [{ timestamp: { seconds: Math.floor(NOW / 1000), nanos: (NOW % 1000) * 1e6 + 42 }, line: 'from proto', structuredMetadata: [{ name: 'user', value: 'u1' }] }] },
         { labels: '{job="proto"', entries: [{ timestamp: { seconds: Math.floor(NOW / 1000) }, line: 'bad' }] },
       ],
     });
-    const body = Buffer.from(snappy.compress(PushRequestType.encode(msg).finish()));
+    const body = Buffer.from(snappy.compress(pushRequestType().encode(msg).finish()));
     const res = await app.inject({ method: 'POST', url: '/loki/api/v1/push', headers: { 'content-type': 'application/x-protobuf' }, payload: body });
     expect(res.statusCode).toBe(400);
     expect(res.body).toBe(`error parsing labels '{job="proto"' with error: expected ',' or '}' at position 12\n`);
