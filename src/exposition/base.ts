@@ -66,17 +66,33 @@ export abstract class ParserBase implements ExpositionParser {
 
   abstract help(): string;
 
-  /** Key hint for the next series line (see {@link ExpositionParser.expectSeriesKey}). */
-  protected hint: string | undefined = undefined;
-  /** The hint string when the current series line matched it (its key is that string). */
-  protected keyHit: string | undefined = undefined;
+  /** Key hint bytes `hintSrc[hintStart, hintEnd)` for the next series line (see {@link ExpositionParser.expectSeriesKey}). */
+  protected hintSrc: Uint8Array | null = null;
+  protected hintStart = 0;
+  protected hintEnd = 0;
+  /** Whether the current series line matched the hint (its label set was not scanned). */
+  protected keyHit = false;
 
-  expectSeriesKey(key: string | undefined): void {
-    this.hint = key;
+  expectSeriesKey(src: Uint8Array | null, start: number, end: number): void {
+    this.hintSrc = src;
+    this.hintStart = start;
+    this.hintEnd = end;
+  }
+
+  seriesKeyMatched(): boolean {
+    return this.keyHit;
   }
 
   seriesKey(): string {
-    return this.keyHit ?? this.b.toString('latin1', this.keyStart, this.keyEnd);
+    return this.b.toString('latin1', this.keyStart, this.keyEnd);
+  }
+
+  seriesKeyStart(): number {
+    return this.keyStart;
+  }
+
+  seriesKeyEnd(): number {
+    return this.keyEnd;
   }
 
   labels(): Labels {

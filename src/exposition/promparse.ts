@@ -134,16 +134,16 @@ export class PromTextParser extends ParserBase {
   private series(lineStart: number, i: number): EntryType {
     const b = this.b;
     const n = this.n;
-    const hint = this.hint;
-    this.hint = undefined;
+    const hint = this.hintSrc;
+    this.hintSrc = null;
     this.keyStart = lineStart;
     let j: number;
-    if (hint !== undefined && this.matchesKey(lineStart, hint)) {
-      j = lineStart + hint.length;
+    if (hint !== null && this.matchesKey(lineStart, hint, this.hintStart, this.hintEnd)) {
+      j = lineStart + this.hintEnd - this.hintStart;
       this.keyEnd = j;
-      this.keyHit = hint;
+      this.keyHit = true;
     } else {
-      this.keyHit = undefined;
+      this.keyHit = false;
       j = this.scanKey(lineStart, i);
     }
     while (j < n && isBlank(b[j])) j++;
@@ -198,33 +198,37 @@ export class PromTextParser extends ParserBase {
   }
 
   /**
-   * Whether the line starting at `s` has exactly the series key `key` (a key this parser returned
-   * for earlier bytes): the bytes match and the key ends where {@link scanKey} would end it — after
-   * the closing brace of a label set, or after a bare name not followed by more name bytes or by a
-   * label set. Scanning identical bytes gives identical offsets, so the full scan can be skipped.
-   * Counts raw newlines inside the key (quoted label values) into the line number as the scan does.
+   * Whether the line starting at `s` has exactly the series key `key[ks, ke)` (the bytes of a key
+   * this parser found in an earlier body): the bytes match and the key ends where {@link scanKey}
+   * would end it — after the closing brace of a label set, or after a bare name not followed by
+   * more name bytes or by a label set. Scanning identical bytes gives identical offsets, so the full
+   * scan can be skipped. Counts raw newlines inside the key (quoted label values) into the line
+   * number as the scan does.
    */
-  private matchesKey(s: number, key: string): boolean {
+  private matchesKey(s: number, key: Uint8Array, ks: number, ke: number): boolean {
     const b = this.b;
     const n = this.n;
-    const len = key.length;
+    const len = ke - ks;
     const e = s + len;
-    // One native slice and compare beats a charCodeAt loop over the key by far.
-    if (len === 0 || e > n || b.toString('latin1', s, e) !== key) return false;
-    if (key.charCodeAt(len - 1) !== 125) {
+    if (len <= 0 || e > n) return false;
+    let newlines = 0;
+    for (let k = 0; k < len; k++) {
+      const c = b[s + k]!;
+      if (c !== key[ks + k]) return false;
+      if (c === 10) newlines++;
+    }
+    if (key[ke - 1] !== 125) {
       if (e < n && (CHAR_CLASS[b[e]!]! & C_NAME) !== 0) return false;
       let j = e;
       while (j < n && isBlank(b[j])) j++;
       if (j < n && b[j] === 123) return false;
     }
-    if (key.indexOf('\n') >= 0) {
-      for (let k = s; k < e; k++) if (b[k] === 10) this.lineNo++;
-    }
+    this.lineNo += newlines;
     return true;
   }
 
   override labels(): Labels {
-    if (this.keyHit !== undefined) {
+    if (this.keyHit) {
       // The label set was not scanned: scan it now (same bytes, so it cannot fail), without
       // counting its newlines into the line number a second time.
       const lineNo = this.lineNo;
@@ -232,7 +236,7 @@ export class PromTextParser extends ParserBase {
       while (isBlank(this.b[i])) i++;
       this.scanKey(this.keyStart, i);
       this.lineNo = lineNo;
-      this.keyHit = undefined;
+      this.keyHit = false;
     }
     return super.labels();
   }

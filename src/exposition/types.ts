@@ -55,14 +55,23 @@ export interface ExpositionParser {
    */
   seriesKey(): string;
   /**
-   * Hint for the next series line: the key (a {@link seriesKey} string) it probably has, e.g. the
-   * key of the same line in the target's previous scrape, or undefined for none. When the line's
-   * key bytes are exactly that key, the text parser skips scanning the label set and
-   * {@link seriesKey} returns the hint string itself (so a cache keyed by it finds its entry by
-   * identity). The hint only changes speed, never the result; the OpenMetrics parser ignores it.
-   * Only give keys from this format's parser (other formats' keys may span other bytes).
+   * Series: byte offsets `[start, end)` of the {@link seriesKey} text in the body, so a cache can
+   * compare or copy the key's bytes without making a string.
    */
-  expectSeriesKey(key: string | undefined): void;
+  seriesKeyStart(): number;
+  /** Series: end (exclusive) of the key's bytes in the body (see {@link seriesKeyStart}). */
+  seriesKeyEnd(): number;
+  /**
+   * Hint for the next series line: the key bytes `src[start, end)` it probably has (a key's bytes
+   * from an earlier body of this format, e.g. the same line of the target's previous scrape), or
+   * `src` null for none. When the line's key bytes are exactly those, the text parser skips scanning
+   * the label set and {@link seriesKeyMatched} is true. The hint only changes speed, never the
+   * result; the OpenMetrics parser ignores it. `src` must not change until the next {@link next}
+   * returns.
+   */
+  expectSeriesKey(src: Uint8Array | null, start: number, end: number): void;
+  /** Series: whether the line's key bytes equal the hint given before this {@link next} call. */
+  seriesKeyMatched(): boolean;
   /**
    * Series: the label set incl. `__name__`, escapes decoded, sorted (model/labels); labels with an
    * empty value are left out. Only called for cache misses. Throws ExpositionParseError for

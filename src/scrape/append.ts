@@ -1,10 +1,10 @@
 /**
  * Appending one scrape body to storage — the ingest hot path, as upstream `scrapeLoop.append`.
  *
- * Per sample line: one `seriesKey()` slice, one `Map` lookup in the scrape cache, one float parse
- * and one `Appender.append`. In the text format the key of the same line in the last scrape is
- * offered to the parser as a hint: a line with that exact key skips the label scan and finds its
- * cache entry by identity. Labels are only parsed, merged with the target labels and metric
+ * Per sample line: one lookup of the line's key bytes in the scrape cache, one float parse and one
+ * `Appender.append`. In the text format the key bytes of the same line in the last scrape are
+ * offered to the parser as a hint: a line with exactly those bytes skips the label scan and finds
+ * its cache entry without a lookup; no string is made for a known series. Labels are only parsed, merged with the target labels and metric
  * relabeled for series the cache does not know. Series exposed in the previous scrape but not in
  * this one get a staleness marker at the scrape timestamp. {@link ScrapeAppend} does this in
  * resumable slices so a huge body need not hold the event loop.
@@ -154,6 +154,7 @@ const ENTRIES_PER_CLOCK_CHECK = 256;
  */
 export class ScrapeAppend {
   private readonly p: ExpositionParser | null;
+  private readonly body: Buffer;
   private readonly maxTime: number;
   private sampleCount = 0;
   private sampleLimitHit = false;
@@ -176,6 +177,7 @@ export class ScrapeAppend {
     stats.total = 0;
     stats.added = 0;
     stats.seriesAdded = 0;
+    this.body = body;
     this.p = body.length === 0 ? null : createParser(body, format);
     this.maxTime = Date.now() + MAX_AHEAD_MS;
   }
@@ -196,7 +198,7 @@ export class ScrapeAppend {
       appendFailed(this.app, this.cache, this.defTime);
       return true;
     }
-    const { app, cache, opts, stats, defTime, maxTime } = this;
+    const { app, cache, opts, stats, defTime, maxTime, body } = this;
     // Texts of the last scrape's lines hint the parser at this scrape's (same format only).
     const hints = this.format === 'text' && cache.keyFormat === 'text';
     let sinceClock = 0;
@@ -205,7 +207,8 @@ export class ScrapeAppend {
         sinceClock = 0;
         if (performance.now() >= until) return false;
       }
-      if (hints) p.expectSeriesKey(cache.keyAt(stats.total));
+      const hint = hints ? cache.hintAt(stats.total) : NO_ENTRY;
+      if (hint !== NO_ENTRY) p.expectSeriesKey(cache.keyBytes, cache.keyStart(hint), cache.keyEnd(hint));
       let et: number;
       try {
         et = p.next();
@@ -220,12 +223,12 @@ export class ScrapeAppend {
         continue;
       }
       const pos = stats.total++;
-      const key = p.seriesKey();
       const v = p.value();
       const explicitTs = opts.honorTimestamps ? p.timestamp() : undefined;
       const t = explicitTs ?? defTime;
-      // A text is either cached or known-dropped, never both, so the common case costs one lookup.
-      let e = cache.get(key, pos);
+      // The common case: the line's key bytes equal the same line's of the last scrape (the parser
+      // compared them); else one lookup by the key bytes. Dropped texts are entries too.
+      let e = hint !== NO_ENTRY && p.seriesKeyMatched() ? cache.hit(hint, pos) : cache.get(body, p.seriesKeyStart(), p.seriesKeyEnd(), pos);
       // Final labels, built only for a new series or when the storage forgot a cached one (the
       // cache keeps no label set: ~300 bytes per series of arrays and strings the head already has).
       let labels: Labels | null = null;
@@ -233,11 +236,11 @@ export class ScrapeAppend {
       if (e !== NO_ENTRY) {
         alreadyScraped = cache.seenInThisScrape(e);
         if (!alreadyScraped) cache.markSeen(e);
+        if (cache.isDropped(e)) continue;
       } else {
-        if (cache.isDropped(key, pos)) continue;
         labels = lineLabels(p, opts);
         if (labels === null) {
-          cache.addDropped(key, pos);
+          cache.addDropped(body, p.seriesKeyStart(), p.seriesKeyEnd(), pos);
           continue;
         }
         if (!hasMetricName(labels)) throw new AppendError('missing metric name (__name__ label)');
@@ -278,7 +281,7 @@ export class ScrapeAppend {
         if (e !== NO_ENTRY) {
           cache.setRef(e, ref);
         } else {
-          e = cache.add(key, ref, pos);
+          e = cache.add(body, p.seriesKeyStart(), p.seriesKeyEnd(), ref, pos);
           if (!this.sampleLimitHit) stats.seriesAdded++;
         }
         if (track) cache.track(e);

@@ -20,6 +20,7 @@ import type { Logger } from '../log.js';
 import { AppendResult, type Appender, type SeriesRef, type Storage } from '../tsdb/types.js';
 import { AppendError, appendFailed, ScrapeAppend, type AppendOptions, type AppendStats } from './append.js';
 import type { ScrapeCache } from './cache.js';
+import { KEEP_BODY_BUFFER_MAX_BYTES, sharedBodyBuffers } from './body-pool.js';
 import { HttpGetError, type HttpClient } from './http.js';
 import type { ScrapeMetrics } from './metrics.js';
 import { formatForContentType } from './protocol.js';
@@ -37,6 +38,16 @@ const APPEND_SLICE_MS = 20;
  * body's size (a body that shrank a lot should not pin the memory of its largest size).
  */
 const BODY_BUFFER_SLACK = 4;
+/**
+ * What becomes of the buffer a body of `bodyLength` bytes was read into, once parsed: 'pool' (lent
+ * to any loop's next scrape, see `body-pool.ts`) when larger than
+ * {@link KEEP_BODY_BUFFER_MAX_BYTES}; else 'keep' (for the loop's own next scrape), or 'drop' when
+ * it is more than {@link BODY_BUFFER_SLACK} times the body.
+ */
+export function bodyBufferFate(buffer: Buffer, bodyLength: number): 'keep' | 'pool' | 'drop' {
+  if (buffer.length > KEEP_BODY_BUFFER_MAX_BYTES) return 'pool';
+  return buffer.length <= BODY_BUFFER_SLACK * bodyLength ? 'keep' : 'drop';
+}
 /** Default upper bound of the timestamp snapping tolerance (upstream `--scrape.timestamp-tolerance`). */
 export const DEFAULT_TIMESTAMP_TOLERANCE_MS = 2;
 const REPORT_NAMES = [
@@ -178,8 +189,11 @@ export class ScrapeLoop {
     let contentType = '';
     let scrapeErr: string | null = this.forcedError;
     let bodySizeLimitHit = false;
-    let bodyBuffer = this.bodyBuffer;
+    // The loop's own buffer, else a big one lent by the pool.
+    const given = this.bodyBuffer ?? sharedBodyBuffers.take();
+    let bodyBuffer = given;
     this.bodyBuffer = undefined;
+    let bodyLength = 0;
     if (scrapeErr === null) {
       try {
         const res = await o.client.get(o.target.url, {
@@ -192,7 +206,10 @@ export class ScrapeLoop {
         });
         body = res.body;
         contentType = res.contentType;
-        bodyBuffer = res.bodyBuffer.length <= BODY_BUFFER_SLACK * body.length ? res.bodyBuffer : undefined;
+        // A big given buffer too small for this body goes back; the body is in a new one.
+        if (given !== undefined && res.bodyBuffer !== given && given.length > KEEP_BODY_BUFFER_MAX_BYTES) sharedBodyBuffers.give(given);
+        bodyBuffer = res.bodyBuffer;
+        bodyLength = body.length;
       } catch (e) {
         scrapeErr = (e as Error).message;
         bodySizeLimitHit = e instanceof HttpGetError && e.bodySizeLimit;
@@ -208,7 +225,11 @@ export class ScrapeLoop {
       o.log.error('Scrape commit failed', { target: o.target.url, err: e as Error });
     }
     // The body has been parsed and stored: its buffer may take the next scrape's.
-    this.bodyBuffer = bodyBuffer;
+    if (bodyBuffer !== undefined) {
+      const fate = bodyBufferFate(bodyBuffer, bodyLength === 0 ? bodyBuffer.length : bodyLength);
+      if (fate === 'keep') this.bodyBuffer = bodyBuffer;
+      else if (fate === 'pool') sharedBodyBuffers.give(bodyBuffer);
+    }
   }
 
   /**

@@ -62,6 +62,12 @@ export const DEFAULT_RETENTION_MS = 15 * 24 * 3600_000;
 const RETENTION_INTERVAL_MS = 60_000;
 
 /**
+ * Series refs per slice of the open-chunk slab packing ({@link Head.compactOpenChunks}): about
+ * 10 ms of work when many chunks move, after which the event loop gets a turn.
+ */
+const OPEN_CHUNK_COMPACTION_SLICE = 131_072;
+
+/**
  * A WAL segment is completed once its oldest sample is this old, so compaction can delete WAL history
  * in steps of about this size even when ingestion is too slow to fill 128 MiB segments (2 h, the
  * span of upstream's head before it is compacted to a block).
@@ -347,11 +353,16 @@ export class TSDB implements Storage {
   }
 
   /**
-   * Compaction, then the WAL segment's rotation by age and retention: what the timer runs every
-   * minute (and {@link open} once). Resolves when all are done; never rejects (errors are logged).
+   * Compaction, then packing the head's open-chunk slabs ({@link Head.compactOpenChunks}), the WAL
+   * segment's rotation by age and retention: what the timer runs every minute (and {@link open}
+   * once). Resolves when all are done; never rejects (errors are logged).
    */
   async tick(): Promise<void> {
     await this.compact();
+    for (let from = 1; !this.closed && from < this.head.refLimit(); from += OPEN_CHUNK_COMPACTION_SLICE) {
+      if (from > 1) await new Promise((resolve) => setImmediate(resolve));
+      if (!this.closed) this.head.compactOpenChunks(from, OPEN_CHUNK_COMPACTION_SLICE);
+    }
     if (this.closed) return;
     this.rotateWALSegment();
     this.applyRetention();

@@ -26,14 +26,20 @@ export const SLOT_SIZES: readonly number[] = [
 ];
 
 /**
- * Target bytes per slab page: large enough to amortise allocation, small enough not to strand
- * memory. A class's page holds the largest power-of-two number of slots that fits (48–64 KiB);
- * every class then has a multiple of 32 slots per page, so its bitmap is whole 32-bit words.
+ * Bytes of every slab page: large enough to amortise allocation, small enough not to strand
+ * memory. A class's page holds ⌊64 KiB / slot size⌋ slots (at most 1.5 % of it unused), and every
+ * class's pages are the same size, so a page one class releases serves the next page another
+ * class needs ({@link PagePool}).
  */
-const SLOT_PAGE_BYTES = 64 * 1024;
+export const SLOT_PAGE_BYTES = 64 * 1024;
+
+/** Bits of a slot index that hold its place in its page: at most 1,024 slots (of 64 bytes) a page. */
+const PAGE_SLOT_BITS = 10;
+/** Bitmap words per page: one bit per possible slot place. */
+const WORDS_PER_PAGE = (1 << PAGE_SLOT_BITS) >>> 5;
 
 /** Bits of a slot id that hold the index inside its class (the class is in the bits above). */
-const SLOT_INDEX_BITS = 24;
+const SLOT_INDEX_BITS = 27;
 
 /**
  * Empty pages a class keeps instead of releasing them, so a page whose last slot comes and goes
@@ -42,21 +48,50 @@ const SLOT_INDEX_BITS = 24;
 const SPARE_EMPTY_PAGES = 1;
 
 /**
+ * Released pages kept for reuse by any class (4 MiB). Open chunks move up the classes in waves,
+ * so pages one class releases are needed by the next class at about the same time; without
+ * reuse each released page was garbage until a full garbage collection, and V8 lets external
+ * memory grow by tens of MiB before it runs one.
+ */
+const MAX_POOLED_PAGES = 64;
+
+/** Released slab pages, handed to whichever class needs a page next. */
+class PagePool {
+  private readonly free: Uint8Array[] = [];
+
+  /** A page: a released one (its bytes are not zero; slots are zeroed when allocated) or a new one. */
+  take(): Uint8Array {
+    return this.free.pop() ?? new Uint8Array(SLOT_PAGE_BYTES);
+  }
+
+  /** Takes back a page no class uses; beyond {@link MAX_POOLED_PAGES} it is left to the garbage collector. */
+  give(page: Uint8Array): void {
+    if (this.free.length < MAX_POOLED_PAGES) this.free.push(page);
+  }
+
+  /** Bytes of the pages held. */
+  bytesAllocated(): number {
+    return this.free.length * SLOT_PAGE_BYTES;
+  }
+}
+
+/**
  * One size class: pages of `slotSize`-byte slots with a used-slot bitmap per page. A new slot goes
  * to the lowest page with room, so live slots stay packed in the low pages; a page left with no
- * live slot is released (beyond {@link SPARE_EMPTY_PAGES}). Open chunks grow in lockstep (every
- * series of a target gets its samples at the same scrapes), so whole pages of a class empty at once
- * when their chunks move up a class; with one free list these pages would stay allocated forever
- * and every series would hold a slot in every class it passed through.
+ * live slot is released (beyond {@link SPARE_EMPTY_PAGES}) to the {@link PagePool}. Open chunks
+ * grow in lockstep (every series of a target gets its samples at the same scrapes), so whole pages
+ * of a class empty at once when their chunks move up a class; with one free list these pages would
+ * stay allocated forever and every series would hold a slot in every class it passed through.
  */
 class SlotClass {
-  readonly slotsPerPageShift: number;
-  /** Bytes per page. */
-  readonly pageBytes: number;
+  /** Slots per page. */
+  readonly perPage: number;
   /** Pages by index; null once released. */
   readonly pages: (Uint8Array | null)[] = [];
-  private readonly wordsPerPage: number;
-  /** Used-slot bitmap: bit `i % 32` of word `page × wordsPerPage + (i ≫ 5)` is slot `i` of a page. */
+  /**
+   * Used-slot bitmap: bit `i % 32` of word `page × WORDS_PER_PAGE + (i ≫ 5)` is slot `i` of a
+   * page; the bits of places past {@link perPage} are always set.
+   */
   private used = new Uint32Array(0);
   /** Live slots per page. */
   private live = new Int32Array(0);
@@ -67,23 +102,24 @@ class SlotClass {
   /** Slots in use. */
   count = 0;
 
-  constructor(readonly slotSize: number) {
-    this.slotsPerPageShift = Math.floor(Math.log2(SLOT_PAGE_BYTES / slotSize));
-    this.pageBytes = slotSize << this.slotsPerPageShift;
-    this.wordsPerPage = (1 << this.slotsPerPageShift) >>> 5;
+  constructor(
+    readonly slotSize: number,
+    private readonly pool: PagePool,
+  ) {
+    this.perPage = Math.floor(SLOT_PAGE_BYTES / slotSize);
   }
 
   alloc(): number {
-    const perPage = 1 << this.slotsPerPageShift;
+    const perPage = this.perPage;
     let p = this.lowestFree;
     while (p < this.pages.length && this.live[p] === perPage) p++;
     if (p === this.pages.length) this.addPage();
     if (this.pages[p] === null) {
-      this.pages[p] = new Uint8Array(this.pageBytes);
+      this.pages[p] = this.pool.take();
       this.pagesAllocated++;
     } else if (this.live[p] === 0) this.emptyPages--;
     this.lowestFree = p;
-    const w0 = p * this.wordsPerPage;
+    const w0 = p * WORDS_PER_PAGE;
     let w = w0;
     while (this.used[w] === 0xffffffff) w++;
     const word = this.used[w]!;
@@ -91,7 +127,7 @@ class SlotClass {
     this.used[w] = word | (1 << bit);
     this.live[p]!++;
     this.count++;
-    const idx = (p << this.slotsPerPageShift) | ((w - w0) << 5) | bit;
+    const idx = (p << PAGE_SLOT_BITS) | ((w - w0) << 5) | bit;
     if (idx >= 1 << SLOT_INDEX_BITS) throw new RangeError('head chunk slot space exhausted');
     const off = this.offset(idx);
     this.pages[p]!.fill(0, off, off + this.slotSize);
@@ -99,9 +135,9 @@ class SlotClass {
   }
 
   release(idx: number): void {
-    const p = idx >>> this.slotsPerPageShift;
-    const i = idx & ((1 << this.slotsPerPageShift) - 1);
-    this.used[p * this.wordsPerPage + (i >>> 5)]! &= ~(1 << (i & 31));
+    const p = idx >>> PAGE_SLOT_BITS;
+    const i = idx & ((1 << PAGE_SLOT_BITS) - 1);
+    this.used[p * WORDS_PER_PAGE + (i >>> 5)]! &= ~(1 << (i & 31));
     this.count--;
     if (p < this.lowestFree) this.lowestFree = p;
     if (--this.live[p]! > 0) return;
@@ -109,31 +145,51 @@ class SlotClass {
       this.emptyPages++;
       return;
     }
+    this.pool.give(this.pages[p]!);
     this.pages[p] = null;
     this.pagesAllocated--;
   }
 
   page(idx: number): Uint8Array {
-    return this.pages[idx >>> this.slotsPerPageShift]!;
+    return this.pages[idx >>> PAGE_SLOT_BITS]!;
+  }
+
+  /** Page index of slot `idx`. */
+  pageOf(idx: number): number {
+    return idx >>> PAGE_SLOT_BITS;
+  }
+
+  /**
+   * The first page index whose slots {@link OpenChunkSlots.compactionPlan} moves, or -1 when the
+   * class is dense enough: its live slots fit in `keep` = ⌈count / slots per page⌉ pages, and it is
+   * compacted when it holds more than `keep` + {@link SPARE_EMPTY_PAGES} + max(1, keep / 8) pages.
+   * Pages below `keep` have room for every live slot above them, so moving those fills only pages
+   * below `keep` (allocation takes the lowest page with room).
+   */
+  compactFrom(): number {
+    const keep = Math.ceil(this.count / this.perPage);
+    return this.pagesAllocated > keep + SPARE_EMPTY_PAGES + Math.max(1, keep >> 3) ? keep : -1;
   }
 
   offset(idx: number): number {
-    return (idx & ((1 << this.slotsPerPageShift) - 1)) * this.slotSize;
+    return (idx & ((1 << PAGE_SLOT_BITS) - 1)) * this.slotSize;
   }
 
   /** Bytes of pages allocated. */
   bytesAllocated(): number {
-    return this.pagesAllocated * this.pageBytes;
+    return this.pagesAllocated * SLOT_PAGE_BYTES;
   }
 
-  /** Appends a page index with an empty bitmap (its memory comes on first use). */
+  /** Appends a page index whose bitmap has only the places past {@link perPage} set (its memory comes on first use). */
   private addPage(): void {
     const n = this.pages.length + 1;
-    if (n * this.wordsPerPage > this.used.length) {
+    if (n * WORDS_PER_PAGE > this.used.length) {
       const cap = Math.max(16, 2 * n);
-      this.used = growColumn(this.used, cap * this.wordsPerPage);
+      this.used = growColumn(this.used, cap * WORDS_PER_PAGE);
       this.live = growColumn(this.live, cap);
     }
+    const w0 = (n - 1) * WORDS_PER_PAGE;
+    for (let i = this.perPage; i < 1 << PAGE_SLOT_BITS; i++) this.used[w0 + (i >>> 5)]! |= 1 << (i & 31);
     this.pages.push(null);
   }
 }
@@ -143,7 +199,8 @@ class SlotClass {
  * {@link offset} locate its bytes. Fresh slots are zero-filled (bit writers OR bits in).
  */
 export class OpenChunkSlots {
-  private readonly classes = SLOT_SIZES.map((s) => new SlotClass(s));
+  private readonly pool = new PagePool();
+  private readonly classes = SLOT_SIZES.map((s) => new SlotClass(s, this.pool));
 
   /** Allocates a zeroed slot of class `cls` (an index into {@link SLOT_SIZES}). */
   alloc(cls: number): number {
@@ -175,11 +232,53 @@ export class OpenChunkSlots {
     return this.classes[id >>> SLOT_INDEX_BITS]!.offset(id & ((1 << SLOT_INDEX_BITS) - 1));
   }
 
-  /** Bytes of slab pages allocated (all classes). */
+  /**
+   * Which slots to move to pack sparse classes: per class, the first page index whose slots move
+   * (-1: the class stays as it is), or null when no class needs it. Open chunks leave a class at
+   * different times (a slowly growing series keeps its small slot while its neighbours move up), so
+   * a class can end up with a few live slots on each of many pages: at 1M series a few percent of
+   * the 64-byte slots stayed behind, one or two on every page, holding ~60 MiB of pages.
+   * Moving every slot of a page at or past the returned index ({@link move}) leaves those pages
+   * empty, and they are released. The plan is valid until the next alloc or release outside it.
+   */
+  compactionPlan(): Int32Array | null {
+    const plan = new Int32Array(this.classes.length);
+    let any = false;
+    for (let c = 0; c < plan.length; c++) {
+      plan[c] = this.classes[c]!.compactFrom();
+      if (plan[c]! >= 0) any = true;
+    }
+    return any ? plan : null;
+  }
+
+  /** Whether `plan` (from {@link compactionPlan}) moves slot `id`. */
+  movedBy(plan: Int32Array, id: number): boolean {
+    const c = id >>> SLOT_INDEX_BITS;
+    return plan[c]! >= 0 && this.classes[c]!.pageOf(id & ((1 << SLOT_INDEX_BITS) - 1)) >= plan[c]!;
+  }
+
+  /**
+   * Moves slot `id` to a new slot of the same class (the lowest with room), copying its bytes, and
+   * releases it; returns the new slot id. The caller must point the slot's owner at the new id.
+   */
+  move(id: number): number {
+    const next = this.alloc(id >>> SLOT_INDEX_BITS);
+    const from = this.offset(id);
+    this.buf(next).set(this.buf(id).subarray(from, from + this.size(id)), this.offset(next));
+    this.release(id);
+    return next;
+  }
+
+  /** Bytes of slab pages allocated (all classes, and released pages kept for reuse). */
   bytesAllocated(): number {
-    let n = 0;
+    let n = this.pool.bytesAllocated();
     for (const c of this.classes) n += c.bytesAllocated();
     return n;
+  }
+
+  /** Bytes of the released pages kept for reuse (part of {@link bytesAllocated}). */
+  bytesPooled(): number {
+    return this.pool.bytesAllocated();
   }
 
   /** Bytes of slots in use (all classes). */

@@ -115,6 +115,29 @@ export function xorNextSampleMaxBytes(st: XorAppendState, i: number): number {
 }
 
 /**
+ * Exactly how many bits {@link xorAppend} writes for sample (t ms, value bits hi:lo) appended to
+ * state entry `i` now (from the third sample on; for the first two, the bound
+ * {@link MAX_FIRST_SAMPLES_BYTES} in bits). Lets the head grow an open chunk's slot only when the
+ * next sample does not fit, instead of whenever fewer than {@link MAX_XOR_SAMPLE_BYTES} bytes are
+ * left (that kept ~19 bytes of every open chunk's slot empty).
+ */
+export function xorSampleBits(st: XorAppendState, i: number, t: number, hi: number, lo: number): number {
+  if (st.count[i]! < 2) return MAX_FIRST_SAMPLES_BYTES * 8;
+  const dod = t - st.t[i]! - st.tDelta[i]!;
+  const tBits = dod === 0 ? 1 : dod >= -8191 && dod <= 8192 ? 16 : dod >= -65535 && dod <= 65536 ? 20 : dod >= -524287 && dod <= 524288 ? 24 : 68;
+  const xh = (hi ^ st.vHi[i]!) >>> 0;
+  const xl = (lo ^ st.vLo[i]!) >>> 0;
+  if (xh === 0 && xl === 0) return tBits + 1;
+  let lead = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
+  const trail = xl !== 0 ? ctz32(xl) : 32 + ctz32(xh);
+  if (lead >= 32) lead = 31;
+  const prevLead = st.leading[i]!;
+  const prevTrail = st.trailing[i]!;
+  if (prevLead !== NO_WINDOW && lead >= prevLead && trail >= prevTrail) return tBits + 2 + 64 - prevLead - prevTrail;
+  return tBits + 2 + 5 + 6 + 64 - lead - trail;
+}
+
+/**
  * Appends sample (t ms, value bits hi:lo) to the XOR chunk of state entry `i`, whose bytes start at
  * byte `start` of `w.buf` and whose bit stream ends at `w.pos` (`w.tail` as after the previous
  * append). Updates the 2-byte sample count at `start` and `st.tail`. The region after `w.pos` must

@@ -3,6 +3,7 @@ import { fromObject } from '../../../src/model/labels.js';
 import { makeRelabelConfig } from '../../../src/config/relabel.js';
 import { createScrapeMetrics } from '../../../src/scrape/metrics.js';
 import { AppendError, appendFailed, appendScrape, mutateSampleLabels, ScrapeAppend, ScrapeCache, type AppendOptions, type AppendStats } from '../../../src/scrape/index.js';
+import { NO_ENTRY } from '../../../src/scrape/cache.js';
 import type { ExpositionFormat } from '../../../src/exposition/index.js';
 import { RecordingStorage } from './fake-storage.js';
 
@@ -178,6 +179,28 @@ describe('appendScrape', () => {
     expect(s.samples.map((x) => x.name)).toEqual(['keep', 'keep']);
   });
 
+  it('a dropped series is a cache entry: matched by its line hint, found after moving, forgotten when gone', () => {
+    const s = new RecordingStorage();
+    const cache = new ScrapeCache();
+    const opts = options({ metricRelabelConfigs: [makeRelabelConfig({ action: 'drop', sourceLabels: ['__name__'], regex: 'go_.*' })] });
+    scrape(s, cache, 'go_gc 1\nkeep 2\n', T0, opts);
+    const dropped = cache.hintAt(0);
+    expect([cache.isDropped(dropped), cache.isDropped(cache.hintAt(1))]).toEqual([true, false]);
+    expect(scrape(s, cache, 'go_gc 1\nkeep 2\n', T0 + 1000, opts).stats).toEqual({ total: 2, added: 1, seriesAdded: 0 });
+    expect(cache.hintAt(0)).toBe(dropped);
+    scrape(s, cache, 'keep 3\ngo_gc 1\n', T0 + 2000, opts);
+    expect(cache.hintAt(1)).toBe(dropped);
+    scrape(s, cache, 'keep 4\n', T0 + 3000, opts);
+    const b = Buffer.from('go_gc');
+    expect(cache.get(b, 0, b.length, 0)).toBe(NO_ENTRY);
+    expect(s.samples.map((x) => [x.name, x.v, x.stale])).toEqual([
+      ['keep', 2, false],
+      ['keep', 2, false],
+      ['keep', 3, false],
+      ['keep', 4, false],
+    ]);
+  });
+
   it('sample_limit rejects the whole scrape but counts every sample', () => {
     const s = new RecordingStorage();
     const cache = new ScrapeCache();
@@ -276,9 +299,10 @@ describe('appendScrape', () => {
       ['a', '', NaN, 1000, true],
       ['a', '', 8, 2000, false],
       ['c', '1', 9, 2000, false],
+      // Staleness markers come in the cache's slot order: b{x="1"} kept slot 1, the others were added.
+      ['b', '1', NaN, 2000, true],
       ['a', '1', NaN, 2000, true],
       ['b', '2', NaN, 2000, true],
-      ['b', '1', NaN, 2000, true],
       ['a', '', 10, 3000, false],
       ['c', '1', 11, 3000, false],
     ]);
