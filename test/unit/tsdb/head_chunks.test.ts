@@ -22,35 +22,50 @@ function holds(s: OpenChunkSlots, id: number, tag: number): boolean {
   return s.buf(id).subarray(off, off + s.size(id)).every((b) => b === (tag % 251) + 1);
 }
 
+/** Allocations of `n` slots of a class, or releases of `n` live slots from a relative position. */
+type SlotOp = { alloc: number; n: number } | { release: number; n: number };
+
+/** Slot operations over classes [0, classes) in batches of at most `most`. */
+function slotOps(classes: number, most: number): fc.Arbitrary<SlotOp> {
+  return fc.oneof(
+    fc.record({ alloc: fc.integer({ min: 0, max: classes - 1 }), n: fc.integer({ min: 1, max: most }) }),
+    fc.record({ release: fc.double({ min: 0, max: 1, noNaN: true }), n: fc.integer({ min: 1, max: most }) }),
+  );
+}
+
+/**
+ * Runs `ops` on `s`: each allocated slot is checked with `check` (when given), filled with a new
+ * tag and listed; releases take slots off the list. Returns the live slots and their tags.
+ */
+function runOps(s: OpenChunkSlots, ops: readonly SlotOp[], check?: (id: number, cls: number) => void): { id: number; tag: number }[] {
+  const live: { id: number; tag: number }[] = [];
+  let tag = 0;
+  for (const o of ops) {
+    if ('alloc' in o) {
+      for (let k = 0; k < o.n; k++) {
+        const id = s.alloc(o.alloc);
+        check?.(id, o.alloc);
+        fill(s, id, ++tag);
+        live.push({ id, tag });
+      }
+    } else {
+      for (let k = 0; k < o.n && live.length > 0; k++) s.release(live.splice(Math.floor(o.release * live.length), 1)[0]!.id);
+    }
+  }
+  return live;
+}
+
 describe('OpenChunkSlots', () => {
   it('hands out zeroed slots of the class size that never overlap live ones, under any alloc/release order', () => {
-    const op = fc.oneof(
-      fc.record({ alloc: fc.integer({ min: 0, max: SLOT_SIZES.length - 1 }), n: fc.integer({ min: 1, max: 300 }) }),
-      fc.record({ release: fc.double({ min: 0, max: 1, noNaN: true }), n: fc.integer({ min: 1, max: 300 }) }),
-    );
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 25 }), (ops) => {
+      fc.property(fc.array(slotOps(SLOT_SIZES.length, 300), { maxLength: 25 }), (ops) => {
         const s = new OpenChunkSlots();
-        const live: { id: number; tag: number }[] = [];
-        let tag = 0;
-        for (const o of ops) {
-          if ('alloc' in o) {
-            for (let k = 0; k < o.n; k++) {
-              const id = s.alloc(o.alloc);
-              expect(s.classOf(id)).toBe(o.alloc);
-              expect(s.size(id)).toBe(SLOT_SIZES[o.alloc]);
-              const off = s.offset(id);
-              expect(s.buf(id).subarray(off, off + s.size(id)).every((b) => b === 0)).toBe(true);
-              fill(s, id, ++tag);
-              live.push({ id, tag });
-            }
-          } else {
-            for (let k = 0; k < o.n && live.length > 0; k++) {
-              const [gone] = live.splice(Math.floor(o.release * live.length), 1);
-              s.release(gone!.id);
-            }
-          }
-        }
+        const live = runOps(s, ops, (id, cls) => {
+          expect(s.classOf(id)).toBe(cls);
+          expect(s.size(id)).toBe(SLOT_SIZES[cls]);
+          const off = s.offset(id);
+          expect(s.buf(id).subarray(off, off + s.size(id)).every((b) => b === 0)).toBe(true);
+        });
         for (const l of live) expect(holds(s, l.id, l.tag)).toBe(true);
         expect(s.bytesUsed()).toBe(live.reduce((n, l) => n + s.size(l.id), 0));
       }),
@@ -136,26 +151,10 @@ describe('OpenChunkSlots compaction', () => {
   });
 
   it('packs any alloc/release history into its needed pages plus slack, keeping every live slot intact', () => {
-    const op = fc.oneof(
-      fc.record({ alloc: fc.integer({ min: 0, max: 3 }), n: fc.integer({ min: 1, max: 3000 }) }),
-      fc.record({ release: fc.double({ min: 0, max: 1, noNaN: true }), n: fc.integer({ min: 1, max: 3000 }) }),
-    );
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 12 }), (ops) => {
+      fc.property(fc.array(slotOps(4, 3000), { maxLength: 12 }), (ops) => {
         const s = new OpenChunkSlots();
-        const live: { id: number; tag: number }[] = [];
-        let tag = 0;
-        for (const o of ops) {
-          if ('alloc' in o) {
-            for (let k = 0; k < o.n; k++) {
-              const id = s.alloc(o.alloc);
-              fill(s, id, ++tag);
-              live.push({ id, tag });
-            }
-          } else {
-            for (let k = 0; k < o.n && live.length > 0; k++) s.release(live.splice(Math.floor(o.release * live.length), 1)[0]!.id);
-          }
-        }
+        const live = runOps(s, ops);
         const plan = s.compactionPlan();
         if (plan !== null) for (const l of live) if (s.movedBy(plan, l.id)) l.id = s.move(l.id);
         for (const l of live) expect(holds(s, l.id, l.tag)).toBe(true);
