@@ -41,3 +41,25 @@ export function crc32c(buf: Uint8Array, start = 0, end = buf.length): number {
   while (i < end) c = T[(c ^ buf[i++]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
+
+/**
+ * Runs every path of {@link crc32c} once at load (empty input, each tail length, a full 8-byte
+ * round, results on both sides of 2^31), so V8 has type feedback for all of it before it optimizes.
+ * Without this, the first long input (a WAL segment or a checkpoint at startup) got the main loop
+ * compiled on the stack with no feedback for the tail loop or the unsigned return; that code then
+ * deoptimized on most later calls for the life of the process (hundreds of times a minute while
+ * scraping, measured with `--trace-deopt`).
+ */
+function warmUp(): void {
+  const sample = new Uint8Array(24);
+  for (let i = 0; i < sample.length; i++) sample[i] = (i * 37 + 11) & 0xff;
+  let high = false;
+  let low = false;
+  for (let len = 0; len <= sample.length; len++) {
+    const c = crc32c(sample, 0, len);
+    if (c >= 0x80000000) high = true;
+    else low = true;
+  }
+  if (!high || !low) throw new Error('crc32c warm-up did not see results on both sides of 2^31');
+}
+warmUp();

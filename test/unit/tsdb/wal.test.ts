@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { crc32c } from '../../../src/tsdb/wal/crc32c.js';
 import { decodeSamples, decodeSeries, encodeSamples, encodeSeries, SampleBatch } from '../../../src/tsdb/wal/record.js';
 import { FragmentType, frameRecord, listSegments, PAGE_SIZE, RECORD_HEADER_SIZE, readSegment, segmentPath } from '../../../src/tsdb/wal/segment.js';
 import { WAL } from '../../../src/tsdb/wal/wal.js';
+import { ROOT } from '../../support/processes.js';
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -45,6 +47,15 @@ describe('CRC-32C', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
     expect(crc32c(new Uint8Array(32))).toBe(0x8a9136aa);
     expect(crc32c(new Uint8Array(32).fill(0xff))).toBe(0x62a8ab43);
+  });
+
+  it('is not deoptimized again and again after a long first input (V8 on-stack compile)', () => {
+    // Before the warm-up at load, this call pattern deoptimized crc32c ~60 times (and a scraping
+    // server hundreds of times a minute); a first optimization may still bail out once or twice.
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--trace-deopt', join(import.meta.dirname, 'fixtures', 'crc_calls.ts')], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stdout).toMatch(/done \d+/);
+    const bailouts = r.stdout.split('\n').filter((l) => l.includes('bailout') && l.includes('crc32c'));
+    expect(bailouts.length).toBeLessThanOrEqual(2);
   });
 });
 
