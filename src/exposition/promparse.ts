@@ -48,6 +48,11 @@ function isBlank(c: number | undefined): boolean {
 
 /** Parser for `text/plain; version=0.0.4` bodies. See the module doc for the accepted syntax. */
 export class PromTextParser extends ParserBase {
+  /** Views for {@link matchesKey}: the body's, made at the first hint, and the last hint source's. */
+  private bodyView: DataView | null = null;
+  private keyView: DataView | null = null;
+  private keyViewSrc: Uint8Array | null = null;
+
   next(): EntryType {
     if (this.failure) throw this.failure;
     const b = this.b;
@@ -211,11 +216,26 @@ export class PromTextParser extends ParserBase {
     const len = ke - ks;
     const e = s + len;
     if (len <= 0 || e > n) return false;
-    let newlines = 0;
-    for (let k = 0; k < len; k++) {
+    // Four bytes per step through DataViews (a byte loop cost ~5 ns per byte here); a newline
+    // byte anywhere in a word sets a bit of `nl` (zero-byte test on the word xor "\n\n\n\n").
+    const bv = (this.bodyView ??= new DataView(b.buffer, b.byteOffset, b.byteLength));
+    if (key !== this.keyViewSrc) {
+      this.keyViewSrc = key;
+      this.keyView = new DataView(key.buffer, key.byteOffset, key.byteLength);
+    }
+    const kv = this.keyView!;
+    let nl = 0;
+    let k = 0;
+    for (const last = len - 4; k <= last; k += 4) {
+      const w = bv.getInt32(s + k, true);
+      if (w !== kv.getInt32(ks + k, true)) return false;
+      const x = w ^ 0x0a0a0a0a;
+      nl |= ((x - 0x01010101) | 0) & ~x & 0x80808080;
+    }
+    for (; k < len; k++) {
       const c = b[s + k]!;
       if (c !== key[ks + k]) return false;
-      if (c === 10) newlines++;
+      if (c === 10) nl = 1;
     }
     if (key[ke - 1] !== 125) {
       if (e < n && (CHAR_CLASS[b[e]!]! & C_NAME) !== 0) return false;
@@ -223,7 +243,9 @@ export class PromTextParser extends ParserBase {
       while (j < n && isBlank(b[j])) j++;
       if (j < n && b[j] === 123) return false;
     }
-    this.lineNo += newlines;
+    if (nl !== 0) {
+      for (let p = s; p < e; p++) if (b[p] === 10) this.lineNo++;
+    }
     return true;
   }
 

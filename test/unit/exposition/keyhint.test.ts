@@ -120,6 +120,28 @@ describe('text parser: series key hints', () => {
     expect(err?.line).toBe(4);
   });
 
+  it('compares every byte of keys of any length, and counts any number of newlines in any position', () => {
+    // Keys are compared four bytes at a time: a differing byte in each position of a word or of
+    // the tail must miss, and newlines anywhere (several in one word too) must be counted.
+    for (let len = 0; len <= 13; len++) {
+      for (const fill of ['q', '\n', 'q\nq\n\n']) {
+        const value = fill.repeat(len + 1).slice(0, len);
+        const key = `a{x="${value}"}`;
+        const body = `${key} 1\nb 2\n`;
+        const plain = parseAll(body, 'text');
+        const same = parseHinted(body, [key, 'b']);
+        expect(same.entries).toEqual(plain);
+        expect(same.hits).toEqual([true, true]);
+        for (let at = 0; at < key.length; at++) {
+          const other = key.slice(0, at) + (key[at] === 'r' ? 's' : 'r') + key.slice(at + 1);
+          const missed = parseHinted(body, [other, 'b']);
+          expect(missed.entries).toEqual(plain);
+          expect(missed.hits[0]).toBe(false);
+        }
+      }
+    }
+  });
+
   it('keeps the value and timestamp errors of a matched line', () => {
     for (const line of ['a{x="1"}', 'a{x="1"} 1 2 3', 'a{x="1"} 0x1', 'b', 'b 1 -5']) {
       const body = `${line}\n`;
