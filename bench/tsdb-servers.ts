@@ -9,7 +9,8 @@
  *    last 2 h boundary before now): loaded into Lookout with `lookout tsdb create-blocks-from
  *    openmetrics`, into Prometheus with `promtool tsdb create-blocks-from openmetrics`, into
  *    VictoriaMetrics through `/api/v1/import/prometheus`; then the issue's four queries timed over
- *    HTTP by `../shared/bench/query-bench.sh` (median of REPS calls after one untimed call). Before
+ *    HTTP by `../shared/bench/query-bench.sh` (the median of ROUNDS medians of REPS calls, each
+ *    after one untimed call, the servers taking turns round by round). Before
  *    the figures are printed, the answers are checked: the same number of series from every
  *    server, and Lookout's values equal to Prometheus's within 1e-9 (relative) on the same queries
  *    1 s earlier (off the samples' 15 s grid, where 2.42's left-closed range windows and Lookout's
@@ -23,7 +24,7 @@
  *
  * Every server listens on 127.0.0.1 and is stopped before this returns (also on error).
  * Run alone (`npx tsx bench/tsdb-servers.ts`, after `npm run build`) it prints only these figures.
- * Env: REPS (timed calls), CPU_REPS and CPU_WARMUP (see below), LOOKOUT_CLI (another build),
+ * Env: REPS (timed calls), ROUNDS, CPU_REPS and CPU_WARMUP (see below), LOOKOUT_CLI (another build),
  * STARTUP_RUNS (starts per server for the startup figures, default 3), STARTUP_ONLY=1 (print the
  * startup figures only: a few seconds instead of loading data set B).
  */
@@ -40,6 +41,14 @@ const QUERY_BENCH = join(ROOT, '../shared/bench/query-bench.sh');
 const KINDS: readonly ServerKind[] = ['lookout', 'prometheus', 'victoria'];
 /** Timed calls per query (query-bench.sh's REPS). */
 const REPS = Number(process.env.REPS ?? 7);
+/**
+ * Rounds of timed calls (default 3): every server gets REPS calls per query in each round, servers
+ * taking turns round by round, and the figure is the median of its round medians (ROUNDS=1: one
+ * block of REPS calls per server, one server after another).
+ * This machine's speed drifts by up to 2x over minutes (the same pure-JS loop took 150 and 296 ms
+ * a few minutes apart), which one block of calls per server turns into a difference between servers.
+ */
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
 /** Calls per query for the CPU figure. */
 const CPU_REPS = Number(process.env.CPU_REPS ?? 10);
 /**
@@ -49,6 +58,11 @@ const CPU_REPS = Number(process.env.CPU_REPS ?? 10);
 const CPU_WARMUP = Number(process.env.CPU_WARMUP ?? 0);
 /** Starts per server for the startup figures (their median is printed). */
 const STARTUP_RUNS = Number(process.env.STARTUP_RUNS ?? 3);
+
+/** The middle value of `xs` (the upper middle for an even count). */
+function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+}
 
 /** The issue's queries, as query-bench.sh runs them (range: last hour at 15 s; instant: END − 60 s). */
 const QUERIES: readonly { kind: 'range' | 'instant'; q: string }[] = [
@@ -96,7 +110,6 @@ async function start(kind: ServerKind, dir: string, work: string): Promise<Serve
 async function startupFigures(work: string): Promise<void> {
   const figs = emptyFigures();
   const cpuFigs = emptyFigures();
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   for (const kind of KINDS) {
     if (!SERVERS[kind].installed()) continue;
     const times: number[] = [];
@@ -132,7 +145,6 @@ function emptyNodeLine(): string {
     walls.push(performance.now() - began);
     cpus.push(Number(r.stdout));
   }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[1]!;
   const certs = process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'not set';
   return `  an empty Node process (node -e, median of 3): ${median(walls).toFixed(0)} ms wall, ${median(cpus).toFixed(0)} ms CPU (NODE_EXTRA_CA_CERTS ${certs})`;
 }
@@ -349,8 +361,10 @@ export async function serverFigures(): Promise<void> {
       for (const { kind, q } of QUERIES) list.push(resultValues(await (await fetch(queryUrl(servers[k]!.url, kind, q, end - 1))).text()));
       answers.set(k, list);
     }
+    const rounds = new Map<ServerKind, number[][]>(started.map((k) => [k, []]));
+    for (let r = 0; r < ROUNDS; r++) for (const k of started) rounds.get(k)!.push(timeQueries(servers[k]!, end));
     const medians = new Map<ServerKind, number[]>();
-    for (const k of started) medians.set(k, timeQueries(servers[k]!, end));
+    for (const k of started) medians.set(k, QUERIES.map((_, i) => median(rounds.get(k)!.map((m) => m[i]!))));
     const cpu = new Map<ServerKind, number[]>();
     for (const k of started) cpu.set(k, await cpuPerQuery(servers[k]!, end));
     QUERIES.forEach(({ kind, q }, i) => {
@@ -366,7 +380,8 @@ export async function serverFigures(): Promise<void> {
       for (const k of started) figs[k] = medians.get(k)![i]!;
       const what = kind === 'range' ? `query_range ${q} (last 1 h, step 15 s)` : `instant query ${q}`;
       const check = notes.length === 0 ? `; ${[...sizes][0] ?? 0} series from each${answers.has('prometheus') ? ', values = Prometheus within 1e-9' : ''}` : `; ${notes.join('; ')}`;
-      console.log(line(`${what}, median of ${REPS} over HTTP`, 'ms', figs, 1) + check);
+      const calls = ROUNDS > 1 ? `median of ${ROUNDS} interleaved rounds' medians of ${REPS}` : `median of ${REPS}`;
+      console.log(line(`${what}, ${calls} over HTTP`, 'ms', figs, 1) + check);
       const cpuFigs = emptyFigures();
       for (const k of started) cpuFigs[k] = cpu.get(k)![i]!;
       const warm = CPU_WARMUP > 0 ? ` after ${CPU_WARMUP} untimed` : '';
