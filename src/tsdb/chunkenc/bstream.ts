@@ -50,22 +50,24 @@ export class BitWriter {
 
   /** Writes the low `n` bits of `v` (0 ≤ n ≤ 32), most significant first; higher bits of `v` are ignored. */
   writeBits(v: number, n: number): void {
-    this.tail = n >= 8 && (n & 7) === 0 && (this.pos & 7) === 0;
+    const pos = this.pos;
+    this.tail = n >= 8 && (n & 7) === 0 && (pos & 7) === 0;
+    if (n === 0) return;
     const buf = this.buf;
-    let pos = this.pos;
-    while (n > 0) {
-      const free = 8 - (pos & 7);
-      if (n >= free) {
-        n -= free;
-        buf[pos >>> 3]! |= (v >>> n) & ((1 << free) - 1);
-        pos += free;
-      } else {
-        buf[pos >>> 3]! |= (v & ((1 << n) - 1)) << (free - n);
-        pos += n;
-        n = 0;
-      }
+    const off = pos & 7;
+    let i = pos >>> 3;
+    this.pos = pos + n;
+    // The n bits left-aligned in a 32-bit word: the first byte takes its top 8 - off bits (OR-ed
+    // behind the bits already there), every later byte is still zero and is assigned whole.
+    let w = v << (32 - n);
+    buf[i]! |= w >>> (24 + off);
+    let left = n - 8 + off;
+    w <<= 8 - off;
+    while (left > 0) {
+      buf[++i] = w >>> 24;
+      w <<= 8;
+      left -= 8;
     }
-    this.pos = pos;
   }
 
   /** Writes the low `n` bits (0 ≤ n ≤ 64) of the 64-bit integer `hi:lo` (two unsigned 32-bit words). */
