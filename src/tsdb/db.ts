@@ -27,7 +27,7 @@
  * data older than the retention (after ingestion stopped for longer than it) is kept, queried and
  * replayed until compaction writes it to a block, which retention then deletes.
  */
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { type Logger, logger } from '../log.js';
@@ -41,16 +41,17 @@ import { HeadChunkFiles } from './chunks_head.js';
 import { ExemplarStorage, type SeriesExemplars } from './exemplars.js';
 import { Head, type HeadLog } from './head.js';
 import type { AppendBatch } from './head_append.js';
-import { CheckpointEncoder, HeadWALLog, replayWAL } from './head_wal.js';
+import { HeadWALLog, replayWAL } from './head_wal.js';
 import { acquireLock, type DirLock } from './lock.js';
 import { linkTree, snapshotName } from './snapshot.js';
 import { blocksAndHeadQuerier } from './merge_querier.js';
 import { byMinTime, openBlocks } from './readonly.js';
 import { BlockMetrics, WALMetrics } from './metrics.js';
+import { dirBytes, expiredBlocks } from './retention.js';
 import { headStatus, type TSDBStatus } from './status.js';
 import type { Appender, Querier, Storage } from './types.js';
-import { CheckpointWriter, deleteCheckpointsBefore } from './wal/checkpoint.js';
 import { WAL, WALWriteError } from './wal/wal.js';
+import { WALTruncation } from './wal_truncation.js';
 
 export type { TSDBStat, TSDBStatus } from './status.js';
 export { snapshotName } from './snapshot.js';
@@ -69,19 +70,6 @@ const RETENTION_INTERVAL_MS = 60_000;
  */
 const OPEN_CHUNK_COMPACTION_SLICE = 32_768;
 
-/**
- * A WAL segment is completed once its oldest sample is this old, so compaction can delete WAL history
- * in steps of about this size even when ingestion is too slow to fill 128 MiB segments (2 h, the
- * span of upstream's head before it is compacted to a block).
- */
-const SEGMENT_SPAN_MS = 2 * 3600_000;
-
-/**
- * Series written per checkpoint slice (one record, one event-loop turn): ~10 ms of encoding, so a
- * checkpoint of a large head never blocks the event loop for long.
- */
-const CHECKPOINT_SLICE_SERIES = 10_000;
-
 /** Series written per block-writing slice (one event-loop turn): ~20–30 ms of work. */
 const COMPACTION_SLICE_SERIES = 1_000;
 
@@ -91,14 +79,6 @@ const COMPACTION_SLICE_SERIES = 1_000;
  * stays within ~25 ms even when each series holds a 2 h range scraped every second (7,200 samples).
  */
 const COMPACTION_SLICE_SAMPLES = 100_000;
-
-/** A checkpoint being written, slice by slice. */
-interface CheckpointJob {
-  /** Segments up to this index are covered and deleted when the checkpoint is complete. */
-  readonly last: number;
-  readonly encoder: CheckpointEncoder;
-  readonly writer: CheckpointWriter;
-}
 
 /** Options of {@link TSDB.open}. */
 export interface TSDBOptions {
@@ -169,10 +149,9 @@ export class TSDB implements Storage {
   private blockList: Block[] = [];
   /** Block ranges of the compaction levels (see {@link blockRanges}). */
   private readonly ranges: number[];
+  private readonly walTruncation: WALTruncation;
   private blockMetrics: BlockMetrics | null = null;
   private closed = false;
-  private checkpoint: CheckpointJob | null = null;
-  private settled: (() => void)[] = [];
   private registry: Registry | null = null;
   /** Self-metrics this TSDB registered (unregistered on close). */
   private metricNames: string[] = [];
@@ -184,7 +163,7 @@ export class TSDB implements Storage {
     readonly head: Head,
     private readonly wal: WAL,
     private readonly lock: DirLock,
-    private readonly walMetrics: WALMetrics,
+    walMetrics: WALMetrics,
     private readonly log: Logger,
     private readonly now: () => number,
     private readonly retentionMs: number,
@@ -194,6 +173,7 @@ export class TSDB implements Storage {
     maxBlockDurationMs: number | undefined,
   ) {
     this.ranges = blockRanges(retentionMs, head.chunkRange, maxBlockDurationMs);
+    this.walTruncation = new WALTruncation(wal, head, walMetrics, log, now);
   }
 
   /**
@@ -366,7 +346,7 @@ export class TSDB implements Storage {
       if (!this.closed) this.head.compactOpenChunks(from, OPEN_CHUNK_COMPACTION_SLICE);
     }
     if (this.closed) return;
-    this.rotateWALSegment();
+    this.walTruncation.rotateSegment();
     this.applyRetention();
   }
 
@@ -426,7 +406,7 @@ export class TSDB implements Storage {
           });
         }
         head.truncate(maxt);
-        this.truncateWAL(maxt);
+        this.walTruncation.truncate(maxt);
         // Defensive: a head whose minimum did not move past the block would loop forever.
         if (head.numSeries() > 0 && head.minTime() < maxt) break;
       }
@@ -635,66 +615,18 @@ export class TSDB implements Storage {
   }
 
   /**
-   * Deletes the blocks past retention, as upstream's `deletableBlocks` (tsdb/db.go) with the blocks
-   * ordered newest first by maxTime:
-   * - time (`BeyondTimeRetention`): the first block, after the newest, that ends more than the
-   *   retention before the newest block's end, and every block after it — measured between block
-   *   ends, not against the clock;
-   * - size (`BeyondSizeRetention`), with a limit: counting the bytes on disk of the WAL directory
-   *   (segments and checkpoints) and of `chunks_head/` (upstream `Head.Size`), then each block's
-   *   files (see `Block.size`), the first block taking the total past the limit, and every block
-   *   after it.
-   * Each rule that deletes counts once in its `prometheus_tsdb_*_retentions_total`. Blocks are
-   * renamed to `<ULID>.tmp-for-deletion`, then removed.
+   * Deletes the blocks past retention ({@link expiredBlocks}), counting each rule that deletes once
+   * in its `prometheus_tsdb_*_retentions_total`. Blocks are renamed to
+   * `<ULID>.tmp-for-deletion`, then removed.
    */
   private deleteExpiredBlocks(): void {
-    if (this.blockList.length === 0) return;
-    const byEnd = [...this.blockList].sort((a, b) => b.meta.maxTime - a.meta.maxTime);
-    const expired = new Set<Block>();
-    const newest = byEnd[0]!.meta.maxTime;
-    for (let i = 1; i < byEnd.length; i++) {
-      if (newest - byEnd[i]!.meta.maxTime <= this.retentionMs) continue;
-      for (let j = i; j < byEnd.length; j++) expired.add(byEnd[j]!);
-      this.blockMetrics!.timeRetentions.inc();
-      break;
-    }
-    if (this.retentionBytes > 0) {
-      let size = TSDB.dirBytes(this.wal.dir) + TSDB.dirBytes(join(this.dir, 'chunks_head'));
-      for (let i = 0; i < byEnd.length; i++) {
-        size += byEnd[i]!.size();
-        if (size <= this.retentionBytes) continue;
-        for (let j = i; j < byEnd.length; j++) expired.add(byEnd[j]!);
-        this.blockMetrics!.sizeRetentions.inc();
-        break;
-      }
-    }
-    if (expired.size === 0) return;
-    this.blockList = this.blockList.filter((b) => !expired.has(b));
-    for (const b of expired) this.deleteBlock(b);
-  }
-
-  /**
-   * Bytes of the files under `dir`, subdirectories included, as upstream's `fileutil.DirSize`
-   * (what `wlog.Size` and the head chunk mapper's `Size` return): bytes on disk, not buffers.
-   * Files deleted meanwhile count 0.
-   */
-  private static dirBytes(dir: string): number {
-    let n = 0;
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return 0;
-    }
-    for (const name of names) {
-      try {
-        const st = statSync(join(dir, name));
-        n += st.isDirectory() ? TSDB.dirBytes(join(dir, name)) : st.size;
-      } catch {
-        // Deleted meanwhile (a checkpoint replaced, a head chunk file truncated away).
-      }
-    }
-    return n;
+    const other = () => dirBytes(this.wal.dir) + dirBytes(join(this.dir, 'chunks_head'));
+    const expired = expiredBlocks(this.blockList, this.retentionMs, this.retentionBytes, other);
+    if (expired.byTime) this.blockMetrics!.timeRetentions.inc();
+    if (expired.bySize) this.blockMetrics!.sizeRetentions.inc();
+    if (expired.blocks.size === 0) return;
+    this.blockList = this.blockList.filter((b) => !expired.blocks.has(b));
+    for (const b of expired.blocks) this.deleteBlock(b);
   }
 
   /** Closes block `b` and deletes its directory (renamed to `<ULID>.tmp-for-deletion` first). Errors are logged. */
@@ -710,91 +642,12 @@ export class TSDB implements Storage {
     }
   }
 
-  /** Completes the current WAL segment once its oldest sample is {@link SEGMENT_SPAN_MS} old. */
-  private rotateWALSegment(): void {
-    const wal = this.wal;
-    try {
-      const cur = wal.currentSegment();
-      if (!wal.currentSegmentEmpty() && wal.segmentRange(cur)!.minT <= this.now() - SEGMENT_SPAN_MS) wal.nextSegment();
-    } catch (e) {
-      this.log.error('Starting a new WAL segment failed', { err: e });
-    }
-  }
-
-  /**
-   * After the head dropped the data before `cutoff` (ms; a block now holds it): checkpoints the live
-   * series of the completed segments whose samples are all older, then deletes those segments
-   * (see {@link checkpointSlice}), as upstream's `truncateWAL`.
-   */
-  private truncateWAL(cutoff: number): void {
-    const wal = this.wal;
-    const m = this.walMetrics;
-    this.rotateWALSegment();
-    if (this.checkpoint !== null) return;
-    let last = -1;
-    for (const i of wal.segments()) {
-      if (i === wal.currentSegment() || wal.segmentRange(i)!.maxT >= cutoff) break;
-      last = i;
-    }
-    if (last < 0) return;
-    m.checkpointCreations.inc();
-    try {
-      this.checkpoint = { last, encoder: new CheckpointEncoder(this.head), writer: new CheckpointWriter(wal.dir, last) };
-    } catch (e) {
-      m.checkpointCreationsFailed.inc();
-      this.log.error('Creating WAL checkpoint failed', { checkpoint: last, err: e });
-      return;
-    }
-    this.checkpointSlice(this.checkpoint);
-  }
-
-  /** Writes one slice of checkpoint `job`; schedules the next, or completes the truncation. */
-  private checkpointSlice(job: CheckpointJob): void {
-    if (this.checkpoint !== job) return;
-    try {
-      job.encoder.encodeNext(CHECKPOINT_SLICE_SERIES, (rec) => job.writer.add(rec));
-      if (job.encoder.remaining > 0) {
-        setImmediate(() => this.checkpointSlice(job));
-        return;
-      }
-      job.writer.finish();
-    } catch (e) {
-      this.walMetrics.checkpointCreationsFailed.inc();
-      this.log.error('Creating WAL checkpoint failed', { checkpoint: job.last, err: e });
-      job.writer.abort();
-      this.endCheckpoint();
-      return;
-    }
-    this.endCheckpoint();
-    const m = this.walMetrics;
-    m.truncations.inc();
-    try {
-      this.wal.removeSegmentsUpTo(job.last);
-    } catch (e) {
-      m.truncationsFailed.inc();
-      this.log.error('Deleting WAL segments failed', { upTo: job.last, err: e });
-    }
-    m.checkpointDeletions.inc();
-    try {
-      deleteCheckpointsBefore(this.wal.dir, job.last);
-    } catch (e) {
-      m.checkpointDeletionsFailed.inc();
-      this.log.error('Deleting old WAL checkpoints failed', { before: job.last, err: e });
-    }
-  }
-
-  private endCheckpoint(): void {
-    this.checkpoint = null;
-    for (const resolve of this.settled.splice(0)) resolve();
-  }
-
   /**
    * Resolves once no WAL checkpoint started after a compaction is still being written (at once when
    * none is). A checkpoint interrupted by {@link close} counts as settled.
    */
   checkpointSettled(): Promise<void> {
-    if (this.checkpoint === null) return Promise.resolve();
-    return new Promise((resolve) => this.settled.push(resolve));
+    return this.walTruncation.settled();
   }
 
   /**
@@ -814,10 +667,7 @@ export class TSDB implements Storage {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    if (this.checkpoint !== null) {
-      this.checkpoint.writer.abort();
-      this.endCheckpoint();
-    }
+    this.walTruncation.abort();
     this.head.setLog(CLOSED_LOG);
     for (const name of this.metricNames) this.registry?.removeSingleMetric(name);
     for (const b of this.blockList) b.close();
